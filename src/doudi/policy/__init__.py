@@ -1,0 +1,1 @@
+"""Social-assistance policy: the pure calculation engine lives in ``engine``."""
