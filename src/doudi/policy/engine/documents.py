@@ -11,6 +11,7 @@ for a bureau's staff to edit; JSON with the same structure is accepted for the d
 from __future__ import annotations
 
 import difflib
+import itertools
 import json
 import re
 import tomllib
@@ -56,7 +57,9 @@ class ParamEntry:
     valid_to: date | None = None
 
     def covers(self, on: date) -> bool:
-        return (self.valid_from is None or self.valid_from <= on) and (self.valid_to is None or on <= self.valid_to)
+        return (self.valid_from is None or self.valid_from <= on) and (
+            self.valid_to is None or on <= self.valid_to
+        )
 
     def period_zh(self) -> str:
         start = self.valid_from.isoformat() if self.valid_from else "不限"
@@ -212,7 +215,7 @@ def convert_value(spec: ParamSpec, value: Any) -> Any:
         items = _list(value)
         bad = [v for v in items if v not in spec.choices]
         if bad:
-            raise _Invalid(f'不认识的类别 {"、".join(map(str, bad))}，可选：{"、".join(spec.choices)}')
+            raise _Invalid(f"不认识的类别 {'、'.join(map(str, bad))}，可选：{'、'.join(spec.choices)}")
         if len(set(items)) != len(items):
             raise _Invalid("类别重复")
         return tuple(items)
@@ -314,7 +317,7 @@ def _entries(spec: ParamSpec, raw: Any, problems: list[str]) -> tuple[ParamEntry
             continue
         entries.append(ParamEntry(value, start, end))
     entries.sort(key=lambda e: e.valid_from or FAR_PAST)
-    for a, b in zip(entries, entries[1:], strict=False):
+    for a, b in itertools.pairwise(entries):
         if (a.valid_to or FAR_FUTURE) >= (b.valid_from or FAR_PAST):
             problems.append(f"{describe(spec)}: 时段 {a.period_zh()} 与 {b.period_zh()} 重叠")
     return tuple(entries)

@@ -131,13 +131,13 @@ class _Reader:
         """Return ``conv(data[key])``; record a problem and return ``None`` if it fails."""
         if key not in data or data[key] is None:
             if default is _MISSING:
-                self.fail(path + (key,), "必填")
+                self.fail((*path, key), "必填")
                 return None
             return default
         try:
             return conv(data[key])
         except _Invalid as exc:
-            self.fail(path + (key,), str(exc))
+            self.fail((*path, key), str(exc))
             return None
 
     def items(self, data: Mapping[str, Any], path: tuple, key: str) -> list[tuple[tuple, Mapping]]:
@@ -146,14 +146,14 @@ class _Reader:
         if raw is None:
             return []
         if not isinstance(raw, list):
-            self.fail(path + (key,), "应为列表")
+            self.fail((*path, key), "应为列表")
             return []
         out = []
         for i, item in enumerate(raw):
             if isinstance(item, Mapping):
-                out.append((path + (key, i), item))
+                out.append(((*path, key, i), item))
             else:
-                self.fail(path + (key, i), "应为对象")
+                self.fail((*path, key, i), "应为对象")
         return out
 
 
@@ -249,11 +249,15 @@ def facts_from_dict(data: Mapping[str, Any]) -> HouseholdFacts:
     for dup in sorted({i for i in ids if ids.count(i) > 1}):
         r.fail(("members",), f'人员编号 "{dup}" 重复')
     vehicles = [
-        VehicleFact(kind=r.get(v, p, "kind", _choice(VEHICLE_LABELS)), value=r.get(v, p, "value", _amount, ZERO))
+        VehicleFact(
+            kind=r.get(v, p, "kind", _choice(VEHICLE_LABELS)), value=r.get(v, p, "value", _amount, ZERO)
+        )
         for p, v in r.items(data, root, "vehicles")
     ]
     expenses = [
-        ExpenseFact(category=r.get(e, p, "category", _choice(EXPENSE_LABELS)), amount=r.get(e, p, "amount", _amount))
+        ExpenseFact(
+            category=r.get(e, p, "category", _choice(EXPENSE_LABELS)), amount=r.get(e, p, "amount", _amount)
+        )
         for p, e in r.items(data, root, "rigid_expenses_12m")
     ]
     current = None
@@ -305,16 +309,16 @@ def _member(r: _Reader, p: tuple, m: Mapping[str, Any]) -> MemberFacts:
     )
     disability = None
     if isinstance(m.get("disability"), Mapping):
-        d, dp = m["disability"], p + ("disability",)
+        d, dp = m["disability"], (*p, "disability")
         disability = DisabilityFact(
             category=r.get(d, dp, "category", _choice(DISABILITY_CATEGORY_LABELS)),
             grade=r.get(d, dp, "grade", _int_range(1, 4)),
         )
     elif m.get("disability") is not None:
-        r.fail(p + ("disability",), "应为对象，例如 {\"category\": \"physical\", \"grade\": 2}")
+        r.fail((*p, "disability"), '应为对象，例如 {"category": "physical", "grade": 2}')
     unable = r.get(m, p, "self_care_unable", _int_range(0, 6), None)
     if isinstance(m.get("self_care"), Mapping):
-        sc, sp = m["self_care"], p + ("self_care",)
+        sc, sp = m["self_care"], (*p, "self_care")
         able = [r.get(sc, sp, item, _bool) for item in SELF_CARE_ITEMS]
         if unable is not None:
             r.fail(sp, "与“生活自理不能项数”只能填写其一")
@@ -328,7 +332,7 @@ def _member(r: _Reader, p: tuple, m: Mapping[str, Any]) -> MemberFacts:
         for xp, x in r.items(m, p, "parents")
     )
     if len(parents) > 2:
-        r.fail(p + ("parents",), "最多两名父母")
+        r.fail((*p, "parents"), "最多两名父母")
     supporters = tuple(
         SupporterFacts(
             birth_date=r.get(x, xp, "birth_date", _date, None),

@@ -43,7 +43,7 @@ def to_decimal(value: object) -> Decimal:
     Floats are refused on purpose: ``0.1 + 0.2`` style errors in benefit amounts are not
     acceptable, so JSON producers must send amounts as strings or integers.
     """
-    if isinstance(value, bool) or isinstance(value, float):
+    if isinstance(value, (bool, float)):
         raise ValueError(value)
     if isinstance(value, Decimal):
         result = value

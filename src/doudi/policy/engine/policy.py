@@ -128,8 +128,9 @@ class Policy:
                 full[spec.key] = values[spec.key]
             else:
                 full[spec.key] = default_value(spec)
-                if spec.required and (spec.programme not in OPTIONAL_PROGRAMMES or values.get(
-                        f"{spec.programme}.enabled", True)):
+                if spec.required and (
+                    spec.programme not in OPTIONAL_PROGRAMMES or values.get(f"{spec.programme}.enabled", True)
+                ):
                     problems.append(
                         f"缺少必需参数 {spec.key}（{spec.label}）：{region_name or region_code or '该地区'}"
                         f"在 {on.isoformat()} 没有有效值（§{spec.rule.lstrip('§')}）"
@@ -233,7 +234,9 @@ def _freeze(v: dict[str, Any], on: date, code: str, name: str, sources: dict[str
         areas=areas,
         tekun_care_home=care("extreme_poverty.care_home"),
         tekun_care_institution=care("extreme_poverty.care_institution"),
-        property_rules={p: _property(v, p) for p in ("dibao", "extreme_poverty", "near_dibao", "rigid_expense")},
+        property_rules={
+            p: _property(v, p) for p in ("dibao", "extreme_poverty", "near_dibao", "rigid_expense")
+        },
         dibao_exempt=frozenset(v["dibao.exempt_income"]),
         tekun_exempt=frozenset(v["extreme_poverty.exempt_income"]),
         de_facto_orphan_amount=rounding(community * v["child_allowance.de_facto_ratio"]),
