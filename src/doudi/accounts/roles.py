@@ -1,0 +1,44 @@
+"""Roles and what each may do.
+
+A role says *what* a user may do; the user's region says *where*. Both are checked in
+``doudi.accounts.scope``, the one place every page, API, export and admin screen goes through.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Role(models.TextChoices):
+    VILLAGE_WORKER = "village_worker", _("村/社区专干")
+    TOWNSHIP_OFFICER = "township_officer", _("乡镇经办")
+    COUNTY_REVIEWER = "county_reviewer", _("县级审核")
+    CITY_SUPERVISOR = "city_supervisor", _("市级监管")
+    AUDITOR = "auditor", _("审计（只读）")
+    ADMINISTRATOR = "administrator", _("系统管理员")
+
+
+class Capability(models.TextChoices):
+    EDIT_REGISTRY = "edit_registry", _("维护户籍与家庭信息")
+    IMPORT_REGISTRY = "import_registry", _("批量导入")
+    EXPORT_UNMASKED = "export_unmasked", _("导出完整证件号")
+    MANAGE_REGIONS = "manage_regions", _("更正区划城乡类别")
+    MANAGE_USERS = "manage_users", _("管理用户")
+    VIEW_AUDIT = "view_audit", _("查看审计日志")
+
+
+CAPABILITIES: dict[str, frozenset[str]] = {
+    Role.VILLAGE_WORKER: frozenset({Capability.EDIT_REGISTRY, Capability.IMPORT_REGISTRY}),
+    Role.TOWNSHIP_OFFICER: frozenset({Capability.EDIT_REGISTRY, Capability.IMPORT_REGISTRY}),
+    Role.COUNTY_REVIEWER: frozenset(
+        {Capability.EDIT_REGISTRY, Capability.IMPORT_REGISTRY, Capability.EXPORT_UNMASKED, Capability.VIEW_AUDIT}
+    ),
+    Role.CITY_SUPERVISOR: frozenset({Capability.VIEW_AUDIT}),
+    Role.AUDITOR: frozenset({Capability.VIEW_AUDIT}),
+    Role.ADMINISTRATOR: frozenset(set(Capability)),
+}
+
+
+def has_capability(role: str, capability: str) -> bool:
+    return capability in CAPABILITIES.get(role, frozenset())

