@@ -244,7 +244,7 @@ def do_update_household(
 def do_update_person(actor, person: Person, *, expected_version: int, reason: str = "", **changes) -> Person:
     """Change a person's details; the ID number itself is corrected only by re-registering."""
     check_capability(actor, Capability.EDIT_REGISTRY)
-    person = Person.objects.select_for_update().select_related("household").get(pk=person.pk)
+    person = Person.objects.select_for_update(of=("self",)).select_related("household").get(pk=person.pk)
     check_in_scope(actor, person.region_code, "人员")
     if person.version != expected_version:
         raise Conflict()
@@ -301,7 +301,7 @@ def do_update_person(actor, person: Person, *, expected_version: int, reason: st
 def do_remove_member(actor, person: Person, *, left_on: date, reason: str, death_date: date | None = None) -> Person:
     """End a person's membership (moved out, married out, died); the history keeps it."""
     check_capability(actor, Capability.EDIT_REGISTRY)
-    person = Person.objects.select_for_update().select_related("household").get(pk=person.pk)
+    person = Person.objects.select_for_update(of=("self",)).select_related("household").get(pk=person.pk)
     check_in_scope(actor, person.region_code, "人员")
     if not person.household_id:
         raise DomainError(RegistryErrorCode.FIELD_INVALID, "该人员目前不属于任何家庭。")
@@ -429,7 +429,7 @@ def do_correct_evidence(
     """
     check_capability(actor, Capability.EDIT_REGISTRY)
     model = type(evidence)
-    old = model.objects.select_for_update().select_related("person__household").get(pk=evidence.pk)
+    old = model.objects.select_for_update(of=("self",)).select_related("person__household").get(pk=evidence.pk)
     check_in_scope(actor, old.person.region_code, "人员")
     if old.superseded_at is not None:
         raise Conflict("该条信息已被更正过，请刷新后在最新记录上操作。")
