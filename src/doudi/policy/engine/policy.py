@@ -133,7 +133,7 @@ class Policy:
                 ):
                     problems.append(
                         f"缺少必需参数 {spec.key}（{spec.label}）：{region_name or region_code or '该地区'}"
-                        f"在 {on.isoformat()} 没有有效值（§{spec.rule.lstrip('§')}）"
+                        f"在 {on.isoformat()} 没有有效值（规则 {spec.rule}）"
                     )
         if problems:
             raise PolicyError(problems)
