@@ -67,7 +67,9 @@ def supplements(ctx: Context, covered: list[MemberView], trace: Trace) -> dict[s
     return out
 
 
-def base_payment(ctx: Context, income: HouseholdIncome, covered: int, trace: Trace, floor: Decimal) -> Decimal:
+def base_payment(
+    ctx: Context, income: HouseholdIncome, covered: int, trace: Trace, floor: Decimal
+) -> Decimal:
     """Return the rounded base payment for ``covered`` people (§1.7): gap or band, with a floor."""
     std = ctx.fig.dibao_standard
     values = ctx.policy.values
@@ -228,7 +230,9 @@ def phase_out_schedule(previous: Decimal, ctx: Context) -> list[Decimal]:
     return [rounding(previous * r) for r in ctx.policy.values["dibao.phase_out_taper"]]
 
 
-def assess_phase_out(ctx: Context, income: HouseholdIncome, property_ok: bool, trace: Trace) -> ProgrammeResult:
+def assess_phase_out(
+    ctx: Context, income: HouseholdIncome, property_ok: bool, trace: Trace
+) -> ProgrammeResult:
     """Return the 渐退 payment of a current dibao household whose income now exceeds the standard.
 
     Month 1 is the calendar month in which the excess was found (``exceeded_since``; the

@@ -49,7 +49,12 @@ CASES = [
         {},
         ("de_facto_orphan", "事实无人抚养儿童", "1651"),
     ),
-    ("§6.2 lost contact one day short of six months", (("deceased",), ("lost_contact", "2024-09-02")), {}, None),
+    (
+        "§6.2 lost contact one day short of six months",
+        (("deceased",), ("lost_contact", "2024-09-02")),
+        {},
+        None,
+    ),
     ("§6.2 lost contact without a date is not enough", (("deceased",), ("lost_contact",)), {}, None),
     (
         "§6.2 detention measure of exactly six months",
@@ -64,7 +69,12 @@ CASES = [
         None,
     ),
     ("§6.2 one parent present: not a de facto orphan", (("deceased",), ("present",)), {}, None),
-    ("§6.2 guardianship revoked is not a base situation", (("deceased",), ("guardianship_revoked",)), {}, None),
+    (
+        "§6.2 guardianship revoked is not a base situation",
+        (("deceased",), ("guardianship_revoked",)),
+        {},
+        None,
+    ),
     ("§6.1 18th birthday ends support", (("deceased",), ("deceased",)), {"born": "2007-03-01"}, None),
     (
         "§6.1 the day before the 18th birthday",

@@ -51,7 +51,15 @@ CASES = [
         True,
         "296.00",
     ),
-    ("§1.7 rural standard and rural floor", [member(income=400, category="transfer")], "rural", {}, {}, True, "97.00"),
+    (
+        "§1.7 rural standard and rural floor",
+        [member(income=400, category="transfer")],
+        "rural",
+        {},
+        {},
+        True,
+        "97.00",
+    ),
     (
         "§1.5 exempt categories are not counted",
         [member(incomes=(("scholarship", 5000), ("disability_subsidy", 277), ("basic_pension_base", 150)))],
@@ -107,8 +115,24 @@ CASES = [
         True,
         "814.00",
     ),
-    ("§1.7 elderly supplement not the day before", [member(born="1955-03-02")], "urban", {}, {}, True, "740.00"),
-    ("§1.7 minor supplement", [member("P"), member("K", born="2015-01-01")], "urban", {}, {}, True, "1554.00"),
+    (
+        "§1.7 elderly supplement not the day before",
+        [member(born="1955-03-02")],
+        "urban",
+        {},
+        {},
+        True,
+        "740.00",
+    ),
+    (
+        "§1.7 minor supplement",
+        [member("P"), member("K", born="2015-01-01")],
+        "urban",
+        {},
+        {},
+        True,
+        "1554.00",
+    ),
     (
         "§1.7 grade 3 intellectual counts as severe disability",
         [member(disability=("intellectual", 3))],
@@ -118,7 +142,15 @@ CASES = [
         True,
         "888.00",
     ),
-    ("§1.7 grade 3 physical is not severe", [member(disability=("physical", 3))], "urban", {}, {}, True, "740.00"),
+    (
+        "§1.7 grade 3 physical is not severe",
+        [member(disability=("physical", 3))],
+        "urban",
+        {},
+        {},
+        True,
+        "740.00",
+    ),
     (
         "§1.6 a car fails the property test",
         [member()],
@@ -156,7 +188,15 @@ CASES = [
         "0.00",
     ),
     ("§1.6 two houses fail (limit 1)", [member()], "urban", {}, {"houses": 2}, False, "0.00"),
-    ("§1.6 non-residential property fails", [member()], "urban", {}, {"non_residential_properties": 1}, False, "0.00"),
+    (
+        "§1.6 non-residential property fails",
+        [member()],
+        "urban",
+        {},
+        {"non_residential_properties": 1},
+        False,
+        "0.00",
+    ),
     (
         "§1.6 business capital above the limit fails",
         [member()],
@@ -338,7 +378,9 @@ def test_single_person_extra_groups_follow_the_2026_yiyang_rule():
 
 def test_single_person_minimum_ratio():
     """青岛-style 单人保 pays at least 60% of the standard (§1.4 [L S8])."""
-    h = household(member("A", income=1400), member("B", disability=("physical", 2), income=700, category="transfer"))
+    h = household(
+        member("A", income=1400), member("B", disability=("physical", 2), income=700, category="transfer")
+    )
     policy = make_policy({"dibao.single_person_min_payment_ratio": D("0.6")})
     single = assess(h, policy).get("single_person_dibao", "B")
     assert single.monthly_amount == D("444.00") + D("148.00")

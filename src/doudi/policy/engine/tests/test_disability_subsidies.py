@@ -17,7 +17,9 @@ def run(policy=None, **kwargs):
     kwargs.setdefault("born", "1980-01-01")
     a = assess(household(member("P", **kwargs)), policy or sample_policy())
     living, care = a.get("disability_living_subsidy", "P"), a.get("disability_care_subsidy", "P")
-    return (living.monthly_amount if living.eligible else D(0)), (care.monthly_amount if care.eligible else D(0))
+    return (living.monthly_amount if living.eligible else D(0)), (
+        care.monthly_amount if care.eligible else D(0)
+    )
 
 
 CASES = [
@@ -26,8 +28,16 @@ CASES = [
         dict(disability=("physical", 1), needs_long_term_care=True, **POOR),
         (277, 277),
     ),
-    ("§5 grade 1 without a long-term care need: living only", dict(disability=("physical", 1), **POOR), (277, 0)),
-    ("§5 not dibao: care subsidy only", dict(disability=("physical", 2), needs_long_term_care=True, **RICH), (0, 277)),
+    (
+        "§5 grade 1 without a long-term care need: living only",
+        dict(disability=("physical", 1), **POOR),
+        (277, 0),
+    ),
+    (
+        "§5 not dibao: care subsidy only",
+        dict(disability=("physical", 2), needs_long_term_care=True, **RICH),
+        (0, 277),
+    ),
     (
         "§5 grade 3 physical: living subsidy at the grade 3 rate, no care",
         dict(disability=("physical", 3), **POOR),
@@ -95,7 +105,10 @@ def test_living_subsidy_extended_to_near_dibao():
     near = dict(income=800, category="transfer", disability=("physical", 2))
     assert run(**near) == (D(0), D(0))
     policy = make_policy(
-        {"disability_subsidies.living_statuses": ("dibao", "near_dibao"), "dibao.single_person_enabled": False}
+        {
+            "disability_subsidies.living_statuses": ("dibao", "near_dibao"),
+            "dibao.single_person_enabled": False,
+        }
     )
     assert run(policy, **near) == (D(277), D(0))
 

@@ -32,7 +32,13 @@ def test_care_tier(unable, tier):
 # Sample: urban basic living 962 / rural 631; care = minimum wage 1900 × (0.1, 0.1667, 0.3333) at home,
 # × (0.15, 0.25, 0.5) in an institution → 190.00 / 316.73 / 633.27 and 285.00 / 475.00 / 950.00.
 CASES = [
-    ("§2.2 60+ with no income and no supporter, home, independent", dict(born=ELDER), "urban", True, "1152.00"),
+    (
+        "§2.2 60+ with no income and no supporter, home, independent",
+        dict(born=ELDER),
+        "urban",
+        True,
+        "1152.00",
+    ),
     ("§2.5 rural standard", dict(born=ELDER), "rural", True, "821.00"),
     ("§2.4 home, partly dependent", dict(born=ELDER, self_care_unable=2), "urban", True, "1278.73"),
     (
@@ -74,7 +80,10 @@ CASES = [
     ),
     (
         "§2.2 basic pension and medical insurance are not income for tekun",
-        dict(born=ELDER, incomes=(("basic_pension_base", 200), ("social_insurance", 900), ("longevity_allowance", 50))),
+        dict(
+            born=ELDER,
+            incomes=(("basic_pension_base", 200), ("social_insurance", 900), ("longevity_allowance", 50)),
+        ),
         "urban",
         True,
         "1152.00",
@@ -144,11 +153,19 @@ CASES = [
         True,
         "1152.00",
     ),
-    ("§2.6 19-year-old at university does not", dict(born="2006-01-01", schooling="higher"), "urban", False, None),
+    (
+        "§2.6 19-year-old at university does not",
+        dict(born="2006-01-01", schooling="higher"),
+        "urban",
+        False,
+        None,
+    ),
 ]
 
 
-@pytest.mark.parametrize(("kwargs", "area", "eligible", "amount"), [c[1:] for c in CASES], ids=[c[0] for c in CASES])
+@pytest.mark.parametrize(
+    ("kwargs", "area", "eligible", "amount"), [c[1:] for c in CASES], ids=[c[0] for c in CASES]
+)
 def test_extreme_poverty(kwargs, area, eligible, amount):
     kwargs.setdefault("has_capable_supporter", False)
     a = assess(household(member("T", **kwargs), area=area), sample_policy())
@@ -167,13 +184,17 @@ def test_property_test_applies_to_tekun():
 def test_basic_living_as_multiple_of_dibao_standard():
     """基本生活标准 = 1.3 × 低保标准 when a region sets it that way (§2.5)."""
     policy = make_policy({"extreme_poverty.basic_living_method": "multiple"})
-    r = assess(household(member("T", born=ELDER, has_capable_supporter=False)), policy).get("extreme_poverty", "T")
+    r = assess(household(member("T", born=ELDER, has_capable_supporter=False)), policy).get(
+        "extreme_poverty", "T"
+    )
     assert r.monthly_amount == D("962.00") + D("190.00")
 
 
 def test_tekun_member_leaves_the_dibao_household():
     """An elderly tekun member is supported alone; the rest of the household is tested for dibao."""
-    h = household(member("T", born=ELDER, has_capable_supporter=False), member("S", income=300, category="transfer"))
+    h = household(
+        member("T", born=ELDER, has_capable_supporter=False), member("S", income=300, category="transfer")
+    )
     a = assess(h, sample_policy())
     assert a.get("extreme_poverty", "T").eligible
     assert a.get("dibao").monthly_amount == D("440.00")
@@ -183,7 +204,11 @@ def test_tekun_member_leaves_the_dibao_household():
 @pytest.mark.parametrize(
     ("choice", "tekun", "orphan"),
     [("auto", False, True), ("extreme_poverty", True, False), ("child_allowance", False, True)],
-    ids=["§2.2 auto keeps the higher child allowance", "§2.2 may choose tekun", "§2.2 may choose the allowance"],
+    ids=[
+        "§2.2 auto keeps the higher child allowance",
+        "§2.2 may choose tekun",
+        "§2.2 may choose the allowance",
+    ],
 )
 def test_minor_chooses_between_tekun_and_orphan_allowance(choice, tekun, orphan):
     kid = member(

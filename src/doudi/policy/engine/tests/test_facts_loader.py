@@ -105,12 +105,18 @@ def test_bad_date_names_the_member_and_field():
             lambda d: d["members"][0]["incomes"][0].update(category="lottery"),
             '成员[1].收入[1].类别: 不认识的取值 "lottery"',
         ),
-        (lambda d: d["members"][1]["disability"].update(grade=5), "成员[2].残疾.等级: 应为 1 到 4 之间的整数"),
+        (
+            lambda d: d["members"][1]["disability"].update(grade=5),
+            "成员[2].残疾.等级: 应为 1 到 4 之间的整数",
+        ),
         (
             lambda d: d["members"][1]["self_care"].update(eating="yes"),
             "成员[2].生活自理评估.自主吃饭: 应为 true 或 false",
         ),
-        (lambda d: d["members"][2]["parents"][1].update(since="soon"), "成员[3].父母[2].起始日期: 不是有效日期"),
+        (
+            lambda d: d["members"][2]["parents"][1].update(since="soon"),
+            "成员[3].父母[2].起始日期: 不是有效日期",
+        ),
         (lambda d: d["members"][2].update(person_id="P2"), '成员: 人员编号 "P2" 重复'),
         (lambda d: d.update(members=[]), "成员: 至少需要一名成员"),
         (lambda d: d["temporary_need"].update(kind="lottery"), "临时救助事由.类型: 不认识的取值"),

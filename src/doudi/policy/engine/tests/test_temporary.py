@@ -27,9 +27,23 @@ CASES = [
         "740.00",
         "小额快救",
     ),
-    ("§4 fast grant below the cap pays the need", need(amount=500, fast=True), 3000, True, "500.00", "小额快救"),
+    (
+        "§4 fast grant below the cap pays the need",
+        need(amount=500, fast=True),
+        3000,
+        True,
+        "500.00",
+        "小额快救",
+    ),
     ("§4 need already met by other aid", need(amount=500, other=500), 0, False, "0.00", ""),
-    ("§4 expense type within the income test", need("expense", 3000, event="medical"), 3000, True, "3000.00", "支出型"),
+    (
+        "§4 expense type within the income test",
+        need("expense", 3000, event="medical"),
+        3000,
+        True,
+        "3000.00",
+        "支出型",
+    ),
     (
         "§4 expense type above last year's income is refused",
         need("expense", 3000, event="medical"),
@@ -62,4 +76,6 @@ def test_one_off_is_not_monthly():
 
 def test_cap_is_a_parameter():
     h = household(member(), temporary_need=need(amount=20000))
-    assert assess(h, make_policy({"temporary.cap_multiple": D(2)})).get("temporary").one_off_amount == D("1480.00")
+    assert assess(h, make_policy({"temporary.cap_multiple": D(2)})).get("temporary").one_off_amount == D(
+        "1480.00"
+    )
