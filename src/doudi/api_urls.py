@@ -1,5 +1,45 @@
-"""The REST API: every app adds its routes here; all endpoints require authentication."""
+"""The REST API under /api/: every endpoint requires authentication except obtaining a token.
 
-from django.urls import path  # noqa: F401
+The schema is at /api/schema/ and Swagger UI at /api/docs/ (see ``doudi.urls``). Reads are
+``GET``; each write is its own ``POST …/<action>/`` endpoint (one class per operation).
+"""
 
-urlpatterns: list = []
+from django.urls import path
+
+from doudi.accounts import api as accounts_api
+from doudi.regions import api as regions_api
+from doudi.registry import api as registry_api
+
+app_name = "api"
+
+urlpatterns = [
+    path("auth/token/", accounts_api.TokenCreateApi.as_view(), name="token_create"),
+    path("auth/token/revoke/", accounts_api.TokenRevokeApi.as_view(), name="token_revoke"),
+    path("me/", accounts_api.MeApi.as_view(), name="me"),
+    path("regions/", regions_api.RegionListApi.as_view(), name="region_list"),
+    path("regions/<str:code>/", regions_api.RegionDetailApi.as_view(), name="region_detail"),
+    path("regions/<str:code>/children/", regions_api.RegionChildrenApi.as_view(), name="region_children"),
+    path("households/", registry_api.HouseholdListApi.as_view(), name="household_list"),
+    path("households/create/", registry_api.HouseholdCreateApi.as_view(), name="household_create"),
+    path("households/<int:household_id>/", registry_api.HouseholdDetailApi.as_view(), name="household_detail"),
+    path(
+        "households/<int:household_id>/update/", registry_api.HouseholdUpdateApi.as_view(), name="household_update"
+    ),
+    path("households/<int:household_id>/members/add/", registry_api.MemberAddApi.as_view(), name="member_add"),
+    path(
+        "households/<int:household_id>/history/", registry_api.HouseholdHistoryApi.as_view(), name="household_history"
+    ),
+    path("households/<int:household_id>/as-of/", registry_api.HouseholdAsOfApi.as_view(), name="household_as_of"),
+    path("persons/<int:person_id>/", registry_api.PersonDetailApi.as_view(), name="person_detail"),
+    path("persons/<int:person_id>/full/", registry_api.PersonFullApi.as_view(), name="person_full"),
+    path("persons/<int:person_id>/update/", registry_api.PersonUpdateApi.as_view(), name="person_update"),
+    path("persons/<int:person_id>/remove/", registry_api.MemberRemoveApi.as_view(), name="member_remove"),
+    path(
+        "persons/<int:person_id>/evidence/record/", registry_api.EvidenceRecordApi.as_view(), name="evidence_record"
+    ),
+    path(
+        "evidence/<str:kind>/<int:evidence_id>/correct/",
+        registry_api.EvidenceCorrectApi.as_view(),
+        name="evidence_correct",
+    ),
+]

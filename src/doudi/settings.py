@@ -174,6 +174,8 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # 城乡类别 is both a household's area_type and a person's hukou_type: one enum, one name.
+    "ENUM_NAME_OVERRIDES": {"AreaTypeEnum": "doudi.regions.models.AreaType"},
 }
 
 # Background jobs: django-tasks with its database backend, so the demo needs no broker;

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from django.db.models import Q, QuerySet
 
+from doudi.accounts.scope import check_in_scope, scope_filter
+from doudi.core.errors import NotFound
 from doudi.regions.models import Level, Region, pad_code, prefix_of
 
 
@@ -50,3 +52,28 @@ def ancestors(region: Region) -> list[Region]:
             codes.append(pad_code(prefix[:length]))
     by_code = Region.objects.in_bulk(codes)
     return [by_code[c] for c in codes if c in by_code]
+
+
+def region_list(*, actor, query: str = "", limit: int = 20) -> QuerySet[Region]:
+    """Find regions of the actor's subtree by code prefix or name fragment, the higher levels first."""
+    qs = scope_filter(actor, Region.objects.all(), "code")
+    query = query.strip()
+    if query.isdigit():
+        qs = qs.filter(code__startswith=query)
+    elif query:
+        qs = qs.filter(Q(name__contains=query) | Q(full_name__contains=query))
+    return qs.order_by("level", "code")[:limit]
+
+
+def region_get_in_scope(*, actor, code: str) -> Region:
+    """Return the region with this 2- to 12-digit code; raise NotFound if missing or outside the subtree."""
+    region = region_get(code or "")
+    if region is None:
+        raise NotFound("区划")
+    check_in_scope(actor, region.code, "区划")
+    return region
+
+
+def region_children(*, actor, region: Region) -> QuerySet[Region]:
+    """Return the region's direct children that lie in the actor's subtree."""
+    return scope_filter(actor, Region.objects.filter(parent=region), "code").order_by("code")

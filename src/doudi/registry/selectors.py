@@ -124,3 +124,13 @@ def household_as_of(household: Household, *, on: date, known_at: datetime | None
         for row in rows.order_by("valid_from", "id"):
             by_person[row.person_id].evidence.setdefault(kind, []).append(row)
     return HouseholdSnapshot(household=household, on=on, known_at=known_at, members=members)
+
+
+def evidence_get(*, actor, kind: str, evidence_id: int) -> Evidence:
+    """Return one evidence row of kind ``kind`` (superseded or not); NotFound if missing or outside the scope."""
+    model = EVIDENCE_MODELS.get(kind)
+    row = model.objects.select_related("person__household").filter(pk=evidence_id).first() if model else None
+    if row is None:
+        raise NotFound("证据")
+    check_in_scope(actor, row.person.region_code, "证据")
+    return row
