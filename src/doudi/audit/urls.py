@@ -1,6 +1,8 @@
 """Routes of the audit app."""
 
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from doudi.audit import views
 
 app_name = "audit"
-urlpatterns: list = []
+urlpatterns = [path("", views.event_list, name="event_list")]

@@ -1,23 +1,44 @@
-"""Template context shared by every page: the navigation for the user's role."""
+"""Template context shared by every page: the navigation for the user's capabilities."""
 
 from __future__ import annotations
 
 from django.urls import NoReverseMatch, reverse
+
+from doudi.accounts.roles import Capability
+
+# (url names tried in order, label, capability or None, namespace that marks the item current)
+NAV = (
+    (("core:home",), "我的工作台", None, "core"),
+    (("registry:household_list",), "家庭查询", None, "registry"),
+    (("registry:import_list", "registry:imports:import_list"), "批量导入", Capability.IMPORT_REGISTRY, "imports"),
+    (("regions:browse",), "区划", None, "regions"),
+    (("audit:event_list",), "审计日志", Capability.VIEW_AUDIT, "audit"),
+)
+
+
+def first_url(names) -> str | None:
+    """Return the first of ``names`` that resolves, so that links to pages not built yet simply vanish."""
+    for name in names:
+        try:
+            return reverse(name)
+        except NoReverseMatch:
+            continue
+    return None
 
 
 def navigation(request):
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {"nav_items": []}
-    items = [("core:home", "首页"), ("registry:household_list", "家庭查询")]
-    if user.can("import_registry"):
-        items.append(("registry:import_list", "批量导入"))
-    if user.can("view_audit"):
-        items.append(("audit:event_list", "审计日志"))
+    match = getattr(request, "resolver_match", None)
+    namespaces = set(match.namespaces) if match else set()
     nav = []
-    for name, label in items:
-        try:
-            nav.append({"url": reverse(name), "label": label, "name": name})
-        except NoReverseMatch:
+    for names, label, capability, namespace in NAV:
+        if capability and not user.can(capability):
             continue
+        url = first_url(names)
+        if url is None:
+            continue
+        current = namespace in namespaces and not (namespace == "registry" and "imports" in (match.url_name or ""))
+        nav.append({"url": url, "label": label, "current": current})
     return {"nav_items": nav}

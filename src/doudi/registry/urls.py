@@ -1,6 +1,34 @@
 """Routes of the registry app."""
 
-from django.urls import path  # noqa: F401
+import importlib.util
+
+from django.urls import include, path
+
+from doudi.registry import views
 
 app_name = "registry"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.household_list, name="household_list"),
+    path("households/new/", views.household_create, name="household_create"),
+    path("households/<int:pk>/", views.household_detail, name="household_detail"),
+    path("households/<int:pk>/edit/", views.household_edit, name="household_edit"),
+    path("households/<int:pk>/members/new/", views.member_add, name="member_add"),
+    path("persons/<int:pk>/", views.person_detail, name="person_detail"),
+    path("persons/<int:pk>/edit/", views.person_edit, name="person_edit"),
+    path("persons/<int:pk>/remove/", views.member_remove, name="member_remove"),
+    path("persons/<int:pk>/evidence/<str:kind>/new/", views.evidence_create, name="evidence_create"),
+    path("evidence/<str:kind>/<int:pk>/correct/", views.evidence_correct, name="evidence_correct"),
+    path("evidence/<str:kind>/<int:pk>/end/", views.evidence_correct, {"mode": "end"}, name="evidence_end"),
+]
+
+
+def _module_exists(name: str) -> bool:
+    try:
+        return importlib.util.find_spec(name) is not None
+    except ModuleNotFoundError:  # the parent package is not there yet
+        return False
+
+
+# Batch imports live in their own module, written separately; mounted here once it exists.
+if _module_exists("doudi.registry.imports.urls"):
+    urlpatterns.append(path("imports/", include("doudi.registry.imports.urls")))

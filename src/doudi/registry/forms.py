@@ -1,0 +1,296 @@
+"""Forms of the registry pages.
+
+Forms check only the shape of the input (a date is a date, a required field is filled in). The
+rules of the domain (a valid ID number, one head per household, one household per person) are
+checked once, by ``PersonInput.clean`` and the services, and their ``DomainError`` is shown
+next to the field it names (see ``doudi.core.web.add_domain_error``).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from doudi.accounts.scope import scope_filter
+from doudi.regions.models import AreaType, Level, Region
+from doudi.registry.models import EVIDENCE_MODELS, Evidence, EvidenceSource, Gender, Relation
+from doudi.registry.validation import PersonInput
+
+# A <select> beyond this many regions is unusable; above it the user types the code instead.
+MAX_REGION_OPTIONS = 600
+
+# DomainError.extra["field"] → form field, where the two names differ.
+PERSON_FIELD_MAP = {"hukou_region": "hukou_region_code"}
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs=attrs, format="%Y-%m-%d")
+
+
+class ChineseMessagesMixin:
+    """Name the field in "required" errors, as domain messages do: "姓名：不能为空。"."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            field.error_messages["required"] = f"{field.label}：不能为空。"
+            if isinstance(field, forms.DateField):
+                field.error_messages["invalid"] = f"{field.label}：不是有效日期（格式 YYYY-MM-DD）。"
+
+
+def _relative_label(region: Region, root: Region | None) -> str:
+    if root is not None and region.full_name.startswith(root.full_name) and region.code != root.code:
+        return region.full_name[len(root.full_name) :]
+    return region.full_name or region.name
+
+
+def scoped_regions(user, *, levels: tuple[int, ...]) -> list[Region] | None:
+    """Return the regions of the given levels in the user's subtree, or None when there are too many."""
+    qs = scope_filter(user, Region.objects.filter(level__in=levels), "code").order_by("code")
+    regions = list(qs[: MAX_REGION_OPTIONS + 1])
+    return None if len(regions) > MAX_REGION_OPTIONS else regions
+
+
+def region_choices(user, regions: list[Region]) -> list[tuple[str, str]]:
+    root = user.region
+    return [
+        (r.code, ("　" * max(0, r.level - (root.level if root else 1) - 1)) + _relative_label(r, root)) for r in regions
+    ]
+
+
+class VillageField(forms.CharField):
+    """A village of the user's subtree: a <select> when the subtree is small, else a 12-digit code."""
+
+    def __init__(self, user, **kwargs):
+        self.villages = scoped_regions(user, levels=(Level.VILLAGE,))
+        kwargs.setdefault("label", _("所在村/社区"))
+        kwargs.setdefault("error_messages", {"required": "所在村/社区：请选择。"})
+        if self.villages is not None:
+            kwargs["widget"] = forms.Select(choices=[("", "请选择"), *region_choices(user, self.villages)])
+        else:
+            kwargs.setdefault("help_text", _("请输入 12 位村/社区区划代码"))
+        super().__init__(**kwargs)
+
+
+class HouseholdSearchForm(ChineseMessagesMixin, forms.Form):
+    q = forms.CharField(
+        label=_("查询"),
+        required=False,
+        max_length=50,
+        widget=forms.TextInput(attrs={"placeholder": "身份证号 / 姓名 / 户编号", "type": "search"}),
+    )
+    region = forms.ChoiceField(label=_("区划"), required=False)
+    status = forms.ChoiceField(
+        label=_("状态"), required=False, choices=[("active", "在册"), ("closed", "已注销"), ("all", "全部")]
+    )
+
+    def __init__(self, user, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        root_level = user.region.level if user.region else Level.VILLAGE
+        levels = tuple(range(root_level + 1, min(root_level + 2, Level.VILLAGE) + 1))
+        regions = (scoped_regions(user, levels=levels) or []) if levels else []
+        self.fields["region"].choices = [("", "全部（本辖区）"), *region_choices(user, regions)]
+        if not regions:
+            self.fields["region"].widget = forms.HiddenInput()
+
+
+class PersonForm(ChineseMessagesMixin, forms.Form):
+    """A new person: what ``PersonInput`` takes. Gender and birth date follow from the ID number."""
+
+    id_number = forms.CharField(
+        label=_("公民身份号码"),
+        max_length=30,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "inputmode": "text"}),
+    )
+    name = forms.CharField(label=_("姓名"), max_length=50)
+    relation = forms.ChoiceField(label=_("与户主关系"), choices=Relation.choices)
+    gender = forms.ChoiceField(
+        label=_("性别"),
+        required=False,
+        choices=[("", "按身份证号"), *Gender.choices],
+        help_text=_("可不填；填写时须与身份证号一致"),
+    )
+    hukou_type = forms.ChoiceField(label=_("户籍性质"), required=False, choices=[("", "—"), *AreaType.choices])
+    hukou_region_code = forms.CharField(
+        label=_("户籍地区划代码"), required=False, max_length=12, help_text=_("可不填；6 至 12 位代码")
+    )
+    residence_address = forms.CharField(label=_("居住地址"), required=False, max_length=200)
+    phone = forms.CharField(
+        label=_("手机号"), required=False, max_length=20, widget=forms.TextInput(attrs={"type": "tel"})
+    )
+    bank_name = forms.CharField(label=_("开户银行"), required=False, max_length=60)
+    bank_account = forms.CharField(
+        label=_("银行账号"), required=False, max_length=40, widget=forms.TextInput(attrs={"inputmode": "numeric"})
+    )
+
+    def __init__(self, *args, head: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        if head:
+            self.fields["relation"].choices = [(Relation.HEAD, Relation.HEAD.label)]
+            self.fields["relation"].initial = Relation.HEAD
+            self.fields["relation"].widget = forms.HiddenInput()
+        else:
+            self.fields["relation"].choices = [("", "请选择"), *[c for c in Relation.choices if c[0] != Relation.HEAD]]
+
+    def to_input(self) -> PersonInput:
+        d = self.cleaned_data
+        return PersonInput(
+            id_number=d["id_number"],
+            name=d["name"],
+            relation=d["relation"],
+            gender=d.get("gender") or None,
+            hukou_region_code=d.get("hukou_region_code", ""),
+            hukou_type=d.get("hukou_type", ""),
+            residence_address=d.get("residence_address", ""),
+            phone=d.get("phone", ""),
+            bank_name=d.get("bank_name", ""),
+            bank_account=d.get("bank_account", ""),
+        )
+
+
+MemberFormSet = forms.formset_factory(PersonForm, extra=1, max_num=20, validate_max=True)
+
+
+class HouseholdCreateForm(ChineseMessagesMixin, forms.Form):
+    address = forms.CharField(label=_("居住地址"), required=False, max_length=200)
+    note = forms.CharField(label=_("备注"), required=False, max_length=200)
+    joined_on = forms.DateField(label=_("登记日期"), required=False, widget=DateInput(), help_text=_("不填则为今天"))
+
+    def __init__(self, user, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields = {"region": VillageField(user), **self.fields}
+        if self.fields["region"].villages and len(self.fields["region"].villages) == 1:
+            self.fields["region"].initial = self.fields["region"].villages[0].code
+
+
+class MemberAddForm(PersonForm):
+    joined_on = forms.DateField(label=_("加入日期"), required=False, widget=DateInput(), help_text=_("不填则为今天"))
+
+
+class HouseholdEditForm(ChineseMessagesMixin, forms.Form):
+    address = forms.CharField(label=_("居住地址"), required=False, max_length=200)
+    note = forms.CharField(label=_("备注"), required=False, max_length=200)
+    reason = forms.CharField(label=_("修改原因"), required=False, max_length=200)
+    expected_version = forms.IntegerField(widget=forms.HiddenInput())
+
+    def __init__(self, user, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields = {"region": VillageField(user), **self.fields}
+
+
+class PersonEditForm(ChineseMessagesMixin, forms.Form):
+    name = forms.CharField(label=_("姓名"), max_length=50)
+    relation = forms.ChoiceField(label=_("与户主关系"), choices=Relation.choices)
+    hukou_type = forms.ChoiceField(label=_("户籍性质"), required=False, choices=[("", "—"), *AreaType.choices])
+    hukou_region_code = forms.CharField(label=_("户籍地区划代码"), required=False, max_length=12)
+    residence_address = forms.CharField(label=_("居住地址"), required=False, max_length=200)
+    phone = forms.CharField(
+        label=_("手机号"), required=False, max_length=20, widget=forms.TextInput(attrs={"type": "tel"})
+    )
+    bank_name = forms.CharField(label=_("开户银行"), required=False, max_length=60)
+    bank_account = forms.CharField(label=_("银行账号"), required=False, max_length=40)
+    reason = forms.CharField(label=_("修改原因"), required=False, max_length=200)
+    expected_version = forms.IntegerField(widget=forms.HiddenInput())
+
+
+class RemoveMemberForm(ChineseMessagesMixin, forms.Form):
+    MOVED_OUT, DIED = "moved_out", "died"
+    kind = forms.ChoiceField(
+        label=_("变动类型"), choices=[(MOVED_OUT, "迁出"), (DIED, "死亡")], widget=forms.RadioSelect, initial=MOVED_OUT
+    )
+    left_on = forms.DateField(label=_("迁出/死亡日期"), widget=DateInput())
+    reason = forms.CharField(label=_("变动原因"), max_length=100)
+
+    def clean_left_on(self):
+        value = self.cleaned_data["left_on"]
+        if value > timezone.localdate():
+            raise forms.ValidationError("迁出/死亡日期：不能晚于今天。")
+        return value
+
+
+class EvidenceFormBase(ChineseMessagesMixin, forms.Form):
+    model: type[Evidence]
+
+    def clean(self):
+        data = super().clean()
+        start, end = data.get("valid_from"), data.get("valid_to")
+        if start and end and end <= start:
+            self.add_error("valid_to", "失效日期：应晚于生效日期。")
+        return data
+
+    def values(self) -> dict:
+        return {f: self.cleaned_data[f] for f in self.model.value_fields if f in self.cleaned_data}
+
+
+def _value_fields(model: type[Evidence]) -> dict[str, forms.Field]:
+    fields = {}
+    for name in model.value_fields:
+        model_field = model._meta.get_field(name)
+        kwargs = {"min_value": Decimal(0)} if model_field.get_internal_type() == "DecimalField" else {}
+        fields[name] = model_field.formfield(**kwargs)
+    return fields
+
+
+def _date_field(model, name: str, *, required: bool) -> forms.DateField:
+    label = model._meta.get_field(name).verbose_name
+    return forms.DateField(label=label, required=required, widget=DateInput())
+
+
+def evidence_form_class(kind: str) -> type[EvidenceFormBase]:
+    """Return the form to record a new piece of evidence of ``kind``."""
+    model = EVIDENCE_MODELS[kind]
+    attrs = {
+        "model": model,
+        **_value_fields(model),
+        "valid_from": _date_field(model, "valid_from", required=True),
+        "valid_to": _date_field(model, "valid_to", required=False),
+        "source": forms.ChoiceField(label=_("来源"), choices=EvidenceSource.choices, initial=EvidenceSource.DECLARED),
+        "note": forms.CharField(label=_("说明"), required=False, max_length=200),
+    }
+    return type(f"{model.__name__}Form", (EvidenceFormBase,), attrs)
+
+
+def evidence_correct_form_class(kind: str) -> type[EvidenceFormBase]:
+    """Return the form to correct a piece of evidence: new values or dates, and the reason."""
+    model = EVIDENCE_MODELS[kind]
+    attrs = {
+        "model": model,
+        **_value_fields(model),
+        "valid_from": _date_field(model, "valid_from", required=True),
+        "valid_to": _date_field(model, "valid_to", required=False),
+        "reason": forms.CharField(label=_("更正原因"), max_length=200),
+    }
+    return type(f"{model.__name__}CorrectForm", (EvidenceFormBase,), attrs)
+
+
+class EvidenceEndForm(ChineseMessagesMixin, forms.Form):
+    valid_to = forms.DateField(label=_("终止日期"), widget=DateInput(), help_text=_("该情况自此日起不再成立"))
+    reason = forms.CharField(label=_("终止原因"), max_length=200)
+
+    def __init__(self, *args, valid_from: date, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.valid_from = valid_from
+
+    def clean_valid_to(self):
+        value = self.cleaned_data["valid_to"]
+        if value <= self.valid_from:
+            raise forms.ValidationError(f"终止日期：应晚于生效日期 {self.valid_from:%Y-%m-%d}。")
+        return value
+
+
+class AsOfForm(ChineseMessagesMixin, forms.Form):
+    on = forms.DateField(label=_("查看日期"), widget=DateInput())
+    known_at = forms.DateTimeField(
+        label=_("按当时掌握的信息（可选）"),
+        required=False,
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%d"],
+        help_text=_("留空为目前掌握的信息；填写某次决定的时间，可看到当时依据的事实"),
+    )
