@@ -172,6 +172,8 @@ def do_create_household(
         household_id=household.pk,
         region_code=region.code,
         changes=diff_fields(household, {}, ("number", "region", "address")),
+        # The head is added below, so str(household) would still read "（无户主）".
+        label=f"{head.name}户（{household.number}）",
     )
     joined_on = joined_on or timezone.localdate()
     for data in (head, *cleaned):
