@@ -37,7 +37,14 @@ def change_rows(changes):
     """Return ``[(label, old, new)]`` from an AuditEvent's ``changes``."""
     if not isinstance(changes, dict):
         return []
-    return [(c.get("label", name), c.get("old", ""), c.get("new", "")) for name, c in changes.items()]
+    rows = [(c.get("label", name), c.get("old", ""), c.get("new", "")) for name, c in changes.items()]
+    return [(label, old, new) for label, old, new in rows if old not in (None, "") or new not in (None, "")]
+
+
+@register.filter
+def has_old_values(rows) -> bool:
+    """Return whether any change row had a value before (a creation has none: show only the new values)."""
+    return any(old not in (None, "") for _label, old, _new in rows)
 
 
 def _display(instance, name: str) -> str:
