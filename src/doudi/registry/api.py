@@ -27,6 +27,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from doudi.accounts.roles import Capability
+from doudi.accounts.scope import check_capability
 from doudi.audit.services import log_record_access
 from doudi.core.api import validated
 from doudi.core.masking import mask_bank_account, mask_id_number, mask_phone
@@ -46,12 +47,14 @@ TAG = "registry"
 
 
 class CanEditRegistry(BasePermission):
-    """Refuse roles without ``edit_registry`` (city supervisor, auditor) before any lookup."""
+    """Refuse roles without ``edit_registry`` (city supervisor, auditor) before any lookup.
 
-    message = "您的角色无权修改登记信息。"
+    Raises the domain's ``PermissionDenied`` so that the answer carries the domain's message.
+    """
 
     def has_permission(self, request, view) -> bool:
-        return bool(request.user and request.user.is_authenticated and request.user.can(Capability.EDIT_REGISTRY))
+        check_capability(request.user, Capability.EDIT_REGISTRY, "您的角色无权修改登记信息。")
+        return True
 
 
 WRITE_PERMISSIONS = [IsAuthenticated, CanEditRegistry]
