@@ -95,11 +95,11 @@ def assess(facts: HouseholdFacts, policy: Policy, on: date | None = None, explai
             status = "dibao"
         else:
             t = _trace(explain)
-            p = _finish(assess_phase_out(ctx, income, prop, t), t)
-            if p.eligible or p.steps:
-                results.append(p)
-            if p.eligible:
-                status = "dibao"
+            p = assess_phase_out(ctx, income, prop, t)
+            if p is not None:
+                results.append(_finish(p, t))
+                if p.eligible:
+                    status = "dibao"
         if status == "none" and values["near_dibao.enabled"]:
             t = _trace(explain)
             r = _finish(assess_near_dibao(ctx, income, t), t)
@@ -110,10 +110,10 @@ def assess(facts: HouseholdFacts, policy: Policy, on: date | None = None, explai
                     for m in rest:
                         t = _trace(explain)
                         s = assess_single_person(ctx, m, t)
-                        if s.eligible or (explain and t.steps):
+                        if s is not None:
                             results.append(_finish(s, t))
-                        if s.eligible:
-                            single.add(m.person_id)
+                            if s.eligible:
+                                single.add(m.person_id)
         if status == "none" and values["rigid_expense.enabled"]:
             t = _trace(explain)
             r = _finish(assess_rigid_expense(ctx, income, t), t)
@@ -123,8 +123,9 @@ def assess(facts: HouseholdFacts, policy: Policy, on: date | None = None, explai
 
     # 3. Benefits open to members whatever the household tier.
     if values["temporary.enabled"] and facts.temporary_need is not None:
+        # The whole family, tekun members included, is the unit for temporary assistance (§4).
         t = _trace(explain)
-        inc = income or household_income(ctx, ctx.members, _NULL)
+        inc = income if len(rest) == len(ctx.members) and income else household_income(ctx, ctx.members, t)
         results.append(_finish(assess_temporary(ctx, inc, t), t))
     for m in ctx.members:
         member_status = (

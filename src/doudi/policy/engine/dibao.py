@@ -185,15 +185,16 @@ def single_person_groups(ctx: Context, m: MemberView) -> list[str]:
     return reasons
 
 
-def assess_single_person(ctx: Context, m: MemberView, trace: Trace) -> ProgrammeResult:
+def assess_single_person(ctx: Context, m: MemberView, trace: Trace) -> ProgrammeResult | None:
     """Return dibao for one member of a near-dibao household assessed alone (单人户, §1.4).
 
     The member is treated as a one-person household: own counted income against the standard.
+    Return ``None`` when the member is in none of the groups that may apply alone.
     """
-    result = ProgrammeResult("single_person_dibao", False, tier=ctx.area, person_id=m.person_id)
     reasons = single_person_groups(ctx, m)
     if not reasons:
-        return result
+        return None
+    result = ProgrammeResult("single_person_dibao", False, tier=ctx.area, person_id=m.person_id)
     std = ctx.fig.dibao_standard
     own = HouseholdIncome(m.counted_income, m.counted_income, 1)
     if own.per_capita >= std:
@@ -237,13 +238,14 @@ def assess_phase_out(
 
     Month 1 is the calendar month in which the excess was found (``exceeded_since``; the
     assessment date if not given); each month pays the taper ratio of the last dibao amount.
+    Return ``None`` when the household has no current dibao or the region has no phase-out.
     """
-    result = ProgrammeResult("phase_out", False)
     current = ctx.facts.current_dibao
     values = ctx.policy.values
     months = values["dibao.phase_out_months"]
     if current is None or months == 0:
-        return result
+        return None
+    result = ProgrammeResult("phase_out", False)
     if not property_ok:
         trace.add("§1.10", "财产不符合规定，不给予渐退期")
         return result
