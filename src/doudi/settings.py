@@ -79,6 +79,7 @@ INSTALLED_APPS = [
     "doudi.accounts",
     "doudi.audit",
     "doudi.registry",
+    "doudi.policy",
 ]
 
 MIDDLEWARE = [
@@ -169,6 +170,8 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "社会救助信息系统接口：所有接口需要登录，数据范围与页面一致（仅本辖区）。",
     "VERSION": "0.1.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # The schema and Swagger UI need a login too: nothing is public by default.
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
     "COMPONENT_SPLIT_REQUEST": True,
     # Swagger UI is served from the sidecar package: bureaus run on intranets, no CDN.
     "SWAGGER_UI_DIST": "SIDECAR",
