@@ -79,7 +79,6 @@ INSTALLED_APPS = [
     "doudi.accounts",
     "doudi.audit",
     "doudi.registry",
-    "doudi.policy",
 ]
 
 MIDDLEWARE = [
