@@ -78,6 +78,11 @@ class VillageField(forms.CharField):
             kwargs.setdefault("help_text", _("请输入 12 位村/社区区划代码"))
         super().__init__(**kwargs)
 
+    def validate(self, value):
+        super().validate(value)
+        if value and self.villages is not None and value not in {v.code for v in self.villages}:
+            raise forms.ValidationError("所在村/社区：不是您管辖范围内的村/社区。")
+
 
 class HouseholdSearchForm(ChineseMessagesMixin, forms.Form):
     q = forms.CharField(

@@ -178,6 +178,8 @@ def household_create(request):
                     note=form.cleaned_data["note"],
                     joined_on=form.cleaned_data.get("joined_on"),
                 )
+            except NotFound as exc:  # a village typed by code that lies outside the user's region
+                form.add_error("region", f"所在村/社区：{exc.message}")
             except DomainError as exc:
                 _place_create_error(exc, form, head_form, filled)
             else:
