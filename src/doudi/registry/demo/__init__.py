@@ -1,0 +1,1 @@
+"""Synthetic demo data: ``generator`` (numpy/pyarrow) and ``loader`` (database writes)."""
