@@ -31,8 +31,8 @@ def _region_or_404(user, code: str) -> Region:
     return region
 
 
-def _counts_by_child(user, region: Region, children: list[Region]) -> dict[str, tuple[int, int]]:
-    """Return {child code: (households, persons)} from two grouped queries over the subtree."""
+def _counts(user, region: Region, children: list[Region]) -> tuple[tuple[int, int], dict[str, tuple[int, int]]]:
+    """Return the region's (households, persons) and the same per child, from two grouped queries."""
     from doudi.registry.models import Household, Person
 
     households = scope_filter(user, Household.objects.filter(status="active", region__code__startswith=region.prefix))
@@ -44,14 +44,16 @@ def _counts_by_child(user, region: Region, children: list[Region]) -> dict[str, 
     hh_rows = households.values_list("region_id").annotate(n=Count("pk"))
     p_rows = persons.values_list("household__region_id").annotate(n=Count("pk"))
     prefixes = [(c.code, prefix_of(c.code)) for c in children]
-    counts = {c.code: [0, 0] for c in children}
+    total = [0, 0]
+    by_child = {c.code: [0, 0] for c in children}
     for index, rows in ((0, hh_rows), (1, p_rows)):
         for code, n in rows:
+            total[index] += n
             for child_code, prefix in prefixes:
                 if code.startswith(prefix):
-                    counts[child_code][index] += n
+                    by_child[child_code][index] += n
                     break
-    return {k: (v[0], v[1]) for k, v in counts.items()}
+    return (total[0], total[1]), {k: (v[0], v[1]) for k, v in by_child.items()}
 
 
 @login_required
@@ -64,14 +66,14 @@ def browse(request, code: str = ""):
         code = prefix_of(user.region_id)
     region = _region_or_404(user, code)
     children = list(region.children.order_by("code"))
-    counts = _counts_by_child(user, region, [region, *children])
-    rows = [(c, *counts[c.code]) for c in children]
+    total, by_child = _counts(user, region, children)
+    rows = [(c, *by_child[c.code]) for c in children]
     # Ancestors above the user's own region are shown as text only: the user cannot open them.
     trail = [(a, region_in_scope(user, a.code)) for a in selectors.ancestors(region)]
     context = {
         "region": region,
         "rows": rows,
-        "total": counts[region.code],
+        "total": total,
         "trail": trail,
         "can_manage": user.can(Capability.MANAGE_REGIONS),
         "form": AreaTypeForm(initial={"area_type": region.area_type}) if region.level == Level.VILLAGE else None,
