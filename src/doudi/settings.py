@@ -79,6 +79,7 @@ INSTALLED_APPS = [
     "doudi.accounts",
     "doudi.audit",
     "doudi.registry",
+    "doudi.policy",
 ]
 
 MIDDLEWARE = [

@@ -26,15 +26,29 @@ class Capability(models.TextChoices):
     MANAGE_REGIONS = "manage_regions", _("更正区划城乡类别")
     MANAGE_USERS = "manage_users", _("管理用户")
     VIEW_AUDIT = "view_audit", _("查看审计日志")
+    ASSESS = "assess", _("救助评估")
+    EDIT_POLICY = "edit_policy", _("起草政策参数")
+    PUBLISH_POLICY = "publish_policy", _("发布政策参数")
 
 
+# Standards are set by provinces and cities (rules.md §1.1, S1 art.10): a county drafts its own
+# parameters, a city supervisor or an administrator publishes them.
 CAPABILITIES: dict[str, frozenset[str]] = {
-    Role.VILLAGE_WORKER: frozenset({Capability.EDIT_REGISTRY, Capability.IMPORT_REGISTRY}),
-    Role.TOWNSHIP_OFFICER: frozenset({Capability.EDIT_REGISTRY, Capability.IMPORT_REGISTRY}),
+    Role.VILLAGE_WORKER: frozenset({Capability.EDIT_REGISTRY, Capability.IMPORT_REGISTRY, Capability.ASSESS}),
+    Role.TOWNSHIP_OFFICER: frozenset({Capability.EDIT_REGISTRY, Capability.IMPORT_REGISTRY, Capability.ASSESS}),
     Role.COUNTY_REVIEWER: frozenset(
-        {Capability.EDIT_REGISTRY, Capability.IMPORT_REGISTRY, Capability.EXPORT_UNMASKED, Capability.VIEW_AUDIT}
+        {
+            Capability.EDIT_REGISTRY,
+            Capability.IMPORT_REGISTRY,
+            Capability.EXPORT_UNMASKED,
+            Capability.VIEW_AUDIT,
+            Capability.ASSESS,
+            Capability.EDIT_POLICY,
+        }
     ),
-    Role.CITY_SUPERVISOR: frozenset({Capability.VIEW_AUDIT}),
+    Role.CITY_SUPERVISOR: frozenset(
+        {Capability.VIEW_AUDIT, Capability.ASSESS, Capability.EDIT_POLICY, Capability.PUBLISH_POLICY}
+    ),
     Role.AUDITOR: frozenset({Capability.VIEW_AUDIT}),
     Role.ADMINISTRATOR: frozenset(set(Capability)),
 }
