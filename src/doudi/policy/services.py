@@ -14,7 +14,7 @@ from doudi.policy.engine import PolicyDocument, PolicyError, load_document, reso
 from doudi.policy.engine.documents import change_dates
 from doudi.policy.errors import PolicyErrorCode
 from doudi.policy.models import PolicyVersion, VersionStatus
-from doudi.policy.selectors import chain_codes, current_versions, document_of
+from doudi.policy.selectors import current_versions, document_of
 from doudi.regions.models import Level, Region, pad_code
 
 
