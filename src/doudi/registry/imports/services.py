@@ -1,0 +1,274 @@
+"""Writes of batch imports: stage a file, commit its valid rows, or discard it.
+
+``do_stage_import``, ``do_commit_import`` and ``do_discard_import`` are what pages and the API call;
+they check the actor and queue the heavy work. ``run_validation`` and ``apply_import`` are that
+heavy work, run by the tasks in ``tasks.py``: validation stages every row with its errors; the
+commit is one durable transaction that writes everything or nothing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import time
+from functools import partial
+
+from django.conf import settings
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+from django.utils import timezone
+
+from doudi.accounts.models import User
+from doudi.accounts.roles import Capability
+from doudi.accounts.scope import check_capability, check_in_scope
+from doudi.audit.services import record_event
+from doudi.core.errors import DomainError, PermissionDenied
+from doudi.registry.imports.checks import check_fields, check_regions
+from doudi.registry.imports.errors import ImportErrorCode
+from doudi.registry.imports.models import ImportBatch, ImportRow, ImportStatus
+from doudi.registry.imports.parsing import detect_format, read_file
+from doudi.registry.imports.plan import plan_households
+from doudi.registry.imports.staging import load_valid_rows, mark_rows_invalid, stage_rows
+from doudi.registry.imports.writers import write_plan
+
+logger = logging.getLogger(__name__)
+
+MAX_FILE_BYTES = getattr(settings, "DOUDI_IMPORT_MAX_BYTES", 50 * 1024 * 1024)
+
+
+class StaleImport(Exception):
+    """The registry changed since validation so that some rows can no longer be imported as checked."""
+
+    def __init__(self, rows):
+        super().__init__("stale import")
+        self.rows = rows
+
+
+def _status_error(batch: ImportBatch, doing: str) -> DomainError:
+    return DomainError(
+        ImportErrorCode.WRONG_STATUS,
+        f"该批次当前状态为“{batch.get_status_display()}”，不能{doing}。",
+        {"status": batch.status},
+    )
+
+
+@transaction.atomic(durable=True)
+def do_stage_import(actor, upload: UploadedFile) -> ImportBatch:
+    """Save an uploaded CSV/XLSX file as a new batch in the actor's region and queue its validation.
+
+    Raises ``DomainError(import_file_invalid | import_file_too_large)`` for a file that cannot be an
+    import (wrong type, empty, too large) before anything is saved.
+    """
+    check_capability(actor, Capability.IMPORT_REGISTRY)
+    if not actor.region_id:
+        raise PermissionDenied("您的账号没有所属区划，不能导入数据。")
+    name = (upload.name or "未命名").rsplit("/", 1)[-1]
+    if upload.size == 0:
+        raise DomainError(ImportErrorCode.FILE_INVALID, f"文件“{name}”是空的：请在导入模板中填写数据后上传。")
+    if upload.size > MAX_FILE_BYTES:
+        raise DomainError(
+            ImportErrorCode.FILE_TOO_LARGE,
+            f"文件“{name}”大小为 {upload.size / 1048576:.1f} MB，超过上限 {MAX_FILE_BYTES // 1048576} MB：请拆分后分批上传。",
+            {"field": "file"},
+        )
+    upload.seek(0)
+    head = upload.read(4096)
+    fmt = detect_format(name, head)
+    digest = hashlib.sha256()
+    upload.seek(0)
+    for chunk in upload.chunks():
+        digest.update(chunk)
+    upload.seek(0)
+    batch = ImportBatch(
+        created_by=actor,
+        region_id=actor.region_id,
+        original_name=name[:200],
+        size=upload.size,
+        sha256=digest.hexdigest(),
+        format=fmt,
+        phase="等待校验",
+    )
+    batch.file.save(f"batch.{fmt}", upload, save=False)
+    batch.save()
+    from doudi.registry.imports.tasks import validate_import
+
+    transaction.on_commit(partial(validate_import.enqueue, batch.pk))
+    return batch
+
+
+@transaction.atomic(durable=True)
+def do_commit_import(actor, batch: ImportBatch, *, valid_only: bool) -> ImportBatch:
+    """Queue the import of a validated batch: its valid rows (``valid_only``), or all rows if none is bad.
+
+    Raises ``DomainError(import_has_errors)`` when ``valid_only`` is false and some rows are bad, and
+    ``import_wrong_status`` unless the batch is validated (or its last commit failed).
+    """
+    check_capability(actor, Capability.IMPORT_REGISTRY)
+    batch = ImportBatch.objects.select_for_update().get(pk=batch.pk)
+    check_in_scope(actor, batch.region_id, "导入批次")
+    if batch.status not in (ImportStatus.VALIDATED, ImportStatus.FAILED) or batch.validated_at is None:
+        raise _status_error(batch, "导入")
+    if batch.valid_rows == 0:
+        raise DomainError(ImportErrorCode.NOTHING_TO_IMPORT, "该批次没有可导入的有效行：请改正错误后重新上传。")
+    if batch.invalid_rows and not valid_only:
+        raise DomainError(
+            ImportErrorCode.HAS_ERRORS,
+            f"文件中有 {batch.invalid_rows} 行有错误，不能全部导入：请下载错误行改正后重新上传，或选择“导入有效行”。",
+        )
+    batch.status, batch.progress, batch.phase, batch.error_message = ImportStatus.IMPORTING, 0, "等待导入", ""
+    batch.save(update_fields=["status", "progress", "phase", "error_message", "updated_at"])
+    from doudi.registry.imports.tasks import commit_import
+
+    transaction.on_commit(partial(commit_import.enqueue, batch.pk, actor.pk, valid_only))
+    return batch
+
+
+@transaction.atomic(durable=True)
+def do_discard_import(actor, batch: ImportBatch) -> ImportBatch:
+    """Give up a batch that has not been imported: drop its staged rows and its file."""
+    check_capability(actor, Capability.IMPORT_REGISTRY)
+    batch = ImportBatch.objects.select_for_update().get(pk=batch.pk)
+    check_in_scope(actor, batch.region_id, "导入批次")
+    if batch.status not in (ImportStatus.VALIDATED, ImportStatus.FAILED):
+        raise _status_error(batch, "放弃")
+    ImportRow.objects.filter(batch=batch).delete()
+    batch.status, batch.phase = ImportStatus.DISCARDED, "已放弃"
+    batch.save(update_fields=["status", "phase", "updated_at"])
+    if batch.file:
+        transaction.on_commit(partial(batch.file.storage.delete, batch.file.name))
+    return batch
+
+
+# --- the background work -----------------------------------------------------------------------------
+
+
+def _progress(batch_id: int, progress: int, phase: str, **fields) -> None:
+    ImportBatch.objects.filter(pk=batch_id).update(progress=progress, phase=phase, updated_at=timezone.now(), **fields)
+
+
+def run_validation(batch_id: int) -> None:
+    """Parse, check and stage every row of a staged batch; leave it "validated" or "failed" with a reason."""
+    claimed = ImportBatch.objects.filter(pk=batch_id, status=ImportStatus.STAGED).update(
+        status=ImportStatus.VALIDATING, progress=1, phase="读取文件", updated_at=timezone.now()
+    )
+    if not claimed:
+        return
+    batch = ImportBatch.objects.select_related("created_by").get(pk=batch_id)
+    timings: dict[str, float] = {}
+    started = time.perf_counter()
+    try:
+        with batch.file.open("rb") as handle:
+            data = handle.read()
+        parsed = read_file(
+            batch.format, data, progress=lambda n: _progress(batch_id, 5, f"读取文件（已读 {n} 行）")
+        )
+        timings["parse"] = time.perf_counter() - started
+        _progress(batch_id, 25, "逐行校验", total_rows=parsed.table.num_rows, encoding=parsed.encoding)
+        step = time.perf_counter()
+        rows = check_fields(parsed, batch.created_by)
+        timings["check_fields"] = time.perf_counter() - step
+        _progress(batch_id, 50, "核对家庭与已登记人员")
+        step = time.perf_counter()
+        plan = plan_households(rows, batch.created_by)
+        timings["check_households"] = time.perf_counter() - step
+        _progress(batch_id, 70, "保存校验结果")
+        step = time.perf_counter()
+        with transaction.atomic(durable=True):
+            ImportRow.objects.filter(batch_id=batch_id).delete()
+            valid, invalid = stage_rows(batch, parsed, rows, plan)
+        timings["stage"] = time.perf_counter() - step
+        summary = {**plan.summary(), "ignored_columns": parsed.ignored_headers, "timings": timings}
+        _progress(
+            batch_id,
+            100,
+            "校验完成",
+            status=ImportStatus.VALIDATED,
+            valid_rows=valid,
+            invalid_rows=invalid,
+            summary=summary,
+            validated_at=timezone.now(),
+        )
+    except DomainError as exc:
+        _progress(batch_id, 100, "校验失败", status=ImportStatus.FAILED, error_message=exc.message)
+    except Exception:
+        logger.exception("import batch %s: validation failed", batch_id)
+        _progress(
+            batch_id,
+            100,
+            "校验失败",
+            status=ImportStatus.FAILED,
+            error_message=f"校验时发生内部错误，未保存任何数据。请联系系统管理员（批次 {batch_id}）。",
+        )
+
+
+def apply_import(batch_id: int, actor_id: int, valid_only: bool) -> None:
+    """Import the valid rows of a batch in one transaction: everything is written, or nothing is.
+
+    The rows are checked again against the registry as it is now; a row that has become bad
+    (someone registered the person meanwhile) is recorded as bad and, with ``valid_only``, its
+    household is skipped; otherwise nothing is imported and the batch returns to "validated".
+    """
+    timings: dict[str, float] = {}
+    try:
+        with transaction.atomic(durable=True):
+            batch = ImportBatch.objects.select_for_update().get(pk=batch_id)
+            if batch.status != ImportStatus.IMPORTING:
+                return
+            actor = User.objects.select_related("region").get(pk=actor_id)
+            reason = f"批量导入：{batch.original_name}（批次 {batch.pk}）"
+            step = time.perf_counter()
+            rows = load_valid_rows(batch)
+            timings["load"] = time.perf_counter() - step
+            step = time.perf_counter()
+            check_regions(rows, actor)
+            plan = plan_households(rows, actor)
+            timings["recheck"] = time.perf_counter() - step
+            if len(rows.errors):
+                if not valid_only:
+                    raise StaleImport(rows)
+                mark_rows_invalid(batch, rows)
+            step = time.perf_counter()
+            written = write_plan(rows, plan, actor=actor, reason=reason)
+            timings["write"] = time.perf_counter() - step
+            if written["persons_created"] or written["persons_updated"]:
+                record_event(
+                    actor,
+                    action="commit_import",
+                    target=batch,
+                    household_id=None,
+                    region_code=batch.region_id,
+                    changes={
+                        "persons_created": {"label": "新增人员", "old": "", "new": written["persons_created"]},
+                        "persons_updated": {"label": "更新人员", "old": "", "new": written["persons_updated"]},
+                        "households_created": {"label": "新增家庭", "old": "", "new": written["households_created"]},
+                    },
+                    label=batch.original_name,
+                )
+            stale = len(rows.errors)
+            batch.status, batch.progress, batch.phase = ImportStatus.IMPORTED, 100, "导入完成"
+            batch.committed_at, batch.committed_by = timezone.now(), actor
+            batch.valid_rows -= stale
+            batch.invalid_rows += stale
+            batch.summary = {**batch.summary, "result": written, "commit_timings": timings}
+            batch.save()
+    except StaleImport as stale:
+        with transaction.atomic(durable=True):
+            batch = ImportBatch.objects.select_for_update().get(pk=batch_id)
+            marked = mark_rows_invalid(batch, stale.rows)
+            batch.status, batch.progress, batch.phase = ImportStatus.VALIDATED, 100, "校验完成"
+            batch.valid_rows -= marked
+            batch.invalid_rows += marked
+            batch.error_message = (
+                f"自校验以来登记数据已有变化，又有 {marked} 行不能导入，本次未写入任何数据：请查看错误行后重新选择。"
+            )
+            batch.save()
+    except Exception as exc:
+        logger.exception("import batch %s: commit failed", batch_id)
+        message = exc.message if isinstance(exc, DomainError) else "内部错误"
+        _progress(
+            batch_id,
+            100,
+            "导入失败",
+            status=ImportStatus.FAILED,
+            error_message=f"导入失败，已全部撤销，未写入任何数据（{message}）。可重新导入或放弃该批次。",
+        )
