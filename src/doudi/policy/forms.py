@@ -1,0 +1,110 @@
+"""Forms of the policy pages: the assessment worksheet and the draft editor."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from django import forms
+
+from doudi.policy.engine.facts import (
+    DISABILITY_CATEGORY_LABELS,
+    LABOUR_CAPACITY_LABELS,
+    RELATION_LABELS,
+    SCHOOLING_LABELS,
+)
+
+BLANK = [("", "—")]
+
+
+class HouseholdWorksheetForm(forms.Form):
+    """Household-level facts for the assessment worksheet (试算)."""
+
+    on = forms.DateField(label="评估日期", initial=date.today, widget=forms.DateInput(attrs={"type": "date"}))
+    region = forms.CharField(label="地区代码（县级 6 位或村级 12 位）", max_length=12)
+    area_type = forms.ChoiceField(label="城乡类别", choices=[("urban", "城市"), ("rural", "农村")])
+    financial_assets = forms.DecimalField(label="金融资产合计（元）", min_value=0, decimal_places=2, initial=0)
+    houses = forms.IntegerField(label="住房套数", min_value=0, max_value=1000, initial=0)
+    cars = forms.IntegerField(label="机动车数量（不含残疾人代步车）", min_value=0, max_value=100, initial=0)
+    car_value = forms.DecimalField(label="机动车总价值（元）", min_value=0, decimal_places=2, initial=0)
+    business_capital = forms.DecimalField(label="企业出资（元）", min_value=0, decimal_places=2, initial=0)
+
+
+class MemberWorksheetForm(forms.Form):
+    """One member's facts on the worksheet; a row without name and birth date is ignored."""
+
+    name = forms.CharField(label="姓名/称呼", max_length=20, required=False)
+    birth_date = forms.DateField(label="出生日期", required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    relation = forms.ChoiceField(label="关系", choices=list(RELATION_LABELS.items()), initial="applicant")
+    wage = forms.DecimalField(label="工资/经营月收入", min_value=0, decimal_places=2, required=False)
+    transfer = forms.DecimalField(label="转移性月收入", min_value=0, decimal_places=2, required=False)
+    exempt = forms.DecimalField(label="不计入月收入", min_value=0, decimal_places=2, required=False)
+    disability_category = forms.ChoiceField(
+        label="残疾类别", choices=BLANK + list(DISABILITY_CATEGORY_LABELS.items()), required=False
+    )
+    disability_grade = forms.TypedChoiceField(
+        label="残疾等级", choices=BLANK + [(str(i), f"{i}级") for i in (1, 2, 3, 4)], coerce=int, required=False
+    )
+    serious_illness = forms.BooleanField(label="重特大疾病", required=False)
+    labour_capacity = forms.ChoiceField(label="劳动能力", choices=list(LABOUR_CAPACITY_LABELS.items()))
+    self_care_unable = forms.TypedChoiceField(
+        label="自理不能项数", choices=BLANK + [(str(i), str(i)) for i in range(7)], coerce=int, required=False
+    )
+    schooling = forms.ChoiceField(label="就学", choices=list(SCHOOLING_LABELS.items()))
+
+    def is_blank(self) -> bool:
+        data = self.cleaned_data if hasattr(self, "cleaned_data") else {}
+        return not data.get("name") and not data.get("birth_date")
+
+
+MemberFormSet = forms.formset_factory(MemberWorksheetForm, extra=0, min_num=1, max_num=20, validate_max=True)
+
+
+def worksheet_to_document(household: dict, members: list[dict]) -> dict:
+    """Return the engine's household document (``facts_from_dict`` format) for the worksheet."""
+    doc_members = []
+    for index, m in enumerate(members, start=1):
+        incomes = []
+        if m.get("wage"):
+            incomes.append({"category": "wage", "monthly_amount": str(m["wage"])})
+        if m.get("transfer"):
+            incomes.append({"category": "transfer", "monthly_amount": str(m["transfer"])})
+        if m.get("exempt"):
+            incomes.append({"category": "local_exempt", "monthly_amount": str(m["exempt"])})
+        member = {
+            "person_id": m.get("name") or f"成员{index}",
+            "birth_date": m["birth_date"].isoformat() if m.get("birth_date") else None,
+            "relation": m["relation"],
+            "incomes": incomes,
+            "serious_illness": bool(m.get("serious_illness")),
+            "labour_capacity": m["labour_capacity"],
+            "schooling": m["schooling"],
+        }
+        if m.get("disability_category") and m.get("disability_grade"):
+            member["disability"] = {"category": m["disability_category"], "grade": m["disability_grade"]}
+        if m.get("self_care_unable") not in (None, ""):
+            member["self_care_unable"] = m["self_care_unable"]
+        doc_members.append(member)
+    vehicles = [
+        {"kind": "car", "value": str(household["car_value"] / household["cars"])} for _ in range(household["cars"])
+    ]
+    return {
+        "as_of": household["on"].isoformat(),
+        "area_type": household["area_type"],
+        "household_id": "worksheet",
+        "members": doc_members,
+        "financial_assets": str(household["financial_assets"]),
+        "houses": household["houses"],
+        "vehicles": vehicles,
+        "business_capital": str(household["business_capital"]),
+    }
+
+
+class DraftForm(forms.Form):
+    title = forms.CharField(label="标题", max_length=200, required=False)
+    content = forms.CharField(
+        label="参数文件（TOML）", widget=forms.Textarea(attrs={"rows": 30, "spellcheck": "false"})
+    )
+
+
+class PublishForm(forms.Form):
+    reason = forms.CharField(label="发布说明（调整依据、文号）", max_length=500)

@@ -1,0 +1,238 @@
+"""Policy pages: versions (read, draft, publish), and the assessment worksheet and household assessment.
+
+Views are thin: they call ``services``, ``selectors`` and ``assessment`` and show every
+``DomainError`` message on the page.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from doudi.accounts.roles import Capability
+from doudi.core.errors import DomainError, NotFound, PermissionDenied
+from doudi.policy import services
+from doudi.policy.assessment import assess_facts, do_assess_household
+from doudi.policy.engine import FactsError, facts_from_dict
+from doudi.policy.engine.parameters import PROGRAMME_LABELS, SPECS
+from doudi.policy.forms import DraftForm, HouseholdWorksheetForm, MemberFormSet, PublishForm, worksheet_to_document
+from doudi.policy.models import AssessmentRecord, VersionStatus
+from doudi.policy.selectors import document_of, policy_for, version_get, version_list
+from doudi.registry.selectors import household_get, household_members
+
+
+def _require(user, capability: str) -> None:
+    if not user.can(capability):
+        raise DjangoPermissionDenied
+
+
+def _parse_day(value: str | None) -> date:
+    try:
+        return date.fromisoformat(value) if value else timezone.localdate()
+    except ValueError:
+        return timezone.localdate()
+
+
+def _format(value) -> str:
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    if isinstance(value, list | tuple):
+        return "、".join(_format(v) for v in value) or "（无）"
+    if value is None or value == "":
+        return "（未设置）"
+    return str(value)
+
+
+@login_required
+def version_list_view(request):
+    versions = version_list(actor=request.user)
+    return render(request, "policy/version_list.html", {"versions": versions})
+
+
+@login_required
+def version_detail_view(request, version_id: int):
+    try:
+        version = version_get(actor=request.user, version_id=version_id)
+    except NotFound as exc:
+        raise Http404(exc.message) from exc
+    on = _parse_day(request.GET.get("on"))
+    doc = document_of(version)
+    rows = []
+    resolved, error = None, ""
+    try:
+        drafts = {version.region_id: version} if version.status == VersionStatus.DRAFT else None
+        resolved = policy_for(version.region_id, on, drafts=drafts).policy
+    except DomainError as exc:
+        error = exc.message
+    for spec in SPECS:
+        own = doc.entry_on(spec.key, on)
+        rows.append(
+            {
+                "spec": spec,
+                "programme": PROGRAMME_LABELS.get(spec.key.split(".")[0], ""),
+                "own": _format(own.value) if own else "",
+                "resolved": _format(resolved[spec.key]) if resolved is not None else "",
+                "source": resolved.sources.get(spec.key, "默认值") if resolved is not None else "",
+            }
+        )
+    return render(
+        request,
+        "policy/version_detail.html",
+        {
+            "version": version,
+            "on": on,
+            "rows": rows,
+            "error": error,
+            "publish_form": PublishForm(),
+            "can_edit": request.user.can(Capability.EDIT_POLICY),
+            "can_publish": request.user.can(Capability.PUBLISH_POLICY),
+        },
+    )
+
+
+@login_required
+def draft_new_view(request):
+    _require(request.user, Capability.EDIT_POLICY)
+    based_on = None
+    if request.GET.get("based_on"):
+        try:
+            based_on = version_get(actor=request.user, version_id=int(request.GET["based_on"]))
+        except (NotFound, ValueError) as exc:
+            raise Http404 from exc
+    form = DraftForm(request.POST or None, initial={"content": based_on.content if based_on else ""})
+    region_code = request.POST.get("region") or (based_on.region_id[:6] if based_on else "")
+    if request.method == "POST" and form.is_valid():
+        try:
+            version = services.do_create_draft(
+                request.user,
+                region_code=region_code,
+                content=form.cleaned_data["content"],
+                title=form.cleaned_data["title"],
+                based_on=based_on,
+            )
+        except DomainError as exc:
+            form.add_error("content", exc.message)
+        else:
+            messages.success(request, f"已保存草稿：{version}")
+            return redirect("policy:version_detail", version_id=version.pk)
+    return render(request, "policy/draft_form.html", {"form": form, "based_on": based_on, "region": region_code})
+
+
+@login_required
+def draft_edit_view(request, version_id: int):
+    _require(request.user, Capability.EDIT_POLICY)
+    try:
+        version = version_get(actor=request.user, version_id=version_id)
+    except NotFound as exc:
+        raise Http404 from exc
+    form = DraftForm(request.POST or None, initial={"content": version.content, "title": version.title})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.do_update_draft(
+                request.user, version, content=form.cleaned_data["content"], title=form.cleaned_data["title"]
+            )
+        except DomainError as exc:
+            form.add_error("content", exc.message)
+        else:
+            messages.success(request, "草稿已保存。")
+            return redirect("policy:version_detail", version_id=version.pk)
+    return render(request, "policy/draft_form.html", {"form": form, "version": version})
+
+
+@login_required
+@require_POST
+def publish_view(request, version_id: int):
+    _require(request.user, Capability.PUBLISH_POLICY)
+    try:
+        version = version_get(actor=request.user, version_id=version_id)
+        form = PublishForm(request.POST)
+        reason = form.data.get("reason", "")
+        services.do_publish_version(request.user, version, reason=reason)
+    except NotFound as exc:
+        raise Http404 from exc
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, f"已发布：{version.region.name} 第 {version.number} 版。")
+    return redirect("policy:version_detail", version_id=version_id)
+
+
+@login_required
+@require_POST
+def discard_view(request, version_id: int):
+    _require(request.user, Capability.EDIT_POLICY)
+    try:
+        version = version_get(actor=request.user, version_id=version_id)
+        services.do_discard_draft(request.user, version)
+    except NotFound as exc:
+        raise Http404 from exc
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, "草稿已废弃。")
+    return redirect("policy:version_detail", version_id=version_id)
+
+
+@login_required
+def worksheet_view(request):
+    """Fill in a household by hand and see what it qualifies for, with the explanation (试算)."""
+    _require(request.user, Capability.ASSESS)
+    initial_region = (request.user.region_id or "")[:6]
+    form = HouseholdWorksheetForm(request.POST or None, initial={"region": initial_region})
+    formset = MemberFormSet(request.POST or None, prefix="m")
+    result, problems, versions = None, [], []
+    if request.method == "POST" and form.is_valid() and formset.is_valid():
+        members = [f.cleaned_data for f in formset.forms if f.cleaned_data and not f.is_blank()]
+        document = worksheet_to_document(form.cleaned_data, members)
+        try:
+            facts = facts_from_dict(document)
+            result, versions = assess_facts(facts, form.cleaned_data["region"], form.cleaned_data["on"])
+        except FactsError as exc:
+            problems = exc.problems
+        except DomainError as exc:
+            problems = [exc.message]
+    return render(
+        request,
+        "policy/worksheet.html",
+        {"form": form, "formset": formset, "result": result, "problems": problems, "versions": versions},
+    )
+
+
+@login_required
+def household_assessment_view(request, household_id: int):
+    """Assess a registered household from its recorded evidence; POST runs and keeps a new assessment."""
+    try:
+        household = household_get(actor=request.user, household_id=household_id)
+    except NotFound as exc:
+        raise Http404(exc.message) from exc
+    names = {str(p.pk): p.name for p in household_members(household)}
+    result, record = None, None
+    on = _parse_day(request.POST.get("on") or request.GET.get("on"))
+    if request.method == "POST":
+        try:
+            result, record = do_assess_household(request.user, household, on=on)
+        except PermissionDenied as exc:
+            raise DjangoPermissionDenied from exc
+        except DomainError as exc:
+            messages.error(request, exc.message)
+    records = AssessmentRecord.objects.filter(household=household).prefetch_related("policy_versions")[:10]
+    return render(
+        request,
+        "policy/household_assessment.html",
+        {
+            "household": household,
+            "result": result,
+            "record": record,
+            "records": records,
+            "on": on,
+            "names": names,
+            "can_assess": request.user.can(Capability.ASSESS),
+        },
+    )
