@@ -11,7 +11,6 @@
 
 from __future__ import annotations
 
-import random
 from dataclasses import replace
 from datetime import date, timedelta
 from decimal import Decimal
@@ -38,7 +37,7 @@ from ..means import build_context, household_income, property_ok
 from .factories import ON, household, make_policy, member, sample_policy
 
 D = Decimal
-SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+SETTINGS = settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 money = st.integers(0, 400_000).map(lambda cents: D(cents).scaleb(-2))
 COUNTED = ("wage", "business", "property", "transfer", "other")
 
@@ -133,21 +132,13 @@ def add_income(h: HouseholdFacts, index: int, category: str, amount: Decimal) ->
     return replace(h, members=tuple(people))
 
 
-@SETTINGS
-@given(households(), st.integers(0, 4), st.sampled_from(COUNTED), money.filter(lambda x: x > 0))
-def test_more_income_never_raises_the_total(h, index, category, extra):
-    before = assess(h, TOTAL_POLICY, explain=False)
-    after = assess(add_income(h, index, category, extra), TOTAL_POLICY, explain=False)
-    assert after.total_monthly <= before.total_monthly
-    assert after.total_one_off <= before.total_one_off
-
-
-def programme_amounts(h: HouseholdFacts, policy) -> dict[str, Decimal]:
+def programme_amounts(h: HouseholdFacts, policy, tekun_ids: set[str] | None = None) -> dict[str, Decimal]:
     """Return every programme's amount computed on the whole household as given.
 
     The cascade moves tekun members out of the household, which changes who is assessed for
     dibao and the subsidies; here the composition is held fixed so that each programme is
-    compared with itself.
+    compared with itself. ``tekun_ids`` fixes who counts as tekun for the disability
+    subsidies (losing tekun rightly opens them; that is a change of programme, not of amount).
     """
     from .. import disability_subsidies, extreme_poverty, longevity
     from ..near_dibao import assess_near_dibao
@@ -168,8 +159,9 @@ def programme_amounts(h: HouseholdFacts, policy) -> dict[str, Decimal]:
     for m in ctx.members:
         tekun = extreme_poverty.assess_member(ctx, m, len(ctx.members), null)
         out[f"extreme_poverty:{m.person_id}"] = tekun.monthly_amount
+        is_tekun = tekun.eligible if tekun_ids is None else m.person_id in tekun_ids
         if m.facts.disability is not None:
-            for r in disability_subsidies.assess_member(ctx, m, status, tekun.eligible, None, null, null):
+            for r in disability_subsidies.assess_member(ctx, m, status, is_tekun, None, null, null):
                 out[f"{r.programme}:{m.person_id}"] = r.monthly_amount
         r = longevity.assess_member(ctx, m, status, null)
         if r is not None:
@@ -179,12 +171,19 @@ def programme_amounts(h: HouseholdFacts, policy) -> dict[str, Decimal]:
 
 @SETTINGS
 @given(households(), st.integers(0, 4), st.sampled_from(COUNTED), money.filter(lambda x: x > 0))
-def test_more_income_never_raises_a_programme(h, index, category, extra):
+def test_more_income_never_raises_a_benefit(h, index, category, extra):
+    """Per programme on a fixed household, and in total through the cascade."""
+    richer = add_income(h, index, category, extra)
     policy = sample_policy()
     before = programme_amounts(h, policy)
-    after = programme_amounts(add_income(h, index, category, extra), policy)
+    tekun_ids = {k.split(":")[1] for k, v in before.items() if k.startswith("extreme_poverty:") and v > 0}
+    after = programme_amounts(richer, policy, tekun_ids)
     for key, amount in after.items():
         assert amount <= before[key], key
+    total_before = assess(h, TOTAL_POLICY, explain=False)
+    total_after = assess(richer, TOTAL_POLICY, explain=False)
+    assert total_after.total_monthly <= total_before.total_monthly
+    assert total_after.total_one_off <= total_before.total_one_off
 
 
 @SETTINGS
@@ -229,19 +228,16 @@ def summary(a):
 
 
 @SETTINGS
-@given(households(), st.randoms())
-def test_member_order_does_not_matter(h, rnd: random.Random):
-    shuffled = list(h.members)
-    rnd.shuffle(shuffled)
+@given(households(), st.integers(0, 4))
+def test_member_order_and_explain_flag_do_not_change_the_result(h, rotate):
+    """Members reversed and rotated give the same result; explain=False changes only the text."""
     policy = sample_policy()
-    assert summary(assess(h, policy)) == summary(assess(replace(h, members=tuple(shuffled)), policy))
-
-
-@SETTINGS
-@given(households())
-def test_explain_flag_changes_only_the_text(h):
-    policy = sample_policy()
-    assert summary(assess(h, policy, explain=True)) == summary(assess(h, policy, explain=False))
+    reference = summary(assess(h, policy))
+    people = list(h.members)
+    k = rotate % len(people)
+    for order in (people[::-1], people[k:] + people[:k]):
+        assert summary(assess(replace(h, members=tuple(order)), policy)) == reference
+    assert summary(assess(h, policy, explain=False)) == reference
 
 
 def test_phase_out_deliberately_pays_more_to_a_household_that_earned_more():
