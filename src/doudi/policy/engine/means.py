@@ -25,6 +25,7 @@ class MemberView:
     """A member with the figures every programme needs, computed once per assessment."""
 
     facts: MemberFacts
+    person_id: str
     age: int
     counted_income: Decimal  # dibao rules: exemptions, employment deduction, imputation
     earned_income: Decimal  # wage + business before deductions
@@ -32,10 +33,6 @@ class MemberView:
     severe_disability: bool
     deduction: Decimal  # employment cost deducted (§1.5)
     imputed: bool  # earned income raised to the imputed minimum (§1.5)
-
-    @property
-    def person_id(self) -> str:
-        return self.facts.person_id
 
 
 @dataclass(slots=True)
@@ -108,6 +105,7 @@ def build_context(facts: HouseholdFacts, policy: Policy, on: date) -> Context:
         members.append(
             MemberView(
                 facts=m,
+                person_id=m.person_id,
                 age=age,
                 counted_income=other + net,
                 earned_income=earned,
