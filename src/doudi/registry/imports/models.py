@@ -88,12 +88,17 @@ class RowAction(models.TextChoices):
 class ImportRow(models.Model):
     """One data row of a file: what it said, what was wrong, and the cleaned values to write.
 
-    The cleaned columns are filled only for valid rows; ``raw`` holds the cells in template column
-    order (see ``columns.COLUMNS``) so rejected rows can be handed back exactly as they were.
+    The cleaned columns are filled only for valid rows; ``raw`` holds the cells of a rejected row in
+    template column order (see ``columns.COLUMNS``) so it can be handed back exactly as it was. A
+    valid row's cells are its cleaned columns, so its ``raw`` stays empty and staging stays lean.
     """
 
-    # Covered by the (batch, status, row_number) index; a separate FK index would only slow staging.
-    batch = models.ForeignKey(ImportBatch, on_delete=models.CASCADE, related_name="rows", db_index=False)
+    # Staging rows are written only by the import code, up to 500,000 at a time: the (batch, status,
+    # row_number) index covers lookups, and no database FK means no per-row constraint trigger on
+    # COPY. Deleting a batch still deletes its rows (Django's cascade).
+    batch = models.ForeignKey(
+        ImportBatch, on_delete=models.CASCADE, related_name="rows", db_index=False, db_constraint=False
+    )
     row_number = models.PositiveIntegerField(_("行号"))
     status = models.CharField(_("状态"), max_length=8, choices=RowStatus.choices)
     action = models.CharField(_("处理"), max_length=10, choices=RowAction.choices, blank=True)

@@ -124,8 +124,10 @@ def write_plan(rows: Rows, plan: Plan, *, actor, reason: str) -> dict:
     # Persons and their memberships.
     target = plan.household_ids.copy()
     region_of_row = np.array(rows.pylist("region_code"), dtype=object) if rows.n else np.zeros(0, dtype=object)
-    for household, household_id in zip(new, household_ids, strict=True):
+    new_index = np.full(rows.n, -1, dtype=np.int64)
+    for k, (household, household_id) in enumerate(zip(new, household_ids, strict=True)):
         target[household.rows] = household_id
+        new_index[household.rows] = k
     created = np.flatnonzero(plan.actions == "create")
     count = len(created)
     person_ids = bulk.allocate_ids(Person, count)
@@ -179,8 +181,22 @@ def write_plan(rows: Rows, plan: Plan, *, actor, reason: str) -> dict:
     _refresh_households(plan.touched_households, stamp)
 
     # Audit rows, one per change as a form would write them.
+    relation_labels = pc.take(
+        pa.array(list(RELATION_LABELS.values()), pa.string()),
+        pc.index_in(column["relation"], value_set=pa.array(list(RELATION_LABELS), pa.string())),
+    )
+    member_labels = bulk.concat(column["name"], "（", relation_labels, "）")
     events = []
     if new:
+        # One event per new household, naming its members; identifiers are on the person records.
+        in_new = new_index[created] >= 0
+        grouped = (
+            pa.table({"household": pa.array(new_index[created][in_new]), "member": member_labels.filter(pa.array(in_new))})
+            .group_by("household", use_threads=False)
+            .aggregate([("member", "list")])
+            .sort_by("household")
+        )
+        members = pc.binary_join(grouped.column("member_list"), "、")
         events.append(
             _events(
                 stamp=stamp,
@@ -198,37 +214,38 @@ def write_plan(rows: Rows, plan: Plan, *, actor, reason: str) -> dict:
                     pa.array(region_of_household, pa.string()),
                     f'"}}, "address": {{"label": "{_label(Household, "address")}", "old": null, "new": ',
                     bulk.json_text(addresses),
+                    '}, "members": {"label": "成员", "old": null, "new": ',
+                    bulk.json_text(members.combine_chunks() if isinstance(members, pa.ChunkedArray) else members),
                     "}}",
                 ),
                 reason=reason,
             )
         )
-    if count:
-        relation_labels = pc.take(
-            pa.array(list(RELATION_LABELS.values()), pa.string()),
-            pc.index_in(column["relation"], value_set=pa.array(list(RELATION_LABELS), pa.string())),
-        )
+    joined = np.flatnonzero(new_index[created] < 0)
+    if len(joined):
+        # Persons added to households already registered: one event each, as ``do_add_member`` writes.
+        pick = pa.array(joined)
         events.append(
             _events(
                 stamp=stamp,
                 actor_id=actor_id,
                 action="add_member",
                 target_type="person",
-                target_ids=person_ids,
-                labels=bulk.concat(column["name"], "（", relation_labels, "）"),
-                household_ids=person_household,
-                regions=pa.array(region_of_row[created], pa.string()),
+                target_ids=person_ids[joined],
+                labels=member_labels.take(pick),
+                household_ids=person_household.take(pick),
+                regions=pa.array(region_of_row[created][joined], pa.string()),
                 changes=bulk.concat(
                     f'{{"name": {{"label": "{_label(Person, "name")}", "old": null, "new": ',
-                    bulk.json_text(column["name"]),
+                    bulk.json_text(column["name"].take(pick)),
                     f'}}, "id_number": {{"label": "{_label(Person, "id_number")}", "old": "", "new": "',
-                    mask_ids(column["id_number"]),
+                    mask_ids(column["id_number"].take(pick)),
                     f'"}}, "relation": {{"label": "{_label(Person, "relation")}", "old": "", "new": "',
-                    relation_labels,
+                    relation_labels.take(pick),
                     f'"}}, "phone": {{"label": "{_label(Person, "phone")}", "old": "", "new": "',
-                    mask_phones(column["phone"]),
+                    mask_phones(column["phone"].take(pick)),
                     f'"}}, "bank_account": {{"label": "{_label(Person, "bank_account")}", "old": "", "new": "',
-                    mask_accounts(column["bank_account"]),
+                    mask_accounts(column["bank_account"].take(pick)),
                     '"}}',
                 ),
                 reason=reason,
