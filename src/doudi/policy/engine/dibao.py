@@ -69,8 +69,8 @@ def supplements(ctx: Context, covered: list[MemberView], trace: Trace) -> dict[s
 
 def base_payment(
     ctx: Context, income: HouseholdIncome, covered: int, trace: Trace, floor: Decimal
-) -> Decimal:
-    """Return the rounded base payment for ``covered`` people (§1.7): gap or band, with a floor."""
+) -> tuple[Decimal, str]:
+    """Return the rounded base payment for ``covered`` people (§1.7) and how it was computed."""
     std = ctx.fig.dibao_standard
     values = ctx.policy.values
     rounding = ctx.policy.rounding
@@ -91,8 +91,8 @@ def base_payment(
                     covered,
                     amount,
                 )
-                return amount
-        return ZERO  # unreachable: the last band ends at the standard and income is below it
+                return amount, f"分档补助第 {i} 档"
+        return ZERO, ""  # unreachable: the last band ends at the standard and income is below it
     if covered == income.size:
         gap = std * covered - income.total
         trace.add(
@@ -108,8 +108,10 @@ def base_payment(
     else:
         gap = (std - income.per_capita) * covered
         trace.add("§1.7", "差额 ({} − {}) × 保障人数 {} 人 = {} 元", std, income.per_capita, covered, gap)
+    tier = "差额补助"
     per_person = gap / covered if covered else ZERO
     if floor > ZERO and per_person < floor:
+        tier = "差额补助（保底）"
         gap = floor * covered
         trace.add(
             "§1.7 保底",
@@ -119,7 +121,7 @@ def base_payment(
             covered,
             gap,
         )
-    return rounding(gap)
+    return rounding(gap), tier
 
 
 def assess_dibao(
@@ -127,7 +129,7 @@ def assess_dibao(
 ) -> ProgrammeResult:
     """Return the household's dibao result for ``members`` (tekun members already removed)."""
     std = ctx.fig.dibao_standard
-    result = ProgrammeResult("dibao", False, tier=ctx.area)
+    result = ProgrammeResult("dibao", False)
     if not members:
         return result
     if income.per_capita < std:
@@ -156,7 +158,7 @@ def assess_dibao(
             )
     if not covered:
         return result
-    base = base_payment(ctx, income, len(covered), trace, ctx.fig.dibao_floor)
+    base, result.tier = base_payment(ctx, income, len(covered), trace, ctx.fig.dibao_floor)
     extra = supplements(ctx, covered, trace)
     total = base + sum(extra.values(), ZERO)
     trace.add("§1.7", "月低保金 = 基本 {} 元 + 分类施保 {} 元 = {} 元", base, total - base, total)
@@ -194,7 +196,7 @@ def assess_single_person(ctx: Context, m: MemberView, trace: Trace) -> Programme
     reasons = single_person_groups(ctx, m)
     if not reasons:
         return None
-    result = ProgrammeResult("single_person_dibao", False, tier=ctx.area, person_id=m.person_id)
+    result = ProgrammeResult("single_person_dibao", False, person_id=m.person_id)
     std = ctx.fig.dibao_standard
     own = HouseholdIncome(m.counted_income, m.counted_income, 1)
     if own.per_capita >= std:
@@ -216,7 +218,7 @@ def assess_single_person(ctx: Context, m: MemberView, trace: Trace) -> Programme
         std,
     )
     floor = max(ctx.fig.dibao_floor, ctx.fig.single_person_floor)
-    base = base_payment(ctx, own, 1, trace, floor)
+    base, result.tier = base_payment(ctx, own, 1, trace, floor)
     extra = supplements(ctx, [m], trace)
     result.eligible = True
     result.monthly_amount = base + extra.get(m.person_id, ZERO)

@@ -384,3 +384,13 @@ def test_single_person_minimum_ratio():
     policy = make_policy({"dibao.single_person_min_payment_ratio": D("0.6")})
     single = assess(h, policy).get("single_person_dibao", "B")
     assert single.monthly_amount == D("444.00") + D("148.00")
+
+
+@pytest.mark.parametrize(
+    ("income", "method", "tier"),
+    [(300, "gap", "差额补助"), (700, "gap", "差额补助（保底）"), (300, "banded", "分档补助第 2 档")],
+    ids=["§1.7 gap", "§1.7 gap with floor", "§1.7 band"],
+)
+def test_tier_names_the_method(income, method, tier):
+    policy = make_policy({"dibao.payment_method": method, "dibao.bands": BANDS})
+    assert assess(household(member(income=income, category="transfer")), policy).get("dibao").tier == tier
