@@ -22,9 +22,7 @@ urlpatterns = [
     path("households/", registry_api.HouseholdListApi.as_view(), name="household_list"),
     path("households/create/", registry_api.HouseholdCreateApi.as_view(), name="household_create"),
     path("households/<int:household_id>/", registry_api.HouseholdDetailApi.as_view(), name="household_detail"),
-    path(
-        "households/<int:household_id>/update/", registry_api.HouseholdUpdateApi.as_view(), name="household_update"
-    ),
+    path("households/<int:household_id>/update/", registry_api.HouseholdUpdateApi.as_view(), name="household_update"),
     path("households/<int:household_id>/members/add/", registry_api.MemberAddApi.as_view(), name="member_add"),
     path(
         "households/<int:household_id>/history/", registry_api.HouseholdHistoryApi.as_view(), name="household_history"
@@ -34,9 +32,7 @@ urlpatterns = [
     path("persons/<int:person_id>/full/", registry_api.PersonFullApi.as_view(), name="person_full"),
     path("persons/<int:person_id>/update/", registry_api.PersonUpdateApi.as_view(), name="person_update"),
     path("persons/<int:person_id>/remove/", registry_api.MemberRemoveApi.as_view(), name="member_remove"),
-    path(
-        "persons/<int:person_id>/evidence/record/", registry_api.EvidenceRecordApi.as_view(), name="evidence_record"
-    ),
+    path("persons/<int:person_id>/evidence/record/", registry_api.EvidenceRecordApi.as_view(), name="evidence_record"),
     path(
         "evidence/<str:kind>/<int:evidence_id>/correct/",
         registry_api.EvidenceCorrectApi.as_view(),

@@ -68,6 +68,7 @@ class TokenCreateApi(APIView):
 
     @extend_schema(
         operation_id="auth_token_create",
+        summary="用用户名和密码换取令牌",
         auth=[],
         request=InputSerializer,
         responses={200: OutputSerializer},
@@ -84,9 +85,7 @@ class TokenCreateApi(APIView):
             minutes = round(settings.AXES_COOLOFF_TIME * 60)
             raise Throttled(detail=f"登录失败次数过多，账号已暂时锁定，请 {minutes} 分钟后再试。")
         if user is None:
-            raise DomainError(
-                AccountsErrorCode.INVALID_CREDENTIALS, "用户名或密码错误。", {"field": "password"}
-            )
+            raise DomainError(AccountsErrorCode.INVALID_CREDENTIALS, "用户名或密码错误。", {"field": "password"})
         token = do_issue_api_token(user)
         return Response(self.OutputSerializer({"token": token.key, "user": user}).data)
 
@@ -94,7 +93,13 @@ class TokenCreateApi(APIView):
 class TokenRevokeApi(APIView):
     """Revoke the signed-in user's API token (every client using it is signed out)."""
 
-    @extend_schema(operation_id="auth_token_revoke", request=None, responses={204: None}, tags=["auth"])
+    @extend_schema(
+        operation_id="auth_token_revoke",
+        summary="注销当前用户的令牌",
+        request=None,
+        responses={204: None},
+        tags=["auth"],
+    )
     def post(self, request):
         do_revoke_api_token(request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
@@ -103,6 +108,8 @@ class TokenRevokeApi(APIView):
 class MeApi(APIView):
     """Return the signed-in user, with the role and region that scope every other answer."""
 
-    @extend_schema(operation_id="me", responses={200: UserOutputSerializer}, tags=["auth"])
+    @extend_schema(
+        operation_id="me", summary="当前用户（角色、辖区、权限）", responses={200: UserOutputSerializer}, tags=["auth"]
+    )
     def get(self, request):
         return Response(UserOutputSerializer(request.user).data)

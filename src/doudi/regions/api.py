@@ -46,6 +46,7 @@ class RegionListApi(APIView):
 
     @extend_schema(
         operation_id="regions_list",
+        summary="按代码或名称查找本辖区的区划",
         parameters=[FilterSerializer],
         responses={200: RegionOutputSerializer(many=True)},
         tags=["regions"],
@@ -61,6 +62,7 @@ class RegionDetailApi(APIView):
 
     @extend_schema(
         operation_id="regions_retrieve",
+        summary="区划详情",
         parameters=[_CODE_PARAMETER],
         responses={200: RegionOutputSerializer},
         tags=["regions"],
@@ -75,6 +77,7 @@ class RegionChildrenApi(APIView):
 
     @extend_schema(
         operation_id="regions_children",
+        summary="下级区划",
         parameters=[_CODE_PARAMETER],
         responses={200: RegionOutputSerializer(many=True)},
         tags=["regions"],

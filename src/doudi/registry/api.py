@@ -290,6 +290,7 @@ class HouseholdListApi(APIView):
 
     @extend_schema(
         operation_id="households_list",
+        summary="家庭列表（证件号脱敏）",
         parameters=[FilterSerializer],
         responses={200: OutputSerializer(many=True)},
         tags=[TAG],
@@ -309,7 +310,12 @@ class HouseholdListApi(APIView):
 class HouseholdDetailApi(APIView):
     """Return a household with its current members (identifiers masked) and their current evidence."""
 
-    @extend_schema(operation_id="households_retrieve", responses={200: HouseholdDetailOutputSerializer}, tags=[TAG])
+    @extend_schema(
+        operation_id="households_retrieve",
+        summary="家庭详情（成员证件号脱敏）",
+        responses={200: HouseholdDetailOutputSerializer},
+        tags=[TAG],
+    )
     def get(self, request, household_id: int):
         household = selectors.household_get(actor=request.user, household_id=household_id)
         return Response(_household_detail(household))
@@ -333,6 +339,7 @@ class HouseholdCreateApi(APIView):
 
     @extend_schema(
         operation_id="households_create",
+        summary="新建家庭（户主及成员）",
         request=InputSerializer,
         responses={201: HouseholdDetailOutputSerializer},
         tags=[TAG],
@@ -369,6 +376,7 @@ class HouseholdUpdateApi(APIView):
 
     @extend_schema(
         operation_id="households_update",
+        summary="修改家庭（地址、备注、所在村/社区）",
         request=InputSerializer,
         responses={200: HouseholdDetailOutputSerializer},
         tags=[TAG],
@@ -400,6 +408,7 @@ class MemberAddApi(APIView):
 
     @extend_schema(
         operation_id="households_members_add",
+        summary="添加家庭成员",
         request=InputSerializer,
         responses={201: PersonMaskedSerializer},
         tags=[TAG],
@@ -435,6 +444,7 @@ class HouseholdHistoryApi(APIView):
 
     @extend_schema(
         operation_id="households_history",
+        summary="家庭变更记录",
         responses={200: OutputSerializer(many=True)},
         tags=[TAG],
     )
@@ -482,6 +492,7 @@ class HouseholdAsOfApi(APIView):
 
     @extend_schema(
         operation_id="households_as_of",
+        summary="某日的家庭情况（可指定知悉时间）",
         parameters=[FilterSerializer],
         responses={200: OutputSerializer},
         tags=[TAG],
@@ -513,7 +524,12 @@ class _PersonWithEvidenceSerializer(PersonMaskedSerializer):
 class PersonDetailApi(APIView):
     """Return a person with identifiers masked, the household and the current evidence."""
 
-    @extend_schema(operation_id="persons_retrieve", responses={200: _PersonWithEvidenceSerializer}, tags=[TAG])
+    @extend_schema(
+        operation_id="persons_retrieve",
+        summary="人员详情（证件号脱敏）",
+        responses={200: _PersonWithEvidenceSerializer},
+        tags=[TAG],
+    )
     def get(self, request, person_id: int):
         person = selectors.person_get(actor=request.user, person_id=person_id)
         return Response(_PersonWithEvidenceSerializer(person).data)
@@ -530,7 +546,12 @@ class PersonFullApi(APIView):
         class Meta:
             ref_name = "PersonFull"
 
-    @extend_schema(operation_id="persons_full", responses={200: OutputSerializer}, tags=[TAG])
+    @extend_schema(
+        operation_id="persons_full",
+        summary="人员完整信息（不脱敏，查看将被记录）",
+        responses={200: OutputSerializer},
+        tags=[TAG],
+    )
     def get(self, request, person_id: int):
         person = selectors.person_get(actor=request.user, person_id=person_id)
         log_record_access(
@@ -566,6 +587,7 @@ class PersonUpdateApi(APIView):
 
     @extend_schema(
         operation_id="persons_update",
+        summary="修改人员信息",
         request=InputSerializer,
         responses={200: PersonMaskedSerializer},
         tags=[TAG],
@@ -598,6 +620,7 @@ class MemberRemoveApi(APIView):
 
     @extend_schema(
         operation_id="persons_remove",
+        summary="成员迁出/注销",
         request=InputSerializer,
         responses={200: PersonMaskedSerializer},
         tags=[TAG],
@@ -639,6 +662,7 @@ class EvidenceRecordApi(APIView):
 
     @extend_schema(
         operation_id="persons_evidence_record",
+        summary="登记证据（收入、财产、残疾等）",
         request=InputSerializer,
         responses={201: EvidenceOutputSerializer},
         tags=[TAG],
@@ -679,6 +703,7 @@ class EvidenceCorrectApi(APIView):
 
     @extend_schema(
         operation_id="evidence_correct",
+        summary="更正或终止证据",
         parameters=[OpenApiParameter("kind", str, OpenApiParameter.PATH, enum=list(EVIDENCE_MODELS))],
         request=InputSerializer,
         responses={201: EvidenceOutputSerializer},
@@ -697,4 +722,3 @@ class EvidenceCorrectApi(APIView):
             end=data["end"],
         )
         return Response(EvidenceOutputSerializer(corrected).data, status=status.HTTP_201_CREATED)
-

@@ -340,8 +340,6 @@ def test_failed_token_requests_lock_the_admin_login(users, client):
         APIClient().post(
             reverse("api:token_create"), {"username": admin_user.username, "password": "wrong"}, format="json"
         )
-    response = client.post(
-        url("login"), {"username": admin_user.username, "password": PASSWORD, "next": url("index")}
-    )
+    response = client.post(url("login"), {"username": admin_user.username, "password": PASSWORD, "next": url("index")})
     assert response.status_code == 429
     assert client.get(url("index")).status_code == 302  # still not signed in

@@ -154,8 +154,9 @@ def test_masked_values_keep_the_agreed_shape(users, hh, head):
     client = client_for(users["village_worker"])
     row = client.get(reverse("api:household_list")).json()["results"][0]
     assert row["head_id_number"] == head.id_number[:3] + "*" * 11 + head.id_number[-4:]
-    member = next(m for m in client.get(reverse("api:household_detail", args=[hh.pk])).json()["members"]
-                  if m["id"] == head.pk)
+    member = next(
+        m for m in client.get(reverse("api:household_detail", args=[hh.pk])).json()["members"] if m["id"] == head.pk
+    )
     assert member["id_number"] == row["head_id_number"]
     assert member["phone"] == "138****5678"
     assert member["bank_account"] == "*" * (len(BANK) - 4) + BANK[-4:]
