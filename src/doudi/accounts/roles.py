@@ -29,13 +29,40 @@ class Capability(models.TextChoices):
     ASSESS = "assess", _("救助评估")
     EDIT_POLICY = "edit_policy", _("起草政策参数")
     PUBLISH_POLICY = "publish_policy", _("发布政策参数")
+    ACCEPT_APPLICATION = "accept_application", _("受理申请")
+    SURVEY = "survey", _("入户调查")
+    VERIFY_CASE = "verify_case", _("核对、初审与公示")
+    DECIDE_FAST_GRANT = "decide_fast_grant", _("临时救助小额快救、先行救助")
+    CONFIRM_CASE = "confirm_case", _("审核确认")
+    MANAGE_ENROLMENT = "manage_enrolment", _("保障对象管理")
 
 
+# Cases (rules.md §1.8): village workers take applications and survey; townships verify, post the
+# notice and decide fast temporary grants; counties confirm. Enrolment is kept by townships and counties.
 # Standards are set by provinces and cities (rules.md §1.1, S1 art.10): a county drafts its own
 # parameters, a city supervisor or an administrator publishes them.
 CAPABILITIES: dict[str, frozenset[str]] = {
-    Role.VILLAGE_WORKER: frozenset({Capability.EDIT_REGISTRY, Capability.IMPORT_REGISTRY, Capability.ASSESS}),
-    Role.TOWNSHIP_OFFICER: frozenset({Capability.EDIT_REGISTRY, Capability.IMPORT_REGISTRY, Capability.ASSESS}),
+    Role.VILLAGE_WORKER: frozenset(
+        {
+            Capability.EDIT_REGISTRY,
+            Capability.IMPORT_REGISTRY,
+            Capability.ASSESS,
+            Capability.ACCEPT_APPLICATION,
+            Capability.SURVEY,
+        }
+    ),
+    Role.TOWNSHIP_OFFICER: frozenset(
+        {
+            Capability.EDIT_REGISTRY,
+            Capability.IMPORT_REGISTRY,
+            Capability.ASSESS,
+            Capability.ACCEPT_APPLICATION,
+            Capability.SURVEY,
+            Capability.VERIFY_CASE,
+            Capability.DECIDE_FAST_GRANT,
+            Capability.MANAGE_ENROLMENT,
+        }
+    ),
     Role.COUNTY_REVIEWER: frozenset(
         {
             Capability.EDIT_REGISTRY,
@@ -44,6 +71,9 @@ CAPABILITIES: dict[str, frozenset[str]] = {
             Capability.VIEW_AUDIT,
             Capability.ASSESS,
             Capability.EDIT_POLICY,
+            Capability.VERIFY_CASE,
+            Capability.CONFIRM_CASE,
+            Capability.MANAGE_ENROLMENT,
         }
     ),
     Role.CITY_SUPERVISOR: frozenset(
