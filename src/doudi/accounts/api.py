@@ -86,7 +86,7 @@ class TokenCreateApi(APIView):
             raise Throttled(detail=f"登录失败次数过多，账号已暂时锁定，请 {minutes} 分钟后再试。")
         if user is None:
             raise DomainError(AccountsErrorCode.INVALID_CREDENTIALS, "用户名或密码错误。", {"field": "password"})
-        token = do_issue_api_token(user)
+        token = do_issue_api_token(user, request=http_request)
         return Response(self.OutputSerializer({"token": token.key, "user": user}).data)
 
 

@@ -107,6 +107,18 @@ def test_repeated_failures_lock_the_api_login_even_with_the_right_password(users
     assert not Token.objects.exists()
 
 
+def test_a_successful_token_login_clears_earlier_failures(users):
+    user = users["village_worker"]
+    for _ in range(settings.AXES_FAILURE_LIMIT - 1):
+        _token(APIClient(), user.username, "wrong-password")
+    assert _token(APIClient(), user.username, PASSWORD).status_code == 200
+    user.refresh_from_db()
+    assert user.last_login is not None
+    for _ in range(settings.AXES_FAILURE_LIMIT - 1):
+        assert _token(APIClient(), user.username, "wrong-password").status_code == 400
+    assert _token(APIClient(), user.username, PASSWORD).status_code == 200
+
+
 def test_failed_api_logins_also_lock_the_login_page(users, client):
     user = users["village_worker"]
     for _ in range(settings.AXES_FAILURE_LIMIT):
