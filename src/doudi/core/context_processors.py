@@ -12,6 +12,7 @@ NAV = (
     (("registry:household_list",), "家庭查询", None, "registry"),
     (("registry:import_list", "registry:imports:import_list"), "批量导入", Capability.IMPORT_REGISTRY, "imports"),
     (("regions:browse",), "区划", None, "regions"),
+    (("policy:version_list",), "救助政策", None, "policy"),
     (("audit:event_list",), "审计日志", Capability.VIEW_AUDIT, "audit"),
 )
 

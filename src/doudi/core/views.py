@@ -25,7 +25,7 @@ SHORTCUTS = (
         "从 Excel 导入家庭与成员",
         Capability.IMPORT_REGISTRY,
     ),
-    (("registry:export", "registry:household_export"), "导出", "导出本辖区家庭信息", Capability.EXPORT_UNMASKED),
+    (("registry:imports:export", "registry:export"), "导出", "导出本辖区家庭（Excel）", Capability.EXPORT_UNMASKED),
     (("audit:event_list",), "审计日志", "谁在何时改了什么、查看了什么", Capability.VIEW_AUDIT),
     (("regions:browse",), "区划城乡类别维护", "更正村/社区的城镇、农村类别", Capability.MANAGE_REGIONS),
     (("admin:accounts_user_changelist",), "用户", "账号、角色与所属区划", Capability.MANAGE_USERS),

@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy as _
 from doudi.accounts.roles import Capability
 from doudi.accounts.scope import check_in_scope, scope_filter
 from doudi.audit.services import log_record_access
+from doudi.core.context_processors import first_url
 from doudi.core.errors import Conflict, DomainError, NotFound
 from doudi.core.web import add_domain_error, http_errors, or_404, require_capability
 from doudi.regions.models import prefix_of
@@ -88,6 +89,7 @@ def household_list(request):
             "rows": rows,
             "searched": bool(request.GET.get("q") or request.GET.get("region")),
             "can_edit": request.user.can(Capability.EDIT_REGISTRY),
+            "export_url": first_url(["registry:imports:export"]),
         },
     )
 
