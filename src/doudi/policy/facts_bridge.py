@@ -73,6 +73,7 @@ def facts_from_snapshot(snapshot: HouseholdSnapshot) -> HouseholdFacts:
         members.append(
             MemberFacts(
                 person_id=str(m.person.pk),
+                name=m.person.name,
                 birth_date=m.person.birth_date,
                 relation=RELATION.get(m.relation, "other"),
                 incomes=incomes,

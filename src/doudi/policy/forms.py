@@ -71,7 +71,8 @@ def worksheet_to_document(household: dict, members: list[dict]) -> dict:
         if m.get("exempt"):
             incomes.append({"category": "local_exempt", "monthly_amount": str(m["exempt"])})
         member = {
-            "person_id": m.get("name") or f"成员{index}",
+            "person_id": str(index),
+            "name": m.get("name") or f"成员{index}",
             "birth_date": m["birth_date"].isoformat() if m.get("birth_date") else None,
             "relation": m["relation"],
             "incomes": incomes,

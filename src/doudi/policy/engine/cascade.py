@@ -150,7 +150,7 @@ def assess(facts: HouseholdFacts, policy: Policy, on: date | None = None, explai
                 results.append(_finish(r, t))
     if explain and ctx.excluded:
         for m in ctx.excluded:
-            notes.add("§1.3", "{} 不计入共同生活家庭成员，不参与本次认定", m.person_id)
+            notes.add("§1.3", "{} 不计入共同生活家庭成员，不参与本次认定", m.who)
     results.sort(key=lambda r: (not r.eligible, _ORDER.get(r.programme, 99), r.person_id))
     return Assessment(
         household_id=facts.household_id,
@@ -199,7 +199,7 @@ def _choice_step(m: MemberView, tekun: ProgrammeResult, child: ProgrammeResult) 
     why = "本人选择" if m.facts.child_benefit_choice != "auto" else "按较高者"
     return Step(
         "§2.2",
-        f"{m.person_id} 同时符合特困和{child.label}条件，"
+        f"{m.who} 同时符合特困和{child.label}条件，"
         f"{why}领取{child.label} {fmt(child.monthly_amount)} 元"
         f"（特困 {fmt(tekun.monthly_amount)} 元），不再认定为特困人员（规则 §2.2）",
     )

@@ -68,7 +68,7 @@ def classify(ctx: Context, m: MemberView, trace: Trace) -> str | None:
         return None
     extra = frozenset(ctx.policy.values["child_allowance.extra_situations"])
     allowed = DE_FACTO_BASE | extra
-    who = m.person_id
+    who = m.who
     if all(p.situation in GONE for p in parents):
         trace.add("§6.1", "{} 父母均死亡、宣告失踪或查找不到", who)
         return "orphan"
@@ -92,20 +92,20 @@ def assess_member(ctx: Context, m: MemberView, trace: Trace) -> ProgrammeResult 
         return None
     result = ProgrammeResult(kind, True, person_id=m.person_id)
     if m.age >= ADULT_AGE:
-        trace.add("§6.1", "{} 已满 18 周岁，仍在校就读，保障至 {} 周岁", m.person_id, until)
+        trace.add("§6.1", "{} 已满 18 周岁，仍在校就读，保障至 {} 周岁", m.who, until)
     if kind == "orphan":
         institutional = m.facts.residence == "institution"
         result.tier = "集中养育" if institutional else "社会散居"
         key = "child_allowance.orphan_institutional" if institutional else "child_allowance.orphan_community"
         result.monthly_amount = values[key]
-        trace.add("§6.1", "{} {}孤儿基本生活费 {} 元/月", m.person_id, result.tier, result.monthly_amount)
+        trace.add("§6.1", "{} {}孤儿基本生活费 {} 元/月", m.who, result.tier, result.monthly_amount)
     else:
         result.tier = "事实无人抚养儿童"
         result.monthly_amount = ctx.policy.de_facto_orphan_amount
         trace.add(
             "§6.2",
             "{} 参照散居孤儿标准 {} 元 × {}，发放 {} 元/月",
-            m.person_id,
+            m.who,
             values["child_allowance.orphan_community"],
             values["child_allowance.de_facto_ratio"],
             result.monthly_amount,

@@ -56,14 +56,14 @@ def supplements(ctx: Context, covered: list[MemberView], trace: Trace) -> dict[s
                 trace.add(
                     "§1.7 分类施保",
                     "{} {}增发 {} × {} = {} 元",
-                    m.person_id,
+                    m.who,
                     SUPPLEMENT_LABELS[c],
                     fmt_ratio(rate),
                     std,
                     amounts[c],
                 )
             if len(cats) > 1 and not cumulative:
-                trace.add("§1.7 分类施保", "{} 同时符合多项增发，就高不叠加", m.person_id)
+                trace.add("§1.7 分类施保", "{} 同时符合多项增发，就高不叠加", m.who)
     return out
 
 
@@ -153,7 +153,7 @@ def assess_dibao(
             trace.add(
                 "§1.5",
                 "{} 无正当理由拒绝就业 {} 次，停发其本人低保金（收入仍计入家庭）",
-                m.person_id,
+                m.who,
                 m.facts.job_refusals,
             )
     if not covered:
@@ -203,7 +203,7 @@ def assess_single_person(ctx: Context, m: MemberView, trace: Trace) -> Programme
         trace.add(
             "§1.4",
             "{}（{}）本人月收入 {} 元 ≥ 低保标准 {} 元，不能单人纳入",
-            m.person_id,
+            m.who,
             "、".join(reasons),
             own.per_capita,
             std,
@@ -212,7 +212,7 @@ def assess_single_person(ctx: Context, m: MemberView, trace: Trace) -> Programme
     trace.add(
         "§1.4",
         "{} 为低保边缘家庭中的{}，可单独申请：本人月收入 {} 元 < 低保标准 {} 元",
-        m.person_id,
+        m.who,
         "、".join(reasons),
         own.per_capita,
         std,

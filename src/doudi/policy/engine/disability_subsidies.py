@@ -38,7 +38,7 @@ def assess_member(
     values = ctx.policy.values
     living = ProgrammeResult("disability_living_subsidy", False, person_id=m.person_id, tier=f"{d.grade} 级")
     care = ProgrammeResult("disability_care_subsidy", False, person_id=m.person_id, tier=f"{d.grade} 级")
-    who = f"{m.person_id}（{DISABILITY_CATEGORY_LABELS[d.category]}残疾 {d.grade} 级）"
+    who = f"{m.who}（{DISABILITY_CATEGORY_LABELS[d.category]}残疾 {d.grade} 级）"
     if is_tekun:
         for t in (tl, tc):
             t.add("§5", "{} 已纳入特困供养，不享受两项补贴", who)

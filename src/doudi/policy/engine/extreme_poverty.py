@@ -86,16 +86,16 @@ def assess_member(ctx: Context, m: MemberView, household_size: int, trace: Trace
         if m.age >= minor_age and m.facts.schooling in CONTINUING_SCHOOL:
             reason, school_extension = f"年满 {minor_age} 周岁但仍在校就读", True
     if reason is None:
-        trace.add("§2.2", "{} 不属于无劳动能力人员，不符合特困条件", m.person_id)
+        trace.add("§2.2", "{} 不属于无劳动能力人员，不符合特困条件", m.who)
         return result
-    trace.add("§2.2" if not school_extension else "§2.6", "{} 无劳动能力：{}", m.person_id, reason)
+    trace.add("§2.2" if not school_extension else "§2.6", "{} 无劳动能力：{}", m.who, reason)
     std = ctx.fig.dibao_standard
     if m.tekun_income >= std:
         trace.add(
-            "§2.2", "{} 本人月收入 {} 元 ≥ 低保标准 {} 元，不属于无生活来源", m.person_id, m.tekun_income, std
+            "§2.2", "{} 本人月收入 {} 元 ≥ 低保标准 {} 元，不属于无生活来源", m.who, m.tekun_income, std
         )
         return result
-    trace.add("§2.2", "{} 本人月收入 {} 元 < 低保标准 {} 元", m.person_id, m.tekun_income, std)
+    trace.add("§2.2", "{} 本人月收入 {} 元 < 低保标准 {} 元", m.who, m.tekun_income, std)
     if not property_ok(ctx, "extreme_poverty", household_size, trace, "§2.2"):
         return result
     f = m.facts
@@ -103,16 +103,16 @@ def assess_member(ctx: Context, m: MemberView, household_size: int, trace: Trace
         verdicts = [supporter_capable(ctx, s) for s in f.supporters]
         capable = any(ok for ok, _ in verdicts)
         for i, (_, why) in enumerate(verdicts, 1):
-            trace.add("§2.2", "{} 第 {} 名法定义务人：{}", m.person_id, i, why)
+            trace.add("§2.2", "{} 第 {} 名法定义务人：{}", m.who, i, why)
     elif f.has_capable_supporter is None:
-        trace.add("§2.2", "{} 未填写法定义务人情况，无法认定为特困人员", m.person_id)
+        trace.add("§2.2", "{} 未填写法定义务人情况，无法认定为特困人员", m.who)
         return result
     else:
         capable = f.has_capable_supporter
         if not capable:
-            trace.add("§2.2", "{} 无法定义务人或法定义务人无履行能力", m.person_id)
+            trace.add("§2.2", "{} 无法定义务人或法定义务人无履行能力", m.who)
     if capable:
-        trace.add("§2.2", "{} 有具备履行能力的法定义务人，不符合特困条件", m.person_id)
+        trace.add("§2.2", "{} 有具备履行能力的法定义务人，不符合特困条件", m.who)
         return result
     basic = ctx.fig.tekun_basic_living
     unable = f.self_care_unable
@@ -122,9 +122,9 @@ def assess_member(ctx: Context, m: MemberView, household_size: int, trace: Trace
     )
     care = care_table[CARE_TIERS.index(tier)]
     if unable is None:
-        trace.add("§2.4", "{} 未做生活自理能力评估，暂按全自理计", m.person_id)
+        trace.add("§2.4", "{} 未做生活自理能力评估，暂按全自理计", m.who)
     else:
-        trace.add("§2.4", "{} 六项日常活动中 {} 项不能自理：{}", m.person_id, unable, CARE_TIER_LABELS[tier])
+        trace.add("§2.4", "{} 六项日常活动中 {} 项不能自理：{}", m.who, unable, CARE_TIER_LABELS[tier])
     result.eligible = True
     result.tier = f"{'集中供养' if f.residence == 'institution' else '分散供养'}·{CARE_TIER_LABELS[tier]}"
     result.monthly_amount = basic + care

@@ -188,6 +188,7 @@ class MemberFacts:
     person_id: str
     birth_date: date
     relation: str = "other"
+    name: str = ""  # how explanations call the member; the person_id when empty
     incomes: tuple[IncomeFact, ...] = ()
     disability: DisabilityFact | None = None
     serious_illness: bool = False
@@ -206,6 +207,11 @@ class MemberFacts:
     supporters: tuple[SupporterFacts, ...] = ()
     other_benefits: tuple[OtherBenefit, ...] = ()
     child_benefit_choice: str = "auto"
+
+    @property
+    def who(self) -> str:
+        """Return how explanations name the member: the name when given, else the person id."""
+        return self.name or self.person_id
 
 
 @dataclass(frozen=True, slots=True)

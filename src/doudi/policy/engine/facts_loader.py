@@ -356,6 +356,7 @@ def _member(r: _Reader, p: tuple, m: Mapping[str, Any]) -> MemberFacts:
         person_id=r.get(m, p, "person_id", _text),
         birth_date=r.get(m, p, "birth_date", _date),
         relation=r.get(m, p, "relation", _choice(RELATION_LABELS), "other"),
+        name=r.get(m, p, "name", _text, ""),
         incomes=incomes,
         disability=disability,
         serious_illness=r.get(m, p, "serious_illness", _bool, False),

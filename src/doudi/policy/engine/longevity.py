@@ -24,12 +24,12 @@ def assess_member(ctx: Context, m: MemberView, status: str, trace: Trace) -> Pro
         allowed = "、".join(
             HOUSEHOLD_STATUS_LABELS[s] for s in ctx.policy.values["longevity.means_test_statuses"]
         )
-        trace.add("§7", "{} 现年 {} 周岁，{}档仅限{}老人，不符合", m.person_id, m.age, span, allowed)
+        trace.add("§7", "{} 现年 {} 周岁，{}档仅限{}老人，不符合", m.who, m.age, span, allowed)
         return result
     result.eligible = True
     result.monthly_amount = tier.amount
     result.per_member = {m.person_id: tier.amount}
     trace.add(
-        "§7", "{} 现年 {} 周岁（生日当天起算），{}档高龄津贴 {} 元/月", m.person_id, m.age, span, tier.amount
+        "§7", "{} 现年 {} 周岁（生日当天起算），{}档高龄津贴 {} 元/月", m.who, m.age, span, tier.amount
     )
     return result

@@ -34,6 +34,11 @@ class MemberView:
     deduction: Decimal  # employment cost deducted (§1.5)
     imputed: bool  # earned income raised to the imputed minimum (§1.5)
 
+    @property
+    def who(self) -> str:
+        """Return how explanations name the member: the name when given, else the person id."""
+        return self.facts.name or self.person_id
+
 
 @dataclass(slots=True)
 class Context:
@@ -140,22 +145,22 @@ def household_income(ctx: Context, members: list[MemberView], trace: Trace) -> H
     if trace.enabled:
         for m in ctx.excluded:
             trace.add(
-                "§1.3", "{} 不计入共同生活家庭成员：{}", m.person_id, EXCLUSION_LABELS[m.exclusion or "other"]
+                "§1.3", "{} 不计入共同生活家庭成员：{}", m.who, EXCLUSION_LABELS[m.exclusion or "other"]
             )
         for m in members:
             if m.deduction:
                 trace.add(
                     "§1.5",
                     "{} 劳动收入 {} 元，扣除必要就业成本 {} 元",
-                    m.person_id,
+                    m.who,
                     m.earned_income,
                     m.deduction,
                 )
             if m.imputed:
                 trace.add(
-                    "§1.5", "{} 有劳动能力，劳动收入按不低于 {} 元计算", m.person_id, ctx.fig.imputed_income
+                    "§1.5", "{} 有劳动能力，劳动收入按不低于 {} 元计算", m.who, ctx.fig.imputed_income
                 )
-            trace.add("§1.5", "{} 计入月收入 {} 元", m.person_id, m.counted_income)
+            trace.add("§1.5", "{} 计入月收入 {} 元", m.who, m.counted_income)
         if deductions:
             trace.add("§1.5", "扣除因残疾、重病增加的刚性支出 {} 元", deductions)
         trace.add("§1.5", "家庭月计算收入 {} 元 ÷ {} 人 = 月人均收入 {} 元", net, n, per_capita)

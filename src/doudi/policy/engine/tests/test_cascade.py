@@ -98,3 +98,12 @@ def test_disabled_programmes_are_not_assessed():
     a = assess(household(member(born="1930-01-01", has_capable_supporter=False)), p)
     assert a.get("longevity_allowance") is None and a.get("extreme_poverty") is None
     assert a.status == "dibao"
+
+
+def test_explanations_call_members_by_name_when_given(policy_2025):
+    """Steps name the member ("王芳 重度残疾增发…"), not the internal person id."""
+    spouse = member("p2", "1978-08-12", disability=("physical", 1), name="王芳")
+    result = assess(household(member("p1", "1975-03-02"), spouse), policy_2025)
+    texts = [s.text_zh for p in result.programmes for s in p.steps]
+    assert any(t.startswith("王芳 ") for t in texts)
+    assert not any(t.startswith("p2 ") for t in texts)
