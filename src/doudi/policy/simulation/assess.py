@@ -1,0 +1,212 @@
+"""Assess batches of households under the baseline and the scenario into compact arrays.
+
+A batch (``extract.Chunk``) is turned into facts once and assessed twice with ``explain=False``;
+where the scenario resolves to the same values as the baseline for a county, the baseline result
+is reused. Results are kept as integer fen in numpy arrays (``Outcome``): household id, village
+code, status, total monthly and, per programme, eligibility and amount, before and after.
+
+``assess_all`` runs the batches in the calling process or in worker processes started with
+``fork`` (the policies are inherited, only the columns of each batch and the result arrays cross
+the process boundary). Both give identical arrays.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+from collections import deque
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, fields
+from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
+
+import numpy as np
+
+from doudi.policy.engine import Policy, assess
+from doudi.policy.engine.explain import PROGRAMME_LABELS
+from doudi.policy.simulation.extract import Chunk
+from doudi.policy.simulation.facts import build_facts
+
+PROGRAMMES: tuple[str, ...] = tuple(PROGRAMME_LABELS)
+PROGRAMME_INDEX = {p: i for i, p in enumerate(PROGRAMMES)}
+STATUSES: tuple[str, ...] = ("none", "extreme_poverty", "dibao", "near_dibao", "rigid_expense")
+STATUS_INDEX = {s: i for i, s in enumerate(STATUSES)}
+NOT_ASSESSED = -1  # status of a household whose county has no usable published policy
+
+# county code (6 digits, as int) → (baseline, scenario or None when the scenario changes nothing there)
+PolicyMap = dict[int, tuple[Policy, Policy | None]]
+
+
+@dataclass
+class Outcome:
+    """Per-household results of a run; index 0 of the first axis is the baseline, 1 the scenario."""
+
+    hh: np.ndarray  # int64 [n]
+    region: np.ndarray  # int64 [n], the 12-digit village code
+    status: np.ndarray  # int8 [2, n], index into STATUSES or NOT_ASSESSED
+    total: np.ndarray  # int64 [2, n], fen
+    amount: np.ndarray  # int64 [2, n, len(PROGRAMMES)], fen
+    eligible: np.ndarray  # bool [2, n, len(PROGRAMMES)]
+
+    def __len__(self) -> int:
+        return len(self.hh)
+
+    @classmethod
+    def empty(cls) -> Outcome:
+        return cls.concat([])
+
+    @classmethod
+    def concat(cls, parts: list[Outcome]) -> Outcome:
+        p = len(PROGRAMMES)
+        if not parts:
+            return cls(
+                np.zeros(0, np.int64),
+                np.zeros(0, np.int64),
+                np.zeros((2, 0), np.int8),
+                np.zeros((2, 0), np.int64),
+                np.zeros((2, 0, p), np.int64),
+                np.zeros((2, 0, p), bool),
+            )
+        out = cls(
+            np.concatenate([o.hh for o in parts]),
+            np.concatenate([o.region for o in parts]),
+            np.concatenate([o.status for o in parts], axis=1),
+            np.concatenate([o.total for o in parts], axis=1),
+            np.concatenate([o.amount for o in parts], axis=1),
+            np.concatenate([o.eligible for o in parts], axis=1),
+        )
+        order = np.argsort(out.hh, kind="stable")
+        if not np.array_equal(order, np.arange(len(order))):
+            out = out.take(order)
+        return out
+
+    def take(self, index: np.ndarray) -> Outcome:
+        return Outcome(
+            self.hh[index],
+            self.region[index],
+            self.status[:, index],
+            self.total[:, index],
+            self.amount[:, index],
+            self.eligible[:, index],
+        )
+
+    def equals(self, other: Outcome) -> bool:
+        return all(np.array_equal(getattr(self, f.name), getattr(other, f.name)) for f in fields(self))
+
+
+def _fen(amount: Decimal) -> int:
+    """Return an amount in fen; payable amounts are already rounded to 0.01 元 or coarser."""
+    return int((amount * 100).to_integral_value(ROUND_HALF_UP))
+
+
+_FEN: dict[Decimal, int] = {}
+
+
+def assess_batch(batch: Chunk, on: date, policies: PolicyMap) -> Outcome:
+    """Return the outcome of every household of the batch under both policies of its county."""
+    households = batch.households
+    region = households["region"]
+    facts = build_facts(batch, on)
+    n, p = len(facts), len(PROGRAMMES)
+    status = np.full((2, n), NOT_ASSESSED, np.int8)
+    total = np.zeros((2, n), np.int64)
+    rows: list[int] = []  # flat index (side * n + household) * p + programme of each eligible result
+    values: list[int] = []
+    fen_of, fen_cache = _fen, _FEN
+    index, status_index = PROGRAMME_INDEX, STATUS_INDEX
+    counties = (region // 1_000_000).tolist()
+    for i, (f, county) in enumerate(zip(facts, counties, strict=True)):
+        pair = policies.get(county)
+        if pair is None:
+            continue
+        baseline, scenario = pair
+        before = assess(f, baseline, on=on, explain=False)
+        after = before if scenario is None else assess(f, scenario, on=on, explain=False)
+        for side, result in ((0, before), (1, after)):
+            status[side, i] = status_index[result.status]
+            base = (side * n + i) * p
+            sum_fen = 0
+            for r in result.programmes:
+                if r.eligible:
+                    amount = r.monthly_amount
+                    fen = fen_cache.get(amount)
+                    if fen is None:
+                        fen = fen_cache[amount] = fen_of(amount)
+                    rows.append(base + index[r.programme])
+                    values.append(fen)
+                    sum_fen += fen
+            total[side, i] = sum_fen
+    amount = np.zeros(2 * n * p, np.int64)
+    eligible = np.zeros(2 * n * p, bool)
+    if rows:
+        flat = np.asarray(rows, np.int64)
+        np.add.at(amount, flat, np.asarray(values, np.int64))
+        eligible[flat] = True
+    return Outcome(
+        households["hh"].copy(),
+        region.copy(),
+        status,
+        total,
+        amount.reshape(2, n, p),
+        eligible.reshape(2, n, p),
+    )
+
+
+# ---------------------------------------------------------------- running in worker processes
+
+_WORKER: dict = {}
+
+
+def _init_worker(on: date, policies: PolicyMap) -> None:
+    _WORKER["on"], _WORKER["policies"] = on, policies
+
+
+def _work(batch: Chunk) -> Outcome:
+    return assess_batch(batch, _WORKER["on"], _WORKER["policies"])
+
+
+def assess_all(
+    chunks: Iterable[Chunk],
+    on: date,
+    policies: PolicyMap,
+    *,
+    processes: int = 2,
+    batch_size: int = 5_000,
+    progress: Callable[[int], None] | None = None,
+) -> Outcome:
+    """Return the outcome of every household of ``chunks``, in household-id order.
+
+    With ``processes`` > 1 the batches run in that many forked worker processes while this
+    process reads the next chunk; ``progress`` is called with the number of households done.
+    """
+    done = 0
+    parts: list[Outcome] = []
+
+    def collect(outcome: Outcome) -> None:
+        nonlocal done
+        parts.append(outcome)
+        done += len(outcome)
+        if progress is not None:
+            progress(done)
+
+    if processes <= 1:
+        for chunk in chunks:
+            for batch in chunk.batches(batch_size):
+                collect(assess_batch(batch, on, policies))
+        return Outcome.concat(parts)
+
+    context = multiprocessing.get_context("fork")
+    with context.Pool(processes, initializer=_init_worker, initargs=(on, policies)) as pool:
+        pending: deque = deque()
+        for chunk in chunks:
+            submitted = 0
+            for batch in chunk.batches(batch_size):
+                pending.append(pool.apply_async(_work, (batch,)))
+                submitted += 1
+            # Stay at most about one chunk ahead of the workers: read the next chunk while they work.
+            while len(pending) > max(submitted, 2 * processes):
+                collect(pending.popleft().get())
+            while pending and pending[0].ready():
+                collect(pending.popleft().get())
+        while pending:
+            collect(pending.popleft().get())
+    return Outcome.concat(parts)

@@ -1,0 +1,167 @@
+"""Turn a ``Chunk`` of columns into the engine's ``HouseholdFacts``, with as little Python per row as possible.
+
+The vocabulary mappings are those of ``policy.facts_bridge`` (imported, not copied), so the facts
+built here equal ``facts_from_snapshot(household_as_of(...))`` for the same household. Immutable
+pieces that repeat (income facts, disabilities, dates, amounts) are built once and shared.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from decimal import Decimal
+
+from doudi.policy.engine.facts import DisabilityFact, HouseholdFacts, IncomeFact, MemberFacts, VehicleFact
+from doudi.policy.facts_bridge import INCOME, RELATION, SCHOOLING
+from doudi.policy.simulation.extract import EPOCH, FINANCIAL_ASSETS, VOCABULARIES, Chunk
+
+ZERO = Decimal(0)
+
+
+class _Cache(dict):
+    """A dict that builds a missing value with ``make(key)`` and keeps it."""
+
+    def __init__(self, make):
+        super().__init__()
+        self.make = make
+
+    def __missing__(self, key):
+        value = self[key] = self.make(key)
+        return value
+
+
+def _mapped(vocabulary: str, mapping: dict[str, str] | None, default: str) -> list[str]:
+    """Return the engine value of each code of a vocabulary; the last item answers code -1."""
+    words = VOCABULARIES[vocabulary]
+    out = [(mapping.get(w, default) if mapping is not None else w) for w in words]
+    return [*out, default]
+
+
+RELATIONS = _mapped("relation", RELATION, "other")
+INCOMES = _mapped("income", INCOME, "other")
+STAGES = _mapped("stage", SCHOOLING, "none")
+LEVELS = _mapped("labour", None, "full")
+DISABILITIES = _mapped("disability", None, "multiple")
+AREAS = list(VOCABULARIES["area"])
+ASSETS = VOCABULARIES["asset"]
+FINANCIAL = frozenset(ASSETS.index(k) for k in FINANCIAL_ASSETS)
+BUSINESS, REAL_ESTATE, VEHICLE = (ASSETS.index(k) for k in ("business_share", "real_estate", "vehicle"))
+
+AMOUNTS = _Cache(lambda fen: Decimal(fen).scaleb(-2))
+DATES = _Cache(lambda days: EPOCH + timedelta(days=days))
+INCOME_FACTS = _Cache(lambda key: IncomeFact(category=INCOMES[key[0]], monthly_amount=AMOUNTS[key[1]]))
+DISABILITY_FACTS = _Cache(lambda key: DisabilityFact(category=DISABILITIES[key[0]], grade=key[1]))
+
+
+def _incomes(t) -> dict[int, tuple[IncomeFact, ...]]:
+    out: dict[int, list[IncomeFact]] = {}
+    for person, category, fen in zip(t["person"].tolist(), t["category"].tolist(), t["fen"].tolist(), strict=True):
+        fact = INCOME_FACTS[(category, fen)]
+        found = out.get(person)
+        if found is None:
+            out[person] = [fact]
+        else:
+            found.append(fact)
+    return {p: tuple(v) for p, v in out.items()}
+
+
+def _illness(t) -> tuple[set[int], dict[int, Decimal]]:
+    serious: set[int] = set()
+    costs: dict[int, int] = {}
+    for person, flag, fen in zip(t["person"].tolist(), t["serious"].tolist(), t["fen"].tolist(), strict=True):
+        if flag:
+            serious.add(person)
+        costs[person] = costs.get(person, 0) + fen
+    return serious, {p: AMOUNTS[f] for p, f in costs.items()}
+
+
+class _Assets:
+    """Counted assets per household and vehicles per person (in evidence order)."""
+
+    def __init__(self, t):
+        self.financial: dict[int, int] = {}
+        self.business: dict[int, int] = {}
+        self.houses: dict[int, int] = {}
+        self.vehicles: dict[int, list[VehicleFact]] = {}
+        rows = zip(
+            t["hh"].tolist(),
+            t["person"].tolist(),
+            t["kind"].tolist(),
+            t["exempt"].tolist(),
+            t["fen"].tolist(),
+            t["quantity"].tolist(),
+            strict=True,
+        )
+        for hh, person, kind, exempt, fen, quantity in rows:
+            if kind in FINANCIAL:
+                self.financial[hh] = self.financial.get(hh, 0) + fen
+            elif kind == BUSINESS:
+                self.business[hh] = self.business.get(hh, 0) + fen
+            elif kind == REAL_ESTATE:
+                self.houses[hh] = self.houses.get(hh, 0) + quantity
+            elif kind == VEHICLE:
+                fact = VehicleFact(kind="disability_vehicle" if exempt else "car", value=AMOUNTS[fen])
+                self.vehicles.setdefault(person, []).extend([fact] * quantity)
+
+
+def build_facts(chunk: Chunk, on: date) -> list[HouseholdFacts]:
+    """Return the facts of every household of the chunk on ``on``, in household-id order."""
+    t = chunk.tables
+    incomes = _incomes(t["income"])
+    d = t["disability"]
+    disability = {
+        p: DISABILITY_FACTS[(c, g)]
+        for p, c, g in zip(d["person"].tolist(), d["category"].tolist(), d["grade"].tolist(), strict=True)
+    }
+    serious, medical = _illness(t["illness"])
+    lab = t["labour"]
+    labour = {p: LEVELS[c] for p, c in zip(lab["person"].tolist(), lab["level"].tolist(), strict=True)}
+    sc = t["selfcare"]
+    self_care = dict(zip(sc["person"].tolist(), sc["unable"].tolist(), strict=True))
+    s = t["schooling"]
+    schooling = {
+        p: STAGES[c] if full else "none"
+        for p, c, full in zip(s["person"].tolist(), s["stage"].tolist(), s["full_time"].tolist(), strict=True)
+    }
+    assets = _Assets(t["asset"])
+
+    m = t["members"]
+    member_rows = zip(m["hh"].tolist(), m["person"].tolist(), m["relation"].tolist(), m["birth"].tolist(), strict=True)
+    by_household: dict[int, list[MemberFacts]] = {}
+    vehicles: dict[int, list[VehicleFact]] = {}
+    for hh, person, relation, birth in member_rows:
+        member = MemberFacts(
+            person_id=str(person),
+            birth_date=DATES[birth],
+            relation=RELATIONS[relation],
+            incomes=incomes.get(person, ()),
+            disability=disability.get(person),
+            serious_illness=person in serious,
+            medical_costs_monthly=medical.get(person, ZERO),
+            labour_capacity=labour.get(person, "full"),
+            self_care_unable=self_care.get(person),
+            schooling=schooling.get(person, "none"),
+        )
+        found = by_household.get(hh)
+        if found is None:
+            by_household[hh] = [member]
+        else:
+            found.append(member)
+        if person in assets.vehicles:
+            vehicles.setdefault(hh, []).extend(assets.vehicles[person])
+
+    h = t["households"]
+    out = []
+    for hh, area in zip(h["hh"].tolist(), h["area"].tolist(), strict=True):
+        out.append(
+            HouseholdFacts(
+                as_of=on,
+                area_type=AREAS[area] if area >= 0 else "",
+                members=tuple(by_household.get(hh, ())),
+                household_id=str(hh),
+                financial_assets=AMOUNTS[assets.financial[hh]] if hh in assets.financial else ZERO,
+                vehicles=tuple(vehicles.get(hh, ())),
+                houses=assets.houses.get(hh, 0),
+                business_capital=AMOUNTS[assets.business[hh]] if hh in assets.business else ZERO,
+            )
+        )
+    return out
