@@ -7,6 +7,7 @@ The schema is at /api/schema/ and Swagger UI at /api/docs/ (see ``doudi.urls``).
 from django.urls import path
 
 from doudi.accounts import api as accounts_api
+from doudi.policy import api as policy_api
 from doudi.regions import api as regions_api
 from doudi.registry import api as registry_api
 
@@ -33,6 +34,10 @@ urlpatterns = [
     path("persons/<int:person_id>/update/", registry_api.PersonUpdateApi.as_view(), name="person_update"),
     path("persons/<int:person_id>/remove/", registry_api.MemberRemoveApi.as_view(), name="member_remove"),
     path("persons/<int:person_id>/evidence/record/", registry_api.EvidenceRecordApi.as_view(), name="evidence_record"),
+    path("households/<int:household_id>/assess/", policy_api.HouseholdAssessApi.as_view(), name="household_assess"),
+    path("policy/assess/", policy_api.AssessDocumentApi.as_view(), name="policy_assess"),
+    path("policy/versions/", policy_api.PolicyVersionListApi.as_view(), name="policy_versions"),
+    path("policy/versions/<int:version_id>/", policy_api.PolicyVersionDetailApi.as_view(), name="policy_version"),
     path(
         "evidence/<str:kind>/<int:evidence_id>/correct/",
         registry_api.EvidenceCorrectApi.as_view(),
