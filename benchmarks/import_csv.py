@@ -142,10 +142,10 @@ def bare_copy(url: str, path: Path) -> float:
         conn.execute(f"CREATE UNLOGGED TABLE bench_copy_floor ({columns})")
         conn.commit()
         started = time.perf_counter()
-        with conn.cursor() as cur, cur.copy("COPY bench_copy_floor FROM STDIN (FORMAT csv, HEADER true)") as copy:
-            with path.open("rb") as handle:
-                while chunk := handle.read(8 << 20):
-                    copy.write(chunk)
+        sql = "COPY bench_copy_floor FROM STDIN (FORMAT csv, HEADER true)"
+        with conn.cursor() as cur, cur.copy(sql) as copy, path.open("rb") as handle:
+            while chunk := handle.read(8 << 20):
+                copy.write(chunk)
         conn.commit()
         elapsed = time.perf_counter() - started
         conn.execute("DROP TABLE bench_copy_floor")
@@ -183,10 +183,7 @@ def update_docs(section: str) -> None:
     path = ROOT / "docs" / "benchmarks.md"
     text = path.read_text(encoding="utf-8") if path.exists() else "# Benchmarks\n"
     pattern = re.compile(r"^## CSV import\n.*?(?=^## |\Z)", re.S | re.M)
-    if pattern.search(text):
-        text = pattern.sub(lambda _m: section, text)
-    else:
-        text = text.rstrip("\n") + "\n\n" + section
+    text = pattern.sub(lambda _m: section, text) if pattern.search(text) else text.rstrip("\n") + "\n\n" + section
     path.write_text(text, encoding="utf-8")
 
 
@@ -284,8 +281,10 @@ def main() -> None:
             f"| — of which commit task | {commit_s:.2f} | |",
         ]
         + (
-            [f"| (c) the same file again (all rows unchanged, nothing written) | {reimport[0]:.2f} "
-             f"| {args.persons / reimport[0]:,.0f} |"]
+            [
+                f"| (c) the same file again (all rows unchanged, nothing written) | {reimport[0]:.2f} "
+                f"| {args.persons / reimport[0]:,.0f} |"
+            ]
             if reimport
             else []
         )

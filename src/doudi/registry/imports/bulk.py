@@ -80,15 +80,16 @@ def load(table: str, data: pa.Table) -> None:
     if is_postgresql():
         buffer = io.BytesIO()
         pacsv.write_csv(data, buffer, pacsv.WriteOptions(include_header=False, batch_size=16384))
-        with connection.cursor() as cursor, cursor.cursor.copy(f'COPY "{table}" ({columns}) FROM STDIN (FORMAT csv)') as copy:
+        with (
+            connection.cursor() as cursor,
+            cursor.cursor.copy(f'COPY "{table}" ({columns}) FROM STDIN (FORMAT csv)') as copy,
+        ):
             view, step = buffer.getbuffer(), 8 << 20
             for start in range(0, len(view), step):
                 copy.write(view[start : start + step])
         return
     # SQLite: dates as ISO text (what Django stores), then one prepared statement for all rows.
-    arrays = [
-        pc.cast(column, pa.string()) if pa.types.is_date(column.type) else column for column in data.columns
-    ]
+    arrays = [pc.cast(column, pa.string()) if pa.types.is_date(column.type) else column for column in data.columns]
     values = list(zip(*(a.to_pylist() for a in arrays), strict=True))
     marks = ", ".join(["%s"] * len(arrays))
     with connection.cursor() as cursor:

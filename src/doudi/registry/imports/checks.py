@@ -21,7 +21,6 @@ from functools import lru_cache
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
-from django.db import connection
 
 from doudi.accounts.scope import region_in_scope
 from doudi.core.errors import DomainError
@@ -29,7 +28,7 @@ from doudi.regions.models import Level, Region, pad_code
 from doudi.registry.identity import IdInfo, address_code_known, check_consistent, parse_id_number
 from doudi.registry.imports.columns import BY_KEY
 from doudi.registry.imports.parsing import ParsedFile
-from doudi.registry.models import Household, HouseholdStatus, Person, Relation
+from doudi.registry.models import Relation
 from doudi.registry.validation import (
     AREA_TYPE_BY_LABEL,
     BANK_RE,
@@ -266,7 +265,6 @@ def check_fields(parsed: ParsedFile, actor, *, today: date | None = None) -> Row
     """Clean and check every field of every row; return the cleaned columns with the errors found."""
     today = today or date.today()
     table = parsed.table
-    n = table.num_rows
     errors = Errors()
     for index, cell_errors in parsed.cell_errors.items():
         for column, message in cell_errors:
@@ -320,14 +318,16 @@ def check_fields(parsed: ParsedFile, actor, *, today: date | None = None) -> Row
             try:
                 typed = parse_date(text, "出生日期", "birth_date")
             except DomainError:
-                errors.add(i, "birth_date", f"出生日期：“{col['birth_date'][i].as_py()}”不是有效日期（格式 YYYY-MM-DD）。")
+                errors.add(
+                    i, "birth_date", f"出生日期：“{col['birth_date'][i].as_py()}”不是有效日期（格式 YYYY-MM-DD）。"
+                )
                 continue
             if id_ok[i] and typed != births[i].item():
                 _consistency(errors, i, genders[i], births[i], gender=None, birth=typed)
 
     # 与户主关系: a label (户主) or a code (head).
     relation, relation_ok = _lookup_labels(
-        col["relation"], lambda v: (r if (r := RELATION_BY_LABEL.get(v, v)) in Relation.values else None)
+        col["relation"], lambda v: r if (r := RELATION_BY_LABEL.get(v, v)) in Relation.values else None
     )
     relation_values = None
     allowed = "、".join(str(label) for _, label in Relation.choices)
@@ -337,23 +337,32 @@ def check_fields(parsed: ParsedFile, actor, *, today: date | None = None) -> Row
         if not value:
             errors.add(i, "relation", "与户主关系：不能为空。")
         else:
-            errors.add(i, "relation", invalid("与户主关系", f"“{value}”不是有效值（可选：{allowed}）", "relation").message)
+            errors.add(
+                i, "relation", invalid("与户主关系", f"“{value}”不是有效值（可选：{allowed}）", "relation").message
+            )
 
     # 户籍性质: optional, 城镇 or 农村.
     hukou_type, hukou_type_ok = _lookup_labels(
-        col["hukou_type"], lambda v: "" if not v else (t if (t := AREA_TYPE_BY_LABEL.get(v, v)) in ("urban", "rural") else None)
+        col["hukou_type"],
+        lambda v: "" if not v else (t if (t := AREA_TYPE_BY_LABEL.get(v, v)) in ("urban", "rural") else None),
     )
     hukou_type_values = col["hukou_type"].to_pylist() if not hukou_type_ok.all() else None
     for i in np.flatnonzero(~hukou_type_ok):
-        errors.add(i, "hukou_type", invalid("户籍性质", f"“{hukou_type_values[i]}”应为 城镇 或 农村", "hukou_type").message)
+        errors.add(
+            i, "hukou_type", invalid("户籍性质", f"“{hukou_type_values[i]}”应为 城镇 或 农村", "hukou_type").message
+        )
 
     # 手机号 and 银行账号: the form's regular expressions, vectorised first, then decided in Python.
     phone = col["phone"]
     phone_values = None
-    for i in _flagged(pc.match_substring_regex(phone, pattern=r"^(1[3-9][0-9]{9}|0[0-9]{2,3}-?[0-9]{7,8})$"), _nonempty(phone)):
+    for i in _flagged(
+        pc.match_substring_regex(phone, pattern=r"^(1[3-9][0-9]{9}|0[0-9]{2,3}-?[0-9]{7,8})$"), _nonempty(phone)
+    ):
         phone_values = phone_values or phone.to_pylist()
         if not PHONE_RE.match(phone_values[i]):
-            errors.add(i, "phone", invalid("手机号", f"“{phone_values[i]}”不是有效的手机或固定电话号码", "phone").message)
+            errors.add(
+                i, "phone", invalid("手机号", f"“{phone_values[i]}”不是有效的手机或固定电话号码", "phone").message
+            )
     account = pc.replace_substring(col["bank_account"], pattern=" ", replacement="")
     account_present = _nonempty(account)
     account_values = None
@@ -375,7 +384,11 @@ def check_fields(parsed: ParsedFile, actor, *, today: date | None = None) -> Row
         if unknown:
             raw_values = hukou_code_raw.to_pylist()
             for i in np.flatnonzero(_np(pc.is_in(hukou_code, value_set=pa.array(sorted(unknown), pa.string())))):
-                errors.add(i, "hukou_region_code", invalid("户籍地区划代码", f"“{raw_values[i]}”不是有效的区划代码", "hukou_region_code").message)
+                errors.add(
+                    i,
+                    "hukou_region_code",
+                    invalid("户籍地区划代码", f"“{raw_values[i]}”不是有效的区划代码", "hukou_region_code").message,
+                )
 
     rows = Rows(
         columns={
@@ -416,6 +429,8 @@ def check_duplicates_in_file(rows: Rows, id_ok: np.ndarray) -> None:
     ids = rows.columns["id_number"]
     valid_ids = pc.if_else(pa.array(id_ok), ids, pa.scalar(None, pa.string()))
     encoded = pc.dictionary_encode(valid_ids)
+    if len(encoded.dictionary) == 0:
+        return
     indices = _np(encoded.indices.fill_null(-1)).astype(np.int64)
     counts = np.bincount(indices[indices >= 0], minlength=len(encoded.dictionary))
     dup_rows = np.flatnonzero((indices >= 0) & (counts[np.maximum(indices, 0)] > 1))
@@ -434,5 +449,7 @@ def check_duplicates_in_file(rows: Rows, id_ok: np.ndarray) -> None:
                 if j != i
             )
             rows.errors.add(
-                i, "id_number", f"公民身份号码：{id_values[i]} 在文件中重复出现，另见{others}；同一人只能登记在一个家庭。"
+                i,
+                "id_number",
+                f"公民身份号码：{id_values[i]} 在文件中重复出现，另见{others}；同一人只能登记在一个家庭。",
             )

@@ -32,9 +32,7 @@ class ImportBatch(models.Model):
         settings.AUTH_USER_MODEL, verbose_name=_("上传人"), null=True, on_delete=models.SET_NULL, related_name="+"
     )
     # The uploader's region: the batch is visible to users whose subtree contains it.
-    region = models.ForeignKey(
-        "regions.Region", verbose_name=_("所属区划"), on_delete=models.PROTECT, related_name="+"
-    )
+    region = models.ForeignKey("regions.Region", verbose_name=_("所属区划"), on_delete=models.PROTECT, related_name="+")
     file = models.FileField(_("文件"), upload_to="imports/%Y/%m/", blank=True)
     original_name = models.CharField(_("文件名"), max_length=200)
     size = models.PositiveBigIntegerField(_("文件大小"), default=0)
@@ -55,7 +53,11 @@ class ImportBatch(models.Model):
     validated_at = models.DateTimeField(_("校验完成时间"), null=True, blank=True)
     committed_at = models.DateTimeField(_("导入时间"), null=True, blank=True)
     committed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("导入人"), null=True, blank=True, on_delete=models.SET_NULL,
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("导入人"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
         related_name="+",
     )
 

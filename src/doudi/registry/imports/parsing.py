@@ -47,7 +47,9 @@ def detect_format(name: str, head: bytes) -> str:
     """Return "csv" or "xlsx" from the file name and its first bytes; refuse anything else."""
     lowered = name.lower()
     if head.startswith(OLE_MAGIC):
-        raise file_error("不支持 Excel 97-2003（.xls）或 WPS（.et）格式：请在 Excel/WPS 中“另存为” .xlsx 或 CSV 后上传。")
+        raise file_error(
+            "不支持 Excel 97-2003（.xls）或 WPS（.et）格式：请在 Excel/WPS 中“另存为” .xlsx 或 CSV 后上传。"
+        )
     if head.startswith(XLSX_MAGIC):
         if lowered.endswith((".xlsx", ".xlsm")):
             return "xlsx"
@@ -64,7 +66,9 @@ def detect_format(name: str, head: bytes) -> str:
 def decode_csv(data: bytes) -> tuple[str, str]:
     """Return (text, encoding label): UTF-8 with BOM, UTF-8, or GB18030 (a superset of GBK)."""
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        raise file_error("文件是 UTF-16 编码（Excel 的“Unicode 文本”）：请另存为“CSV UTF-8（逗号分隔）”或 .xlsx 后上传。")
+        raise file_error(
+            "文件是 UTF-16 编码（Excel 的“Unicode 文本”）：请另存为“CSV UTF-8（逗号分隔）”或 .xlsx 后上传。"
+        )
     if data.startswith(b"\xef\xbb\xbf"):
         try:
             return data[3:].decode("utf-8"), "UTF-8（带 BOM）"
@@ -94,7 +98,9 @@ def _map_headers(raw_headers: list[str]) -> tuple[dict[str, int], list[str]]:
                 ignored.append(str(cell).strip())
             continue
         if column.key in positions:
-            raise file_error(f"表头“{column.header}”出现了两次（第 {positions[column.key] + 1} 列和第 {position + 1} 列）。")
+            raise file_error(
+                f"表头“{column.header}”出现了两次（第 {positions[column.key] + 1} 列和第 {position + 1} 列）。"
+            )
         positions[column.key] = position
     missing = [h for h in REQUIRED_HEADERS if BY_HEADER[h].key not in positions]
     if missing:
@@ -103,9 +109,7 @@ def _map_headers(raw_headers: list[str]) -> tuple[dict[str, int], list[str]]:
                 "第 1 行应为表头，但没有找到任何模板列（如“户编号”“姓名”“公民身份号码”）："
                 "请使用导入模板，或检查第 1 行是否为表头。"
             )
-        raise file_error(
-            f"缺少必填列：{'、'.join(missing)}。表头须与模板一致（模板列：{'、'.join(HEADERS)}）。"
-        )
+        raise file_error(f"缺少必填列：{'、'.join(missing)}。表头须与模板一致（模板列：{'、'.join(HEADERS)}）。")
     return positions, ignored
 
 
@@ -209,7 +213,7 @@ def read_xlsx(source, *, progress: Callable[[int], None] | None = None) -> Parse
         values: dict[str, list[str]] = {key: [] for key in positions}
         cell_errors: dict[int, list[tuple[str, str]]] = {}
         index = 0
-        for index, record in enumerate(rows):  # noqa: B007 (index is the row count after the loop)
+        for index, record in enumerate(rows):
             width = len(record)
             for key, pos in positions.items():
                 values[key].append(_cell_text(record[pos]) if pos < width else "")

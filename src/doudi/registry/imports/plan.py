@@ -129,7 +129,7 @@ def fetch_persons(id_numbers: list[str]) -> dict[str, ExistingPerson]:
 
 
 def _households(**lookup) -> dict[int, ExistingHousehold]:
-    (name, values), = lookup.items()
+    ((name, values),) = lookup.items()
     values = sorted(values)
     found = {}
     for start in range(0, len(values), _CHUNK):
@@ -199,7 +199,10 @@ def plan_households(rows: Rows, actor) -> Plan:
         if rows.id_ok is not None:
             matched &= rows.id_ok
     number_like = np.array([len(k) == 17 and k.isdigit() for k in key_values], dtype=bool)
-    by_number = {h.number: h for h in _households(number__in=[k for k, f in zip(key_values, number_like) if f]).values()}
+    by_number = {
+        h.number: h
+        for h in _households(number__in=[k for k, f in zip(key_values, number_like, strict=False) if f]).values()
+    }
     households = _households(pk__in={p.household_id for p in persons.values() if p.household_id})
     households.update({h.id: h for h in by_number.values()})
 
@@ -365,7 +368,9 @@ def _refuse_heads(errors, members, is_head, numbers, label: str, *, kept_heads=(
     else:
         listed = _rows_text([numbers[i] for i in head_rows])
         for i in head_rows:
-            errors.add(i, "relation", f"与户主关系：{label}有 {len(head_rows)} 位户主（{listed}），每户只能有一位户主。")
+            errors.add(
+                i, "relation", f"与户主关系：{label}有 {len(head_rows)} 位户主（{listed}），每户只能有一位户主。"
+            )
 
 
 def _changes(rows: Rows, i: int, person: ExistingPerson) -> dict[str, tuple]:

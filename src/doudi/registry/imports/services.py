@@ -68,7 +68,8 @@ def do_stage_import(actor, upload: UploadedFile) -> ImportBatch:
     if upload.size > MAX_FILE_BYTES:
         raise DomainError(
             ImportErrorCode.FILE_TOO_LARGE,
-            f"文件“{name}”大小为 {upload.size / 1048576:.1f} MB，超过上限 {MAX_FILE_BYTES // 1048576} MB：请拆分后分批上传。",
+            f"文件“{name}”大小为 {upload.size / 1048576:.1f} MB，"
+            f"超过上限 {MAX_FILE_BYTES // 1048576} MB：请拆分后分批上传。",
             {"field": "file"},
         )
     upload.seek(0)
@@ -159,9 +160,7 @@ def run_validation(batch_id: int) -> None:
     try:
         with batch.file.open("rb") as handle:
             data = handle.read()
-        parsed = read_file(
-            batch.format, data, progress=lambda n: _progress(batch_id, 5, f"读取文件（已读 {n} 行）")
-        )
+        parsed = read_file(batch.format, data, progress=lambda n: _progress(batch_id, 5, f"读取文件（已读 {n} 行）"))
         timings["parse"] = time.perf_counter() - started
         _progress(batch_id, 25, "逐行校验", total_rows=parsed.table.num_rows, encoding=parsed.encoding)
         step = time.perf_counter()

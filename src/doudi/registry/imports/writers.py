@@ -59,7 +59,12 @@ def _lock(plan: Plan) -> None:
     """Lock the existing households that change, and the villages that get new households, in key order."""
     touched = plan.touched_households
     for start in range(0, len(touched), _CHUNK):
-        list(Household.objects.select_for_update().filter(pk__in=touched[start : start + _CHUNK]).order_by("pk").values_list("pk"))
+        list(
+            Household.objects.select_for_update()
+            .filter(pk__in=touched[start : start + _CHUNK])
+            .order_by("pk")
+            .values_list("pk")
+        )
     regions = sorted({h.region_code for h in plan.new_households})
     list(Region.objects.select_for_update().filter(code__in=regions).order_by("code").values_list("code"))
 
@@ -191,7 +196,9 @@ def write_plan(rows: Rows, plan: Plan, *, actor, reason: str) -> dict:
         # One event per new household, naming its members; identifiers are on the person records.
         in_new = new_index[created] >= 0
         grouped = (
-            pa.table({"household": pa.array(new_index[created][in_new]), "member": member_labels.filter(pa.array(in_new))})
+            pa.table(
+                {"household": pa.array(new_index[created][in_new]), "member": member_labels.filter(pa.array(in_new))}
+            )
             .group_by("household", use_threads=False)
             .aggregate([("member", "list")])
             .sort_by("household")
@@ -315,10 +322,19 @@ def _update_persons(rows: Rows, plan: Plan, stamp: str, reason: str, actor_id: i
             bank_name=existing.bank_name,
             bank_account=existing.bank_account,
         )
-        before = snapshot(person, _UPDATE_COLUMNS[:2] + ("hukou_region",) + _UPDATE_COLUMNS[3:])
+        before = snapshot(person, (*_UPDATE_COLUMNS[:2], "hukou_region", *_UPDATE_COLUMNS[3:]))
         for key, (_old, value) in changes.items():
             setattr(person, PERSON_FIELD.get(key, key), value or None if key == "hukou_region_code" else value)
-        fields = ("name", "relation", "hukou_region", "hukou_type", "residence_address", "phone", "bank_name", "bank_account")
+        fields = (
+            "name",
+            "relation",
+            "hukou_region",
+            "hukou_type",
+            "residence_address",
+            "phone",
+            "bank_name",
+            "bank_account",
+        )
         diff = diff_fields(person, before, fields)
         updates.append(tuple(getattr(person, c) for c in ("pk", *_UPDATE_COLUMNS)))
         events.append(
@@ -327,8 +343,9 @@ def _update_persons(rows: Rows, plan: Plan, stamp: str, reason: str, actor_id: i
     with connection.cursor() as cursor:
         cursor.execute("DROP TABLE IF EXISTS import_person_update")
         cursor.execute(
-            "CREATE TEMPORARY TABLE import_person_update (id bigint PRIMARY KEY, name varchar(50), relation varchar(16), "
-            "hukou_region_id varchar(12), hukou_type varchar(8), residence_address varchar(200), phone varchar(20), "
+            "CREATE TEMPORARY TABLE import_person_update (id bigint PRIMARY KEY, name varchar(50), "
+            "relation varchar(16), hukou_region_id varchar(12), hukou_type varchar(8), "
+            "residence_address varchar(200), phone varchar(20), "
             "bank_name varchar(60), bank_account varchar(32))"
         )
         columns = list(zip(*updates, strict=True))

@@ -1,0 +1,187 @@
+"""Pages of batch imports (upload, progress, errors, commit/discard) and the XLSX export of a household search."""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import FileResponse, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_POST
+
+from doudi.accounts.roles import Capability
+from doudi.core.errors import DomainError
+from doudi.core.web import http_errors, require_capability
+from doudi.regions.models import prefix_of
+from doudi.registry.imports import downloads, selectors, services
+from doudi.registry.imports.columns import COLUMNS
+from doudi.registry.imports.models import ImportStatus
+from doudi.registry.imports.services import MAX_FILE_BYTES
+
+ERRORS_PER_PAGE = 100
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+class UploadForm(forms.Form):
+    file = forms.FileField(
+        label="导入文件",
+        help_text=f"CSV（UTF-8 或 GBK 编码）或 XLSX，不超过 {MAX_FILE_BYTES // 1048576} MB，第 1 行为表头。",
+        error_messages={"required": "请选择要上传的文件。", "empty": "文件是空的。"},
+        widget=forms.ClearableFileInput(attrs={"accept": ".csv,.xlsx,text/csv"}),
+    )
+
+
+def _batch(request, pk: int):
+    return selectors.import_batch_get(actor=request.user, batch_id=pk)
+
+
+@login_required
+@require_capability(Capability.IMPORT_REGISTRY)
+def import_list(request):
+    """Upload a file (and download the template); list the batches of the user's subtree."""
+    form = UploadForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            batch = services.do_stage_import(request.user, form.cleaned_data["file"])
+        except DomainError as exc:
+            form.add_error("file", exc.message)
+        else:
+            messages.success(request, f"已上传“{batch.original_name}”，正在后台校验。")
+            return redirect("registry:imports:import_detail", pk=batch.pk)
+    page = Paginator(selectors.import_batch_list(actor=request.user), 20).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "registry/imports/import_list.html",
+        {"form": form, "page": page, "columns": COLUMNS, "max_mb": MAX_FILE_BYTES // 1048576},
+    )
+
+
+@login_required
+@require_GET
+@require_capability(Capability.IMPORT_REGISTRY)
+def import_template(request):
+    """Download the empty template as XLSX (default) or CSV."""
+    if request.GET.get("format") == "csv":
+        response = HttpResponse(downloads.template_csv(), content_type="text/csv; charset=utf-8")
+        name = "家庭人员导入模板.csv"
+    else:
+        response = HttpResponse(downloads.template_xlsx(), content_type=XLSX)
+        name = "家庭人员导入模板.xlsx"
+    response["Content-Disposition"] = _attachment(name)
+    return response
+
+
+def _attachment(name: str) -> str:
+    from urllib.parse import quote
+
+    fallback = name.encode("ascii", "ignore").decode() or "download"
+    return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(name)}"
+
+
+@login_required
+@require_capability(Capability.IMPORT_REGISTRY)
+def import_detail(request, pk: int):
+    """Show a batch: progress while it runs, then its summary, its bad rows and the choice to import or discard."""
+    batch = _batch(request, pk)
+    errors = Paginator(selectors.import_rejected_rows(batch), ERRORS_PER_PAGE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "registry/imports/import_detail.html",
+        {
+            "batch": batch,
+            "errors": errors,
+            "summary": batch.summary or {},
+            "can_commit": batch.status in (ImportStatus.VALIDATED, ImportStatus.FAILED)
+            and batch.validated_at is not None
+            and batch.valid_rows > 0,
+            "can_discard": batch.status in (ImportStatus.VALIDATED, ImportStatus.FAILED),
+        },
+    )
+
+
+@login_required
+@require_GET
+@require_capability(Capability.IMPORT_REGISTRY)
+def import_progress(request, pk: int):
+    """Return the batch's progress as JSON, for the progress bar."""
+    return JsonResponse(selectors.import_progress(_batch(request, pk)))
+
+
+@login_required
+@require_GET
+@require_capability(Capability.IMPORT_REGISTRY)
+def import_rejected(request, pk: int):
+    """Download the batch's rejected rows with a 错误原因 column, as XLSX (default) or CSV."""
+    batch = _batch(request, pk)
+    stem = batch.original_name.rsplit(".", 1)[0] or "导入"
+    if request.GET.get("format") == "csv":
+        handle, name, content_type = downloads.rejected_csv(batch), f"{stem}-错误行.csv", "text/csv; charset=utf-8"
+    else:
+        handle, name, content_type = downloads.rejected_xlsx(batch), f"{stem}-错误行.xlsx", XLSX
+    return FileResponse(handle, as_attachment=True, filename=name, content_type=content_type)
+
+
+@login_required
+@require_POST
+@require_capability(Capability.IMPORT_REGISTRY)
+def import_commit(request, pk: int):
+    """Import the valid rows ("valid") or every row ("all", refused if any is bad)."""
+    batch = _batch(request, pk)
+    try:
+        services.do_commit_import(request.user, batch, valid_only=request.POST.get("mode") != "all")
+    except DomainError as exc:
+        if exc.code in ("not_found", "permission_denied"):
+            raise
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, "已开始导入：全部写入成功后才会生效。")
+    return redirect("registry:imports:import_detail", pk=batch.pk)
+
+
+@login_required
+@require_POST
+@require_capability(Capability.IMPORT_REGISTRY)
+def import_discard(request, pk: int):
+    """Give up the batch: nothing is imported and its staged rows are deleted."""
+    batch = _batch(request, pk)
+    try:
+        services.do_discard_import(request.user, batch)
+    except DomainError as exc:
+        if exc.code in ("not_found", "permission_denied"):
+            raise
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, "已放弃该批次，未导入任何数据。")
+    return redirect("registry:imports:import_detail", pk=batch.pk)
+
+
+@login_required
+@require_GET
+@http_errors
+def export(request):
+    """Download the current household search (same filters as the household list) as XLSX, one row per person.
+
+    ``unmasked=1`` writes full identifiers; only users with ``export_unmasked`` may ask, and it is logged.
+    """
+    from doudi.registry.exports import export_households_xlsx
+    from doudi.registry.forms import HouseholdSearchForm
+
+    form = HouseholdSearchForm(request.user, request.GET or None)
+    data = form.cleaned_data if request.GET and form.is_valid() else {}
+    status = data.get("status") or "active"
+    region = data.get("region") or ""
+    q = data.get("q", "")
+    result = export_households_xlsx(
+        actor=request.user,
+        q=q,
+        region_code=prefix_of(region) if region else "",
+        status="" if status == "all" else status,
+        unmasked=request.GET.get("unmasked") == "1",
+        detail=f"条件：查询“{q}”，区划“{region or '全部'}”，状态“{status}”。",
+    )
+    name = f"家庭查询导出-{timezone.localtime():%Y%m%d-%H%M}.xlsx"
+    response = FileResponse(result.file, as_attachment=True, filename=name, content_type=XLSX)
+    response["X-Doudi-Rows"] = str(result.persons)
+    return response
