@@ -80,6 +80,7 @@ INSTALLED_APPS = [
     "doudi.audit",
     "doudi.registry",
     "doudi.policy",
+    "doudi.cases",
 ]
 
 MIDDLEWARE = [

@@ -1,0 +1,372 @@
+"""Enrolment: carrying out decisions, and the primitives that reviews and due tasks share.
+
+An enrolment's payable amount for a month is the latest ``EnrolmentChange`` whose effective month
+is not after it, within ``start_month``..``end_month`` (see ``selectors.amount_in_month``). Every
+amount written here is therefore dated; nothing is overwritten.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+from django.db import transaction
+
+from doudi.cases.errors import CaseError, CaseErrorCode, invalid
+from doudi.cases.models import (
+    Case,
+    CaseKind,
+    Decision,
+    DecisionOutcome,
+    Enrolment,
+    EnrolmentChange,
+    EnrolmentStatus,
+    ReviewKind,
+    ReviewTask,
+    TaskStatus,
+)
+from doudi.cases.procedure import procedure_for
+from doudi.cases.services.common import (
+    add_months,
+    begin_step,
+    check_step_capability,
+    day_of,
+    finish_step,
+    lock_enrolments,
+    month_start,
+    required_text,
+)
+from doudi.cases.workflow import CaseStatus
+from doudi.policy.engine.dates import add_months as add_months_to_date
+
+# Programmes whose households are re-checked periodically (§1.9); the others end by age or expiry.
+REVIEWED = frozenset({"dibao", "single_person_dibao", "phase_out", "extreme_poverty", "near_dibao"})
+# Programmes for minors that are checked on the 18th birthday (§2.6, §6).
+AGE_CHECKED = frozenset({"orphan", "de_facto_orphan", "extreme_poverty"})
+ONE_OFF = frozenset({"temporary"})
+
+
+def effective_month(rule: str, decided_on: date) -> date:
+    """Return the first month a change decided on ``decided_on`` applies to (``procedure.change_effective``)."""
+    month = month_start(decided_on)
+    return add_months(month, 1) if rule == "next_month" else month
+
+
+def create_enrolment(
+    actor,
+    *,
+    household,
+    person,
+    programme: str,
+    start_month: date,
+    monthly_amount: Decimal,
+    reason: str,
+    tier: str = "",
+    covered: list | None = None,
+    end_month: date | None = None,
+    review_months: int | None = None,
+    case: Case | None = None,
+    automatic: bool = False,
+) -> Enrolment:
+    enrolment = Enrolment.objects.create(
+        household=household,
+        person=person,
+        region_id=household.region_id,
+        programme=programme,
+        tier=tier[:40],
+        start_month=start_month,
+        end_month=end_month,
+        monthly_amount=monthly_amount,
+        covered=covered or [],
+        review_months=review_months,
+        case=case,
+        automatic=automatic,
+    )
+    EnrolmentChange.objects.create(
+        enrolment=enrolment,
+        effective_month=start_month,
+        monthly_amount=monthly_amount,
+        status=EnrolmentStatus.ACTIVE,
+        reason=reason[:300],
+        case=case,
+        created_by=actor if getattr(actor, "pk", None) else None,
+    )
+    if programme in AGE_CHECKED:
+        schedule_age_check(enrolment)
+    return enrolment
+
+
+def change_amount(
+    actor,
+    enrolment: Enrolment,
+    *,
+    from_month: date,
+    monthly_amount: Decimal,
+    reason: str,
+    status: str = EnrolmentStatus.ACTIVE,
+    tier: str | None = None,
+    case: Case | None = None,
+    review: ReviewTask | None = None,
+) -> EnrolmentChange:
+    """Change the amount from ``from_month`` on; later changes written in advance are superseded."""
+    enrolment.changes.filter(effective_month__gt=from_month).delete()
+    change = EnrolmentChange.objects.create(
+        enrolment=enrolment,
+        effective_month=from_month,
+        monthly_amount=monthly_amount,
+        status=status,
+        reason=reason[:300],
+        case=case,
+        review=review,
+        created_by=actor if getattr(actor, "pk", None) else None,
+    )
+    enrolment.monthly_amount = monthly_amount
+    enrolment.status = status
+    if tier is not None:
+        enrolment.tier = tier[:40]
+    enrolment.version += 1
+    enrolment.save()
+    return change
+
+
+def end_enrolment(
+    actor,
+    enrolment: Enrolment,
+    *,
+    last_month: date,
+    reason: str,
+    case: Case | None = None,
+    review: ReviewTask | None = None,
+) -> Enrolment:
+    """Stop payments after ``last_month`` (the last month paid; before ``start_month`` = never paid)."""
+    enrolment.changes.filter(effective_month__gt=last_month).delete()
+    EnrolmentChange.objects.create(
+        enrolment=enrolment,
+        effective_month=add_months(last_month, 1),
+        monthly_amount=Decimal("0"),
+        status=EnrolmentStatus.ENDED,
+        reason=reason[:300],
+        case=case,
+        review=review,
+        created_by=actor if getattr(actor, "pk", None) else None,
+    )
+    enrolment.status = EnrolmentStatus.ENDED
+    enrolment.end_month = last_month
+    enrolment.end_reason = reason[:300]
+    enrolment.version += 1
+    enrolment.save()
+    ReviewTask.objects.filter(enrolment=enrolment, status=TaskStatus.OPEN).update(status=TaskStatus.CANCELLED)
+    return enrolment
+
+
+def eighteenth_birthday(birth_date: date) -> date:
+    return add_months_to_date(birth_date, 18 * 12)
+
+
+def schedule_age_check(enrolment: Enrolment, due_on: date | None = None) -> ReviewTask | None:
+    """Schedule the automatic check of a minor's enrolment at 18 (or a later school-year check)."""
+    due_on = due_on or eighteenth_birthday(enrolment.person.birth_date)
+    if ReviewTask.objects.filter(enrolment=enrolment, kind=ReviewKind.AGE_CHECK, status=TaskStatus.OPEN).exists():
+        return None
+    return ReviewTask.objects.create(
+        kind=ReviewKind.AGE_CHECK,
+        household=enrolment.household,
+        person=enrolment.person,
+        enrolment=enrolment,
+        region_id=enrolment.region_id,
+        due_on=due_on,
+    )
+
+
+def schedule_periodic_review(household, *, after: date) -> ReviewTask | None:
+    """Schedule the next periodic review of a household with reviewed enrolments (§1.9).
+
+    The interval is the shortest ``review_months`` of its live enrolments (6 for unstable incomes,
+    12 otherwise, from the policy); nothing is scheduled when one is already open.
+    """
+    live = Enrolment.objects.filter(household=household, programme__in=REVIEWED).exclude(status=EnrolmentStatus.ENDED)
+    months = [e.review_months for e in live]
+    if not months or ReviewTask.objects.filter(household=household, kind=ReviewKind.PERIODIC, status="open").exists():
+        return None
+    interval = (
+        min(m for m in months if m) if any(months) else procedure_for(household.region_id, after).review_months_stable
+    )
+    return ReviewTask.objects.create(
+        kind=ReviewKind.PERIODIC,
+        household=household,
+        region_id=household.region_id,
+        due_on=add_months_to_date(after, interval),
+    )
+
+
+def _live(household, person_id: int, programme: str) -> Enrolment | None:
+    return (
+        Enrolment.objects.select_for_update()
+        .filter(household=household, person_id=person_id, programme=programme)
+        .exclude(status=EnrolmentStatus.ENDED)
+        .first()
+    )
+
+
+@transaction.atomic(durable=True)
+def do_enrol(actor, case: Case, *, expected_version: int, today: date | None = None) -> list[Enrolment]:
+    """Carry out an approved decision: enrol, adjust or end, from the decision's start month.
+
+    - application / temporary: each monthly programme line becomes an enrolment (or changes the
+      amount of a live one of the same person and programme); one-off lines need nothing more;
+    - change: as above, and the household's live enrolments the new assessment no longer supports
+      end with the month before the start month;
+    - termination: the enrolments named in the decision end after their ``end_month``.
+
+    Minors' child allowances and tekun support get their 18th-birthday check; households with
+    reviewed programmes get their next periodic review. Refused cases cannot be enrolled.
+    """
+    case = begin_step(actor, case, "enrol", expected_version)
+    on = day_of(today)
+    decision = Decision.objects.filter(case=case, outcome=DecisionOutcome.APPROVED).prefetch_related("lines").first()
+    if decision is None:  # pragma: no cover - the status says approved, so a decision exists
+        raise CaseError(CaseErrorCode.ENROLMENT_INVALID, "该案件没有确认决定，不能纳入保障。")
+    touched: list[Enrolment] = []
+    start = decision.start_month
+    reason = f"案件 {case.number} {decision.get_outcome_display()}（{decision.decided_on:%Y-%m-%d}）"
+    if case.kind == CaseKind.TERMINATION:
+        for line in decision.lines.all():
+            enrolment = lock_enrolments([line.ends_enrolment_id])[0]
+            if enrolment.status != EnrolmentStatus.ENDED:
+                touched.append(
+                    end_enrolment(actor, enrolment, last_month=line.end_month, reason=decision.reasons, case=case)
+                )
+    else:
+        matched: set[int] = set()
+        for line in decision.lines.all():
+            if line.programme in ONE_OFF or line.person_id is None:
+                continue
+            live = _live(case.household, line.person_id, line.programme)
+            if live is None:
+                live = create_enrolment(
+                    actor,
+                    household=case.household,
+                    person=line.person,
+                    programme=line.programme,
+                    start_month=start,
+                    monthly_amount=line.monthly_amount,
+                    reason=reason,
+                    tier=line.tier,
+                    covered=line.covered,
+                    end_month=line.end_month,
+                    review_months=decision.review_months,
+                    case=case,
+                )
+            elif live.monthly_amount != line.monthly_amount or live.status != EnrolmentStatus.ACTIVE:
+                change_amount(
+                    actor,
+                    live,
+                    from_month=start,
+                    monthly_amount=line.monthly_amount,
+                    reason=reason,
+                    tier=line.tier,
+                    case=case,
+                )
+                live.covered, live.review_months = line.covered, decision.review_months
+                live.save(update_fields=["covered", "review_months"])
+            matched.add(live.pk)
+            touched.append(live)
+        if case.kind == CaseKind.CHANGE:
+            stale = (
+                Enrolment.objects.select_for_update()
+                .filter(household=case.household)
+                .exclude(status=EnrolmentStatus.ENDED)
+                .exclude(pk__in=matched)
+                .exclude(programme="extreme_poverty")  # tekun ends only through its own procedure (§2.6)
+            )
+            for enrolment in stale:
+                touched.append(
+                    end_enrolment(
+                        actor,
+                        enrolment,
+                        last_month=add_months(start, -1),
+                        reason=f"{reason}：经重新评估不再符合条件",
+                        case=case,
+                    )
+                )
+    schedule_periodic_review(case.household, after=start)
+    case.closed_on = on
+    finish_step(
+        actor,
+        case,
+        "enrol",
+        on=on,
+        to_status=CaseStatus.ENROLLED,
+        note="；".join(f"{e.person.name} {e.get_programme_display()} {e.get_status_display()}" for e in touched)
+        or "一次性救助，无按月发放项目",
+        data={"enrolments": [e.pk for e in touched], "start_month": start.isoformat()},
+    )
+    return touched
+
+
+@transaction.atomic(durable=True)
+def do_suspend_enrolment(
+    actor, enrolment: Enrolment, *, from_month: date, reason: str, expected_version: int, today: date | None = None
+) -> Enrolment:
+    """Suspend payments from ``from_month`` (e.g. lost contact, 拒绝就业 under review); amount 0 until resumed."""
+    from doudi.accounts.scope import check_in_scope
+    from doudi.cases.errors import AlreadyHandled
+
+    check_step_capability(actor, "suspend_enrolment")
+    enrolment = lock_enrolments([enrolment.pk])[0]
+    check_in_scope(actor, enrolment.region_id, "保障对象")
+    if enrolment.version != expected_version:
+        raise AlreadyHandled()
+    if enrolment.status not in (EnrolmentStatus.ACTIVE, EnrolmentStatus.PHASING_OUT):
+        raise CaseError(CaseErrorCode.ENROLMENT_INVALID, f"保障状态为“{enrolment.get_status_display()}”，不能暂停。")
+    reason = required_text(reason, "暂停原因", "reason")
+    amount = enrolment.monthly_amount
+    change_amount(
+        actor,
+        enrolment,
+        from_month=month_start(from_month),
+        monthly_amount=Decimal("0"),
+        reason=reason,
+        status=EnrolmentStatus.SUSPENDED,
+    )
+    enrolment.monthly_amount = amount  # keep the entitlement for the resumption
+    enrolment.save(update_fields=["monthly_amount"])
+    _audit(actor, enrolment, "suspend_enrolment", reason)
+    return enrolment
+
+
+@transaction.atomic(durable=True)
+def do_resume_enrolment(
+    actor, enrolment: Enrolment, *, from_month: date, reason: str, expected_version: int, today: date | None = None
+) -> Enrolment:
+    """Resume a suspended enrolment from ``from_month`` at its last approved amount."""
+    from doudi.accounts.scope import check_in_scope
+    from doudi.cases.errors import AlreadyHandled
+
+    check_step_capability(actor, "suspend_enrolment")
+    enrolment = lock_enrolments([enrolment.pk])[0]
+    check_in_scope(actor, enrolment.region_id, "保障对象")
+    if enrolment.version != expected_version:
+        raise AlreadyHandled()
+    if enrolment.status != EnrolmentStatus.SUSPENDED:
+        raise invalid("保障状态", "只有暂停发放的保障可以恢复", "status")
+    reason = required_text(reason, "恢复原因", "reason")
+    change_amount(
+        actor, enrolment, from_month=month_start(from_month), monthly_amount=enrolment.monthly_amount, reason=reason
+    )
+    _audit(actor, enrolment, "resume_enrolment", reason)
+    return enrolment
+
+
+def _audit(actor, enrolment: Enrolment, action: str, reason: str) -> None:
+    from doudi.audit.services import record_event
+
+    record_event(
+        actor,
+        action=action,
+        target=enrolment,
+        household_id=enrolment.household_id,
+        region_code=enrolment.region_id,
+        reason=reason,
+        label=f"{enrolment.person.name} {enrolment.get_programme_display()}",
+    )
