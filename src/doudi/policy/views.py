@@ -40,13 +40,16 @@ def _parse_day(value: str | None) -> date:
         return timezone.localdate()
 
 
-def _format(value) -> str:
+def _format(value, labels: dict | None = None) -> str:
+    """Return a parameter value as a worker reads it: 是/否, Chinese choice labels, lists joined."""
     if isinstance(value, bool):
         return "是" if value else "否"
     if isinstance(value, list | tuple):
-        return "、".join(_format(v) for v in value) or "（无）"
+        return "、".join(_format(v, labels) for v in value) or "（无）"
     if value is None or value == "":
         return "（未设置）"
+    if labels and isinstance(value, str):
+        return labels.get(value, value)
     return str(value)
 
 
@@ -71,17 +74,24 @@ def version_detail_view(request, version_id: int):
         resolved = policy_for(version.region_id, on, drafts=drafts).policy
     except DomainError as exc:
         error = exc.message
+    groups: dict[str, dict] = {}
     for spec in SPECS:
         own = doc.entry_on(spec.key, on)
-        rows.append(
+        programme = spec.key.split(".")[0]
+        group = groups.setdefault(
+            programme, {"label": PROGRAMME_LABELS.get(programme, programme), "rows": [], "own": 0}
+        )
+        group["own"] += bool(own)
+        group["rows"].append(
             {
                 "spec": spec,
-                "programme": PROGRAMME_LABELS.get(spec.key.split(".")[0], ""),
-                "own": _format(own.value) if own else "",
-                "resolved": _format(resolved[spec.key]) if resolved is not None else "",
+                "own": _format(own.value, spec.choice_labels) if own else "",
+                "period": own.period_zh() if own else "",
+                "resolved": _format(resolved[spec.key], spec.choice_labels) if resolved is not None else "",
                 "source": resolved.sources.get(spec.key, "默认值") if resolved is not None else "",
             }
         )
+    rows = list(groups.values())
     return render(
         request,
         "policy/version_detail.html",
@@ -187,9 +197,10 @@ def worksheet_view(request):
     initial_region = (request.user.region_id or "")[:6]
     form = HouseholdWorksheetForm(request.POST or None, initial={"region": initial_region})
     formset = MemberFormSet(request.POST or None, prefix="m")
-    result, problems, versions = None, [], []
+    result, problems, versions, names = None, [], [], {}
     if request.method == "POST" and form.is_valid() and formset.is_valid():
         members = [f.cleaned_data for f in formset.forms if f.cleaned_data and not f.is_blank()]
+        names = {str(i): m.get("name") or f"成员{i}" for i, m in enumerate(members, start=1)}
         document = worksheet_to_document(form.cleaned_data, members)
         try:
             facts = facts_from_dict(document)
@@ -201,7 +212,14 @@ def worksheet_view(request):
     return render(
         request,
         "policy/worksheet.html",
-        {"form": form, "formset": formset, "result": result, "problems": problems, "versions": versions},
+        {
+            "form": form,
+            "formset": formset,
+            "result": result,
+            "problems": problems,
+            "versions": versions,
+            "names": names,
+        },
     )
 
 
