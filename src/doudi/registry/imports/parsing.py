@@ -142,7 +142,13 @@ def read_csv(data: bytes) -> ParsedFile:
     first_line = text.split("\n", 1)[0]
     raw_headers = next(csv.reader(io.StringIO(first_line)), [])
     positions, ignored = _map_headers(raw_headers)
-    utf8 = text.encode("utf-8")
+    # Valid UTF-8 goes to the parser as it came (without the BOM); only GBK needs re-encoding.
+    if encoding == "UTF-8（带 BOM）":
+        utf8 = data[3:]
+    elif encoding == "UTF-8":
+        utf8 = data
+    else:
+        utf8 = text.encode("utf-8")
     try:
         columns, length = _read_csv_arrow(utf8, len(raw_headers), positions)
     except (pa.ArrowInvalid, ValueError):

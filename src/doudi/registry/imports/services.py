@@ -217,6 +217,8 @@ def apply_import(batch_id: int, actor_id: int, valid_only: bool) -> None:
             reason = f"批量导入：{batch.original_name}（批次 {batch.pk}）"
             step = time.perf_counter()
             rows = load_valid_rows(batch)
+            if rows.n != batch.valid_rows:
+                raise DomainError(ImportErrorCode.STALE, "暂存的校验结果已丢失（数据库曾重启），请重新上传该文件。")
             timings["load"] = time.perf_counter() - step
             step = time.perf_counter()
             check_regions(rows, actor)
