@@ -4,7 +4,7 @@ The schema is at /api/schema/ and Swagger UI at /api/docs/ (see ``doudi.urls``).
 ``GET``; each write is its own ``POST …/<action>/`` endpoint (one class per operation).
 """
 
-from django.urls import path
+from django.urls import include, path
 
 from doudi.accounts import api as accounts_api
 from doudi.policy import api as policy_api
@@ -14,6 +14,7 @@ from doudi.registry import api as registry_api
 app_name = "api"
 
 urlpatterns = [
+    path("cases/", include("doudi.cases.urls_api")),
     path("auth/token/", accounts_api.TokenCreateApi.as_view(), name="token_create"),
     path("auth/token/revoke/", accounts_api.TokenRevokeApi.as_view(), name="token_revoke"),
     path("me/", accounts_api.MeApi.as_view(), name="me"),

@@ -30,14 +30,17 @@ def poor_household(region, actor, *, members: int = 1, income: str = "200", join
     hh = f.household(region, actor=actor, members=members, joined_on=joined_on)
     head = Person.objects.get(household=hh, relation="head")
     registry.do_record_evidence(
-        actor, head, kind="income", values={"category": "wages", "monthly_amount": Decimal(income)},
+        actor,
+        head,
+        kind="income",
+        values={"category": "wages", "monthly_amount": Decimal(income)},
         valid_from=date(2024, 1, 1),
     )
     return hh
 
 
 @pytest.fixture
-def household(regions, users, published):
+def household(regions, users, published):  # noqa: F811
     """A rural household of 立新村 (head earning 200 元, one child): eligible for dibao."""
     return poor_household(regions["lixin"], users["county_reviewer"])
 
@@ -63,26 +66,43 @@ class Walker:
 
     def verify(self, case, on) -> None:
         services.do_record_verification(
-            self.users["township_officer"], case, result="consistent", summary="与申报一致",
-            expected_version=fresh(case).version, today=on,
+            self.users["township_officer"],
+            case,
+            result="consistent",
+            summary="与申报一致",
+            expected_version=fresh(case).version,
+            today=on,
         )
 
     def survey(self, case, on) -> None:
         services.do_record_survey(
-            self.users["village_worker"], case, visited_on=on, findings="家中确实困难",
-            co_investigator=self.co_worker, expected_version=fresh(case).version, today=on,
+            self.users["village_worker"],
+            case,
+            visited_on=on,
+            findings="家中确实困难",
+            co_investigator=self.co_worker,
+            expected_version=fresh(case).version,
+            today=on,
         )
         services.do_countersign_survey(self.co_worker, case, expected_version=fresh(case).version, today=on)
 
     def notice(self, case, on):
         return services.do_start_public_notice(
-            self.users["township_officer"], case, opinion="同意纳入", place="村务公开栏",
-            expected_version=fresh(case).version, today=on,
+            self.users["township_officer"],
+            case,
+            opinion="同意纳入",
+            place="村务公开栏",
+            expected_version=fresh(case).version,
+            today=on,
         )
 
     def confirm(self, case, on, approve=True, **kw):
         return services.do_confirm_case(
-            self.users["county_reviewer"], case, approve=approve, expected_version=fresh(case).version, today=on,
+            self.users["county_reviewer"],
+            case,
+            approve=approve,
+            expected_version=fresh(case).version,
+            today=on,
             **kw,
         )
 
@@ -109,5 +129,5 @@ class Walker:
 
 
 @pytest.fixture
-def walk(users, co_worker, published):
+def walk(users, co_worker, published):  # noqa: F811
     return Walker(users, co_worker)

@@ -12,6 +12,8 @@ def test_main_path_enrols_the_household(walk, household):
     assert e.start_month == date(2025, 4, 1)
     assert e.monthly_amount > Decimal("0")
     assert [ev.action for ev in CaseEvent.objects.filter(case=case)][:3] == [
-        "open_application", "accept_application", "record_verification",
+        "open_application",
+        "accept_application",
+        "record_verification",
     ]
     assert fresh(case).version > 5

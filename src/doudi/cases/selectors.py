@@ -1,0 +1,363 @@
+"""Reads of cases, inboxes, enrolments and tasks, always within the actor's region scope.
+
+``inbox`` answers "what do I have to do, by when": for each open case in the actor's subtree the
+next steps the actor's role may take (from ``workflow.TRANSITIONS``), with the earliest open time
+limit and whether it is overdue; plus periodic reviews coming due. ``case_detail`` gathers
+everything a case page shows, including its timeline. ``payable_in_month`` is what the payment
+module will read: who should be paid what in a month.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from decimal import Decimal
+
+from django.db.models import Exists, Min, OuterRef, Prefetch, Q, QuerySet, Subquery
+
+from doudi.accounts.scope import check_in_scope, scope_filter
+from doudi.cases.models import (
+    Attachment,
+    Case,
+    CaseDeadline,
+    CaseEvent,
+    CaseKind,
+    Decision,
+    Enrolment,
+    EnrolmentChange,
+    NoticeStatus,
+    Objection,
+    PublicNotice,
+    Referral,
+    RelativeDeclaration,
+    RelativeStatus,
+    ReviewKind,
+    ReviewTask,
+    Survey,
+    TaskStatus,
+    Verification,
+)
+from doudi.cases.services.common import month_start
+from doudi.cases.workflow import OPEN, TRANSITIONS, CaseStatus
+from doudi.core.errors import NotFound
+
+REVIEW_HORIZON_DAYS = 30
+
+
+def _open_deadlines() -> Q:
+    return Q(deadlines__met_on__isnull=True, deadlines__cancelled=False)
+
+
+def case_list(
+    *,
+    actor,
+    status: str | None = None,
+    kind: str | None = None,
+    household_id: int | None = None,
+    q: str = "",
+    open_only: bool = False,
+) -> QuerySet[Case]:
+    """Return the cases in the actor's region, newest first, with ``next_due_on`` (earliest open limit)."""
+    qs = scope_filter(actor, Case.objects.select_related("household", "applicant", "region"))
+    if status:
+        qs = qs.filter(status=status)
+    if open_only:
+        qs = qs.filter(status__in=OPEN)
+    if kind:
+        qs = qs.filter(kind=kind)
+    if household_id:
+        qs = qs.filter(household_id=household_id)
+    if q:
+        qs = qs.filter(Q(number__icontains=q) | Q(household__head_name__icontains=q) | Q(household__number=q))
+    return qs.annotate(next_due_on=Min("deadlines__due_on", filter=_open_deadlines()))
+
+
+def case_get(*, actor, case_id: int) -> Case:
+    """Return one case in the actor's region; ``NotFound`` if missing or outside it."""
+    case = (
+        Case.objects.select_related("household", "applicant", "region", "opinion_assessment").filter(pk=case_id).first()
+    )
+    if case is None:
+        raise NotFound("案件")
+    check_in_scope(actor, case.region_id, "案件")
+    return case
+
+
+@dataclass
+class CaseDetail:
+    case: Case
+    events: list[CaseEvent]
+    deadlines: list[CaseDeadline]
+    notices: list[PublicNotice]
+    objections: list[Objection]
+    surveys: list[Survey]
+    verifications: list
+    community_reviews: list
+    missing_materials: list
+    decisions: list[Decision]
+    attachments: list[Attachment]
+    relatives: list[RelativeDeclaration]
+    referrals: list[Referral]
+    enrolments: list[Enrolment]
+    next_steps: list[str]
+    overdue: list[CaseDeadline] = field(default_factory=list)
+
+
+def case_detail(*, actor, case_id: int, today: date | None = None) -> CaseDetail:
+    """Return everything a case page shows: timeline, limits, records, decisions, files, next steps."""
+    from django.utils import timezone
+
+    on = today or timezone.localdate()
+    case = case_get(actor=actor, case_id=case_id)
+    deadlines = list(case.deadlines.all())
+    return CaseDetail(
+        case=case,
+        events=list(case.events.select_related("actor", "assessment")),
+        deadlines=deadlines,
+        notices=list(case.notices.all()),
+        objections=list(case.objections.all()),
+        surveys=list(case.surveys.select_related("investigator_1", "investigator_2").prefetch_related("photos")),
+        verifications=list(case.verifications.all()),
+        community_reviews=list(case.community_reviews.all()),
+        missing_materials=list(case.missing_materials.all()),
+        decisions=list(case.decisions.prefetch_related("lines__person")),
+        attachments=list(case.attachments.all()),
+        relatives=list(case.relatives.all()),
+        referrals=list(case.referrals.all()),
+        enrolments=list(
+            Enrolment.objects.filter(Q(case=case) | Q(pk__in=case.enrolments.values("pk"))).select_related("person")
+        ),
+        next_steps=pending_steps(case, actor, on),
+        overdue=[d for d in deadlines if d.is_open and d.due_on and d.due_on < on],
+    )
+
+
+def _annotated(qs: QuerySet[Case]) -> QuerySet[Case]:
+    running = PublicNotice.objects.filter(case=OuterRef("pk"), status=NoticeStatus.RUNNING).order_by("-round")
+    pending_survey = Survey.objects.filter(case=OuterRef("pk"), signed_2_at__isnull=True)
+    return qs.annotate(
+        next_due_on=Min("deadlines__due_on", filter=_open_deadlines()),
+        notice_ends_on=Subquery(running.values("ends_on")[:1]),
+        has_verification=Exists(Verification.objects.filter(case=OuterRef("pk"))),
+        pending_survey_by=Subquery(pending_survey.values("investigator_2_id")[:1]),
+        has_pending_survey=Exists(pending_survey),
+        relative_unchecked=Exists(
+            RelativeDeclaration.objects.filter(case=OuterRef("pk"), status=RelativeStatus.DECLARED)
+        ),
+    )
+
+
+def _facts(case: Case) -> dict:
+    """Return the per-case facts ``pending_steps`` needs, from annotations when present."""
+    if hasattr(case, "has_verification"):
+        return {
+            "notice_ends_on": case.notice_ends_on,
+            "has_verification": case.has_verification,
+            "has_pending_survey": case.has_pending_survey,
+            "pending_survey_by": case.pending_survey_by,
+            "relative_unchecked": case.relative_unchecked,
+        }
+    running = case.notices.filter(status=NoticeStatus.RUNNING).order_by("-round").first()
+    pending = case.surveys.filter(signed_2_at__isnull=True).first()
+    return {
+        "notice_ends_on": running.ends_on if running else None,
+        "has_verification": case.verifications.exists(),
+        "has_pending_survey": pending is not None,
+        "pending_survey_by": pending.investigator_2_id if pending else None,
+        "relative_unchecked": case.relatives.filter(status=RelativeStatus.DECLARED).exists(),
+    }
+
+
+def pending_steps(case: Case, actor, on: date) -> list[str]:
+    """Return the steps ``actor`` can usefully take on ``case`` now (names of ``workflow.TRANSITIONS``
+    plus ``check_relative``), in procedure order. Reactive steps (objections, withdrawal) are left out."""
+    f = _facts(case)
+    s = case.status
+    steps: list[str] = []
+    if s in (CaseStatus.SUBMITTED, CaseStatus.MATERIALS_PENDING):
+        steps.append("accept_application")
+        if case.kind == CaseKind.TEMPORARY and (case.temporary_need or {}).get("kind") == "emergency":
+            steps.append("decide_fast_grant")
+    elif s == CaseStatus.ACCEPTED:
+        if not f["has_verification"]:
+            steps.append("record_verification")
+        if not f["has_pending_survey"]:
+            steps.append("record_survey")
+        elif f["pending_survey_by"] == getattr(actor, "pk", None):
+            steps.append("countersign_survey")
+    elif s == CaseStatus.SURVEYED:
+        if not f["has_verification"]:
+            steps.append("record_verification")
+        steps.append("start_public_notice")
+    elif s == CaseStatus.OBJECTION:
+        steps.append("resolve_objection")
+    elif s == CaseStatus.AWAITING_CONFIRMATION or (
+        s == CaseStatus.IN_NOTICE and f["notice_ends_on"] is not None and on > f["notice_ends_on"]
+    ):
+        steps.append("confirm_case")
+    elif s == CaseStatus.APPROVED:
+        steps.append("enrol")
+    elif s == CaseStatus.REFUSED:
+        steps.append("record_refusal_notice")
+    elif s == CaseStatus.PAPERWORK_PENDING:
+        steps.append("complete_paperwork")
+    allowed = [name for name in steps if actor.can(TRANSITIONS[name].capability)]
+    if f["relative_unchecked"] and s in OPEN:
+        from doudi.cases.workflow import SIDE_STEPS
+
+        if actor.can(SIDE_STEPS["check_relative"]):
+            allowed.append("check_relative")
+        if "confirm_case" in allowed:
+            allowed.remove("confirm_case")  # blocked until the relative check
+    return allowed
+
+
+@dataclass
+class InboxItem:
+    case: Case
+    steps: list[str]
+    due_on: date | None
+    overdue: bool
+
+    @property
+    def step_labels(self) -> list[str]:
+        return [TRANSITIONS[s].label if s in TRANSITIONS else "近亲属备案核查" for s in self.steps]
+
+
+@dataclass
+class Inbox:
+    items: list[InboxItem]
+    reviews: list[ReviewTask]
+    counts: dict[str, int]  # step name → number of cases
+    overdue: int
+    today: date
+
+    @property
+    def total(self) -> int:
+        return len(self.items)
+
+
+def inbox(*, actor, today: date | None = None) -> Inbox:
+    """Return the actor's work list: cases needing the actor's next step (soonest due first) and
+    periodic reviews due within ``REVIEW_HORIZON_DAYS``."""
+    from django.utils import timezone
+
+    on = today or timezone.localdate()
+    qs = _annotated(scope_filter(actor, Case.objects.filter(status__in=OPEN).select_related("household", "applicant")))
+    items = []
+    for case in qs:
+        steps = pending_steps(case, actor, on)
+        if steps:
+            due = case.next_due_on
+            items.append(InboxItem(case, steps, due, due is not None and due < on))
+    items.sort(key=lambda i: (i.due_on is None, i.due_on or date.max, i.case.pk))
+    counts = Counter(s for i in items for s in i.steps)
+    reviews: list[ReviewTask] = []
+    if actor.can(TRANSITIONS["confirm_case"].capability) or actor.can(TRANSITIONS["enrol"].capability):
+        reviews = list(
+            scope_filter(actor, ReviewTask.objects.select_related("household"))
+            .filter(kind=ReviewKind.PERIODIC, status=TaskStatus.OPEN)
+            .filter(due_on__lte=on + timedelta(days=REVIEW_HORIZON_DAYS))
+            .order_by("due_on", "pk")
+        )
+        if reviews:
+            counts["periodic_review"] = len(reviews)
+    overdue = sum(1 for i in items if i.overdue) + sum(1 for r in reviews if r.due_on < on)
+    return Inbox(items=items, reviews=reviews, counts=dict(counts), overdue=overdue, today=on)
+
+
+# ---------------------------------------------------------------- enrolment and payment
+
+
+def enrolment_list(
+    *, actor, household_id: int | None = None, status: str | None = None, programme: str | None = None
+) -> QuerySet[Enrolment]:
+    qs = scope_filter(actor, Enrolment.objects.select_related("person", "household"))
+    if household_id:
+        qs = qs.filter(household_id=household_id)
+    if status:
+        qs = qs.filter(status=status)
+    if programme:
+        qs = qs.filter(programme=programme)
+    return qs
+
+
+def enrolment_get(*, actor, enrolment_id: int) -> Enrolment:
+    e = Enrolment.objects.select_related("person", "household").filter(pk=enrolment_id).first()
+    if e is None:
+        raise NotFound("保障记录")
+    check_in_scope(actor, e.region_id, "保障记录")
+    return e
+
+
+def amount_in_month(enrolment: Enrolment, month: date, changes: list[EnrolmentChange] | None = None) -> Decimal:
+    """Return what ``enrolment`` pays for ``month`` (0 outside start..end or while suspended)."""
+    month = month_start(month)
+    if month < enrolment.start_month or (enrolment.end_month is not None and month > enrolment.end_month):
+        return Decimal("0")
+    rows = changes if changes is not None else list(enrolment.changes.all())
+    amount = Decimal("0")
+    for c in sorted(rows, key=lambda c: (c.effective_month, c.pk)):
+        if c.effective_month <= month:
+            amount = c.monthly_amount
+    return amount
+
+
+def payable_in_month(*, actor=None, month: date, region_code: str | None = None) -> list[tuple[Enrolment, Decimal]]:
+    """Return ``(enrolment, amount)`` for every enrolment paying something in ``month``.
+
+    ``actor=None`` is for system jobs (the future payment run) and may be narrowed by ``region_code``.
+    """
+    month = month_start(month)
+    qs = Enrolment.objects.filter(start_month__lte=month).filter(Q(end_month__isnull=True) | Q(end_month__gte=month))
+    if actor is not None:
+        qs = scope_filter(actor, qs)
+    if region_code:
+        qs = qs.filter(region__code__startswith=region_code.rstrip("0") or region_code)
+    qs = qs.select_related("person", "household").prefetch_related(
+        Prefetch("changes", queryset=EnrolmentChange.objects.filter(effective_month__lte=month))
+    )
+    out = []
+    for e in qs.order_by("region_id", "household_id", "programme", "pk"):
+        amount = amount_in_month(e, month, list(e.changes.all()))
+        if amount > 0:
+            out.append((e, amount))
+    return out
+
+
+def review_task_list(*, actor, status: str = TaskStatus.OPEN, due_before: date | None = None) -> QuerySet[ReviewTask]:
+    qs = scope_filter(actor, ReviewTask.objects.select_related("household", "person", "enrolment"))
+    if status:
+        qs = qs.filter(status=status)
+    if due_before:
+        qs = qs.filter(due_on__lte=due_before)
+    return qs.order_by("due_on", "pk")
+
+
+def review_task_get(*, actor, task_id: int) -> ReviewTask:
+    task = ReviewTask.objects.select_related("household").filter(pk=task_id).first()
+    if task is None:
+        raise NotFound("复核任务")
+    check_in_scope(actor, task.region_id, "复核任务")
+    return task
+
+
+def _child_get(model, what: str, *, actor, pk: int):
+    obj = model.objects.select_related("case").filter(pk=pk).first()
+    if obj is None:
+        raise NotFound(what)
+    check_in_scope(actor, obj.case.region_id, what)
+    return obj
+
+
+def attachment_get(*, actor, attachment_id: int) -> Attachment:
+    return _child_get(Attachment, "附件", actor=actor, pk=attachment_id)
+
+
+def relative_get(*, actor, declaration_id: int) -> RelativeDeclaration:
+    return _child_get(RelativeDeclaration, "近亲属备案", actor=actor, pk=declaration_id)
+
+
+def referral_get(*, actor, referral_id: int) -> Referral:
+    return _child_get(Referral, "转介", actor=actor, pk=referral_id)
