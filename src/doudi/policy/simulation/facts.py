@@ -125,14 +125,17 @@ def build_facts(chunk: Chunk, on: date) -> list[HouseholdFacts]:
     assets = _Assets(t["asset"])
 
     m = t["members"]
-    member_rows = zip(m["hh"].tolist(), m["person"].tolist(), m["relation"].tolist(), m["birth"].tolist(), strict=True)
+    member_rows = zip(
+        m["hh"].tolist(), m["person"].tolist(), m["relation"].tolist(), m["birth"].tolist(), m["name"], strict=True
+    )
     by_household: dict[int, list[MemberFacts]] = {}
     vehicles: dict[int, list[VehicleFact]] = {}
-    for hh, person, relation, birth in member_rows:
+    for hh, person, relation, birth, name in member_rows:
         member = MemberFacts(
             person_id=str(person),
             birth_date=DATES[birth],
             relation=RELATIONS[relation],
+            name=name,
             incomes=incomes.get(person, ()),
             disability=disability.get(person),
             serious_illness=person in serious,
