@@ -104,53 +104,50 @@ def fetch_persons(id_numbers: list[str]) -> dict[str, ExistingPerson]:
     """Return the persons already registered under any of ``id_numbers`` (one query, or a few on SQLite)."""
     if not id_numbers:
         return {}
-    table = Person._meta.db_table
-    columns = (
-        "id, id_number, household_id, name, relation, COALESCE(hukou_region_id, ''), hukou_type, "
-        "residence_address, phone, bank_name, bank_account, version"
+    sql = (
+        "SELECT id, id_number, household_id, name, relation, COALESCE(hukou_region_id, ''), hukou_type, "
+        f"residence_address, phone, bank_name, bank_account, version FROM {Person._meta.db_table} WHERE"
     )
-    found: dict[str, ExistingPerson] = {}
+    return {row[1]: ExistingPerson(*row) for row in _select_in(sql, "id_number", id_numbers)}
+
+
+def _select_in(sql: str, column: str, values) -> list[tuple]:
+    """Run ``sql`` (ending in a WHERE clause) for rows whose ``column`` is one of ``values``, in bulk.
+
+    PostgreSQL takes the values as one array parameter; SQLite in chunks of placeholders.
+    """
+    values = sorted(values)
+    if not values:
+        return []
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            cursor.execute(f"SELECT {columns} FROM {table} WHERE id_number = ANY(%s)", [id_numbers])
-            batches = [cursor.fetchall()]
-        else:
-            batches = []
-            for start in range(0, len(id_numbers), _CHUNK):
-                chunk = id_numbers[start : start + _CHUNK]
-                marks = ",".join(["%s"] * len(chunk))
-                cursor.execute(f"SELECT {columns} FROM {table} WHERE id_number IN ({marks})", chunk)
-                batches.append(cursor.fetchall())
-    for batch in batches:
-        for row in batch:
-            person = ExistingPerson(*row)
-            found[person.id_number] = person
-    return found
+            cursor.execute(f"{sql} {column} = ANY(%s)", [values])
+            return cursor.fetchall()
+        found = []
+        for start in range(0, len(values), _CHUNK):
+            chunk = values[start : start + _CHUNK]
+            cursor.execute(f"{sql} {column} IN ({','.join(['%s'] * len(chunk))})", chunk)
+            found.extend(cursor.fetchall())
+        return found
 
 
-def _households(**lookup) -> dict[int, ExistingHousehold]:
-    ((name, values),) = lookup.items()
-    values = sorted(values)
-    found = {}
-    for start in range(0, len(values), _CHUNK):
-        qs = Household.objects.filter(**{name: values[start : start + _CHUNK]}).values_list(
-            "id", "number", "region_id", "region__full_name", "head_name", "status", "version"
-        )
-        for row in qs:
-            found[row[0]] = ExistingHousehold(*row)
-    return found
+_HOUSEHOLD_SQL = (
+    f"SELECT h.id, h.number, h.region_id, r.full_name, h.head_name, h.status, h.version "
+    f"FROM {Household._meta.db_table} h JOIN regions_region r ON r.code = h.region_id WHERE"
+)
+
+
+def _households(*, ids=(), numbers=()) -> dict[int, ExistingHousehold]:
+    rows = _select_in(_HOUSEHOLD_SQL, "h.id", ids) if ids else _select_in(_HOUSEHOLD_SQL, "h.number", numbers)
+    return {row[0]: ExistingHousehold(*row) for row in rows}
 
 
 def _heads(household_ids) -> dict[int, list[tuple[str, str]]]:
     """Return {household id: [(id number, name)]} of the current heads."""
     heads: dict[int, list[tuple[str, str]]] = {}
-    ids = sorted(household_ids)
-    for start in range(0, len(ids), _CHUNK):
-        qs = Person.objects.filter(household_id__in=ids[start : start + _CHUNK], relation="head").values_list(
-            "household_id", "id_number", "name"
-        )
-        for household_id, id_number, name in qs:
-            heads.setdefault(household_id, []).append((id_number, name))
+    sql = f"SELECT household_id, id_number, name FROM {Person._meta.db_table} WHERE relation = 'head' AND"
+    for household_id, id_number, name in _select_in(sql, "household_id", household_ids):
+        heads.setdefault(household_id, []).append((id_number, name))
     return heads
 
 
@@ -201,9 +198,9 @@ def plan_households(rows: Rows, actor) -> Plan:
     number_like = np.array([len(k) == 17 and k.isdigit() for k in key_values], dtype=bool)
     by_number = {
         h.number: h
-        for h in _households(number__in=[k for k, f in zip(key_values, number_like, strict=False) if f]).values()
+        for h in _households(numbers=[k for k, f in zip(key_values, number_like, strict=True) if f]).values()
     }
-    households = _households(pk__in={p.household_id for p in persons.values() if p.household_id})
+    households = _households(ids={p.household_id for p in persons.values() if p.household_id})
     households.update({h.id: h for h in by_number.values()})
 
     # The reference row of a group (its first head, else its first row) fixes the village and address.
@@ -239,6 +236,7 @@ def plan_households(rows: Rows, actor) -> Plan:
     target_of_group = np.zeros(groups, dtype=np.int64)
     ids = rows.pylist("id_number") if complex_group.any() else []
     existing_heads = _heads(households) if complex_group.any() else {}
+    updatable = {key: rows.pylist(key) for key in UPDATABLE} if complex_group.any() else {}
     for gi in np.flatnonzero(complex_group):
         members = order[bounds[gi] : bounds[gi + 1]]
         key = key_values[gi]
@@ -287,7 +285,7 @@ def plan_households(rows: Rows, actor) -> Plan:
                 )
             else:
                 person_ids[i] = person.id
-                changes = _changes(rows, i, person)
+                changes = _changes(updatable, i, person)
                 if changes:
                     plan.changes[int(i)] = changes
                     actions[i] = "update"
@@ -373,11 +371,11 @@ def _refuse_heads(errors, members, is_head, numbers, label: str, *, kept_heads=(
             )
 
 
-def _changes(rows: Rows, i: int, person: ExistingPerson) -> dict[str, tuple]:
+def _changes(values: dict[str, list], i: int, person: ExistingPerson) -> dict[str, tuple]:
     """Return {field: (old, new)} where the row differs from the registered person; empty optional cells don't count."""
     changes = {}
     for key in UPDATABLE:
-        new = rows.pylist(key)[i]
+        new = values[key][i]
         if key in OPTIONAL_UPDATABLE and not new:
             continue
         old = getattr(person, key)
