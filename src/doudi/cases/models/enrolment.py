@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from doudi.policy.engine.explain import PROGRAMME_LABELS
 
-Programme = models.TextChoices("Programme", [(k, v) for k, v in PROGRAMME_LABELS.items()])
+Programme = models.TextChoices("Programme", [(k.upper(), (k, v)) for k, v in PROGRAMME_LABELS.items()])
 
 
 class EnrolmentStatus(models.TextChoices):
