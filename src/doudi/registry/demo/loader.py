@@ -262,7 +262,9 @@ def _load_postgresql(data: DemoData, report: LoadReport) -> None:
     with connection.cursor() as django_cursor:
         cur = django_cursor.cursor
         cur.execute("SET LOCAL synchronous_commit = off")
-        cur.execute("SET LOCAL maintenance_work_mem = '512MB'")
+        cur.execute("SET LOCAL TIME ZONE 'UTC'")  # timestamps are written as naive UTC, see _naive_utc
+        cur.execute("SET LOCAL maintenance_work_mem = '1GB'")
+        cur.execute("SET LOCAL work_mem = '1GB'")
         cur.execute(
             sql.SQL("LOCK TABLE {} IN SHARE ROW EXCLUSIVE MODE").format(
                 sql.SQL(", ").join(sql.Identifier(t) for t in tables.values())
@@ -283,7 +285,7 @@ def _load_postgresql(data: DemoData, report: LoadReport) -> None:
         report.rebuilt_indexes = rebuild
         options = pacsv.WriteOptions(include_header=False, batch_size=_BATCH_ROWS)
         for name, table in data.tables():
-            table = _complete(_with_ids(name, table, bases), MODELS[name])
+            table = _naive_utc(_complete(_with_ids(name, table, bases), MODELS[name]))
             statement = sql.SQL("COPY {} ({}) FROM STDIN (FORMAT csv)").format(
                 sql.Identifier(tables[name]), sql.SQL(", ").join(sql.Identifier(c) for c in table.column_names)
             )
@@ -296,12 +298,30 @@ def _load_postgresql(data: DemoData, report: LoadReport) -> None:
                         copy.write(buffer.getbuffer())
 
             report.timed(f"COPY {name}", copy)
-        for statement in saved:
-            label = statement.split(" ON ")[0] if statement.startswith("CREATE") else statement.split(" ADD ")[1][:60]
-            report.timed(f"  {label[:70]}", lambda s=statement: cur.execute(s))
+        # Statistics first: validating a foreign key is a join that the planner must size correctly
+        # (and work_mem must hold the hash of the referenced table, or it spills to disk in batches).
+        keys = [s for s in saved if " FOREIGN KEY " in s]
+        for statement in [s for s in saved if s not in keys]:
+            report.timed(f"  {_label(statement)}", lambda s=statement: cur.execute(s))
         report.timed(
             "ANALYZE", lambda: [cur.execute(sql.SQL("ANALYZE {}").format(sql.Identifier(t))) for t in tables.values()]
         )
+        for statement in keys:
+            report.timed(f"  {_label(statement)}", lambda s=statement: cur.execute(s))
+
+
+def _label(statement: str) -> str:
+    if statement.startswith("CREATE"):
+        return statement.split(" ON ")[0][:70]
+    return statement.split(" ADD ")[1][:70]
+
+
+def _naive_utc(table: pa.Table) -> pa.Table:
+    """Drop the time zone of UTC timestamp columns: Arrow formats them 20 times faster without one."""
+    for i, f in enumerate(table.schema):
+        if pa.types.is_timestamp(f.type) and f.type.tz is not None:
+            table = table.set_column(i, f.name, pc.cast(table[f.name], pa.timestamp(f.type.unit)))
+    return table
 
 
 def _reserve_ids(cur, table: str, count: int) -> int:
