@@ -289,7 +289,7 @@ def do_enrol(actor, case: Case, *, expected_version: int, today: date | None = N
                         case=case,
                     )
                 )
-    schedule_periodic_review(case.household, after=start)
+    schedule_periodic_review(case.household, after=start or on)
     case.closed_on = on
     finish_step(
         actor,
@@ -299,7 +299,7 @@ def do_enrol(actor, case: Case, *, expected_version: int, today: date | None = N
         to_status=CaseStatus.ENROLLED,
         note="；".join(f"{e.person.name} {e.get_programme_display()} {e.get_status_display()}" for e in touched)
         or "一次性救助，无按月发放项目",
-        data={"enrolments": [e.pk for e in touched], "start_month": start.isoformat()},
+        data={"enrolments": [e.pk for e in touched], "start_month": start.isoformat() if start else None},
     )
     return touched
 

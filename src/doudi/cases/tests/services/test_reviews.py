@@ -1,0 +1,115 @@
+"""Periodic reviews: unchanged, adjusted, phased out month by month, ended; tekun ends by procedure."""
+
+from datetime import date
+from decimal import Decimal
+
+import pytest
+
+from doudi.cases import selectors, services
+from doudi.cases.errors import AlreadyHandled, CaseError
+from doudi.cases.models import Case, Enrolment, ReviewTask
+from doudi.cases.services.enrolment import create_enrolment
+from doudi.cases.tests.conftest import fresh
+from doudi.core.errors import PermissionDenied
+from doudi.registry import services as registry
+from doudi.registry.models import Person
+
+
+@pytest.fixture
+def enrolled(walk, household):
+    walk.to_enrolled(household)
+    return Enrolment.objects.get(household=household, programme="dibao")
+
+
+def _review(household):
+    return ReviewTask.objects.get(household=household, kind="periodic", status="open")
+
+
+def test_unchanged_review_schedules_the_next_one(enrolled, users):
+    task = _review(enrolled.household)
+    with pytest.raises(PermissionDenied):
+        services.do_complete_review(users["village_worker"], task, outcome="unchanged")
+    services.do_complete_review(users["county_reviewer"], task, outcome="unchanged", today=date(2025, 10, 9))
+    task.refresh_from_db()
+    assert (task.status, task.outcome) == ("done", "unchanged")
+    assert _review(enrolled.household).due_on == date(2026, 4, 9)
+    with pytest.raises(AlreadyHandled):
+        services.do_complete_review(users["county_reviewer"], task, outcome="unchanged")
+
+
+def test_phase_out_tapers_month_by_month_then_ends(enrolled, users):
+    amount = enrolled.monthly_amount
+    services.do_complete_review(
+        users["county_reviewer"], _review(enrolled.household), outcome="phase_out", reasons="户主就业，收入超过标准",
+        today=date(2025, 6, 16),
+    )
+    enrolled.refresh_from_db()
+    assert enrolled.status == "phasing_out" and enrolled.end_month == date(2025, 12, 1)
+    months = [date(2025, m, 1) for m in range(6, 13)] + [date(2026, 1, 1)]
+    expected = [amount, amount, amount] + [(amount * Decimal(r)).quantize(Decimal("0.01")) for r in ("0.8", "0.8", "0.6", "0.6")]
+    assert [selectors.amount_in_month(enrolled, m) for m in months] == [*expected, 0]
+    assert services.do_run_due_tasks(today=date(2025, 12, 20)).get("phase_out_ended", 0) == 0
+    assert services.do_run_due_tasks(today=date(2026, 1, 2))["phase_out_ended"] == 1
+    enrolled.refresh_from_db()
+    assert enrolled.status == "ended"
+
+
+def test_ending_needs_reasons_and_stops_from_next_month(enrolled, users):
+    task = _review(enrolled.household)
+    with pytest.raises(CaseError):
+        services.do_complete_review(users["county_reviewer"], task, outcome="end")
+    services.do_complete_review(
+        users["county_reviewer"], task, outcome="end", reasons="家庭收入超过标准", today=date(2025, 9, 20)
+    )
+    enrolled.refresh_from_db()
+    assert enrolled.status == "ended" and enrolled.end_month == date(2025, 9, 1)
+    assert selectors.amount_in_month(enrolled, date(2025, 10, 1)) == 0
+    assert not ReviewTask.objects.filter(household=enrolled.household, status="open").exists()
+
+
+def test_adjust_takes_the_new_assessment(enrolled, users):
+    head = Person.objects.get(household=enrolled.household, relation="head")
+    registry.do_record_evidence(
+        users["village_worker"], head, kind="income", values={"category": "wages", "monthly_amount": Decimal("150")},
+        valid_from=date(2025, 8, 1),
+    )
+    old = enrolled.monthly_amount
+    services.do_complete_review(
+        users["county_reviewer"], _review(enrolled.household), outcome="adjust", reasons="收入增加",
+        today=date(2025, 9, 20),
+    )
+    enrolled.refresh_from_db()
+    assert enrolled.monthly_amount < old
+    assert selectors.amount_in_month(enrolled, date(2025, 9, 1)) == old
+    assert selectors.amount_in_month(enrolled, date(2025, 10, 1)) == enrolled.monthly_amount
+
+
+def test_ending_tekun_opens_the_termination_procedure(walk, household, users):
+    head = Person.objects.get(household=household, relation="head")
+    tekun = create_enrolment(
+        None, household=household, person=head, programme="extreme_poverty", start_month=date(2025, 1, 1),
+        monthly_amount=Decimal("800"), reason="测试", review_months=12,
+    )
+    services.do_schedule_reviews(None, today=date(2025, 1, 1))
+    services.do_complete_review(
+        users["county_reviewer"], _review(household), outcome="end", reasons="已有赡养人", today=date(2025, 3, 3)
+    )
+    tekun.refresh_from_db()
+    assert tekun.status == "active"
+    case = Case.objects.get(kind="termination")
+    assert list(case.enrolments.all()) == [tekun] and case.status == "accepted"
+    walk.verify(case, date(2025, 3, 3))
+    walk.survey(case, date(2025, 3, 3))
+    walk.notice(case, date(2025, 3, 3))
+    walk.confirm(case, date(2025, 3, 10), reasons="法定赡养人具备履行能力")
+    walk.enrol(case, date(2025, 3, 10))
+    tekun.refresh_from_db()
+    assert tekun.status == "ended" and tekun.end_month == date(2025, 3, 1)
+    assert fresh(case).status == "enrolled"
+
+
+def test_schedule_reviews_fills_gaps_only(enrolled, users):
+    ReviewTask.objects.all().delete()
+    assert services.do_schedule_reviews(users["county_reviewer"], today=date(2025, 5, 1)) == 1
+    assert services.do_schedule_reviews(users["county_reviewer"], today=date(2025, 5, 1)) == 0
+    assert services.do_schedule_reviews(users["township_officer"], today=date(2025, 5, 1)) == 0
