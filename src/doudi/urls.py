@@ -10,6 +10,7 @@ urlpatterns = [
     path("regions/", include("doudi.regions.urls")),
     path("registry/", include("doudi.registry.urls")),
     path("audit/", include("doudi.audit.urls")),
+    path("policy/simulation/", include("doudi.policy.simulation.urls")),
     path("policy/", include("doudi.policy.urls")),
     path("api/", include("doudi.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),

@@ -77,6 +77,8 @@ class Prepared:
     scenario: Scenario
     ids: np.ndarray
     known_at: datetime
+    policies: PolicyMap
+    warnings: list[str]
 
 
 @dataclass
@@ -132,18 +134,22 @@ def prepare(actor, request: SimulationRequest) -> Prepared:
     )
     Policies(scenario).check(region.code)
     prefix = prefix_of(region.code)
-    return Prepared(region, prefix, scenario, extract.household_ids(prefix), timezone.now())
+    policies, warnings = policy_map(prefix, scenario)
+    return Prepared(region, prefix, scenario, extract.household_ids(prefix), timezone.now(), policies, warnings)
 
 
-def policy_map(prepared: Prepared) -> tuple[PolicyMap, list[str]]:
-    """Return both policies of every county with households in the region, and warnings for those without."""
+def policy_map(prefix: str, scenario: Scenario) -> tuple[PolicyMap, list[str]]:
+    """Return both policies of every county with households under ``prefix``, and warnings for those without.
+
+    Raise ``DomainError`` when the scenario is invalid in a county whose published policy is valid.
+    """
     counties = (
-        Household.objects.filter(region__code__startswith=prepared.prefix, status="active")
+        Household.objects.filter(region__code__startswith=prefix, status="active")
         .annotate(county=Substr("region_id", 1, 6))
         .values_list("county", flat=True)
         .distinct()
     )
-    policies = Policies(prepared.scenario)
+    policies = Policies(scenario)
     out: PolicyMap = {}
     warnings = []
     for county in sorted(set(counties)):
@@ -188,7 +194,6 @@ def simulate(
     timings: dict[str, float] = {}
     began = time.perf_counter()
     prepared = prepare(actor, request)
-    policies, warnings = policy_map(prepared)
     timings["prepare"] = time.perf_counter() - began
     total = len(prepared.ids)
     if processes is None:
@@ -197,7 +202,7 @@ def simulate(
     outcome = assess_all(
         timed_chunks(prepared, timings, chunk_size),
         prepared.scenario.on,
-        policies,
+        prepared.policies,
         processes=processes,
         batch_size=batch_size,
         progress=(lambda done: progress(done, total)) if progress else None,
@@ -207,4 +212,4 @@ def simulate(
     summary = summarise(outcome, by_village=request.by_village)
     changed = changed_households(outcome)
     timings["aggregate"] = time.perf_counter() - began
-    return SimulationResult(prepared.region, prepared.scenario, summary, outcome, changed, warnings, timings)
+    return SimulationResult(prepared.region, prepared.scenario, summary, outcome, changed, prepared.warnings, timings)
