@@ -80,7 +80,9 @@ def _grant_lines(decision: Decision, case: Case) -> list[DecisionLine]:
     persons = {str(p.pk): p for p in Person.objects.filter(pk__in=[int(x) for x in members])}
     lines = []
     for p in result["programmes"]:
-        if not p["eligible"]:
+        # A temporary-assistance request is decided on its need only; an application (one window)
+        # on every programme the assessment found.
+        if not p["eligible"] or (case.kind == CaseKind.TEMPORARY) != (p["programme"] == "temporary"):
             continue
         person = persons.get(p["person_id"]) if p["person_id"] else case.applicant
         valid_until = p.get("valid_until")

@@ -97,7 +97,7 @@ def _timeline(enrolment: Enrolment, on: date, label: str, note: str) -> None:
 
 
 def _run_age_check(task_id: int, on: date) -> str:
-    task = ReviewTask.objects.select_for_update().select_related("enrolment__person").get(pk=task_id)
+    task = ReviewTask.objects.select_for_update(of=("self",)).select_related("enrolment__person").get(pk=task_id)
     if task.status != TaskStatus.OPEN:
         return "skipped"
     enrolment = Enrolment.objects.select_for_update().get(pk=task.enrolment_id)

@@ -58,7 +58,7 @@ def do_schedule_reviews(actor, *, today: date | None = None) -> int:
 
 def _lock_task(actor, task: ReviewTask) -> ReviewTask:
     check_step_capability(actor, "complete_review")
-    locked = ReviewTask.objects.select_for_update().select_related("household").get(pk=task.pk)
+    locked = ReviewTask.objects.select_for_update(of=("self",)).select_related("household").get(pk=task.pk)
     check_in_scope(actor, locked.region_id, "复核任务")
     if locked.status != TaskStatus.OPEN:
         raise AlreadyHandled()

@@ -26,8 +26,10 @@ def test_approval_grants_the_posted_amounts_from_next_month(walk, household):
     assert CaseDeadline.objects.get(case=case, kind=DeadlineKind.TOTAL).met_on == AFTER_NOTICE
 
 
-@pytest.mark.parametrize(("who", "error"), [("township_officer", PermissionDenied), ("foreign_county_reviewer", NotFound),
-                                            ("auditor", PermissionDenied)])
+@pytest.mark.parametrize(
+    ("who", "error"),
+    [("township_officer", PermissionDenied), ("foreign_county_reviewer", NotFound), ("auditor", PermissionDenied)],
+)
 def test_only_the_county_of_the_case_confirms(walk, household, users, who, error):
     case = walk.to_notice(household)
     with pytest.raises(error):
@@ -44,8 +46,12 @@ def test_a_refusal_needs_reasons_and_is_notified_within_three_working_days(walk,
     with pytest.raises(CaseError):  # a refused case cannot be enrolled
         walk.enrol(case, date(2025, 3, 11))
     services.do_record_refusal_notice(
-        users["township_officer"], case, notified_on=date(2025, 3, 12), method="送达书面告知书",
-        expected_version=fresh(case).version, today=date(2025, 3, 12),
+        users["township_officer"],
+        case,
+        notified_on=date(2025, 3, 12),
+        method="送达书面告知书",
+        expected_version=fresh(case).version,
+        today=date(2025, 3, 12),
     )
     case = fresh(case)
     assert case.status == "closed" and Decision.objects.get(case=case).notified_on == date(2025, 3, 12)
@@ -63,7 +69,10 @@ def test_a_near_relative_case_waits_for_the_county_check(walk, household, users)
     with pytest.raises(PermissionDenied):
         services.do_check_relative(users["township_officer"], declaration, visited_on=AFTER_NOTICE, findings="x")
     services.do_check_relative(
-        users["county_reviewer"], declaration, visited_on=date(2025, 3, 7), findings="入户核实，情况属实",
+        users["county_reviewer"],
+        declaration,
+        visited_on=date(2025, 3, 7),
+        findings="入户核实，情况属实",
         today=AFTER_NOTICE,
     )
     walk.confirm(case, AFTER_NOTICE)

@@ -52,17 +52,29 @@ def test_a_change_report_goes_the_same_path_and_adjusts_the_amount(walk, househo
     before = e.monthly_amount
     head = Person.objects.get(household=household, relation="head")
     case = services.do_report_change(
-        users["village_worker"], household, change_kind="income_change", occurred_on=date(2025, 5, 1),
-        note="户主工资增加到 300 元", person=head, today=date(2025, 5, 6),
+        users["village_worker"],
+        household,
+        change_kind="income_change",
+        occurred_on=date(2025, 5, 1),
+        note="户主工资增加到 300 元",
+        person=head,
+        today=date(2025, 5, 6),
     )
     registry.do_record_evidence(
-        users["village_worker"], head, kind="income", values={"category": "wages", "monthly_amount": Decimal("100")},
+        users["village_worker"],
+        head,
+        kind="income",
+        values={"category": "wages", "monthly_amount": Decimal("100")},
         valid_from=date(2025, 5, 1),
     )
     walk.verify(case, date(2025, 5, 7))
     walk.survey(case, date(2025, 5, 7))
     services.do_start_public_notice(
-        users["township_officer"], case, opinion="收入增加，减发", post=False, expected_version=fresh(case).version,
+        users["township_officer"],
+        case,
+        opinion="收入增加，减发",
+        post=False,
+        expected_version=fresh(case).version,
         today=date(2025, 5, 8),
     )
     decision = walk.confirm(case, date(2025, 5, 9))

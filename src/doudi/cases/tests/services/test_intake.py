@@ -19,7 +19,10 @@ def test_opening_records_the_first_timeline_line_and_audit_row(walk, household, 
     assert case.status == "submitted" and case.number.startswith("2025430981")
     event = CaseEvent.objects.get(case=case)
     assert (event.action, event.from_status, event.to_status, event.actor) == (
-        "open_application", "submitted", "submitted", users["village_worker"]
+        "open_application",
+        "submitted",
+        "submitted",
+        users["village_worker"],
     )
     assert AuditEvent.objects.filter(action="case_open_application", target_id=str(case.pk)).exists()
 
@@ -48,7 +51,10 @@ def test_a_second_open_application_of_the_same_household_is_refused(walk, househ
 def test_missing_materials_are_listed_once_then_the_case_is_accepted(walk, household, users):
     case = walk.open(household)
     notice = services.do_record_missing_materials(
-        users["village_worker"], case, items=["收入证明", " 户口簿 ", ""], expected_version=case.version,
+        users["village_worker"],
+        case,
+        items=["收入证明", " 户口簿 ", ""],
+        expected_version=case.version,
         today=ACCEPTED_ON,
     )
     assert notice.items == ["收入证明", "户口簿"] and fresh(case).status == "materials_pending"
@@ -61,8 +67,13 @@ def test_surveying_before_acceptance_is_refused(walk, household, users, co_worke
     case = walk.open(household)
     with pytest.raises(CaseError) as exc:
         services.do_record_survey(
-            users["village_worker"], case, visited_on=ACCEPTED_ON, findings="x", co_investigator=co_worker,
-            expected_version=case.version, today=ACCEPTED_ON,
+            users["village_worker"],
+            case,
+            visited_on=ACCEPTED_ON,
+            findings="x",
+            co_investigator=co_worker,
+            expected_version=case.version,
+            today=ACCEPTED_ON,
         )
     assert "已申请待受理" in exc.value.message
 
@@ -87,8 +98,11 @@ def test_temporary_need_is_validated(walk, household):
         walk.open(household, kind=CaseKind.TEMPORARY)
     assert "临时救助事由" in exc.value.message
     with pytest.raises(CaseError):
-        walk.open(household, kind=CaseKind.TEMPORARY, temporary_need={
-            "kind": "emergency", "event": "fire", "occurred_on": "2025-04-01", "amount": "500"})
+        walk.open(
+            household,
+            kind=CaseKind.TEMPORARY,
+            temporary_need={"kind": "emergency", "event": "fire", "occurred_on": "2025-04-01", "amount": "500"},
+        )
 
 
 def test_withdrawal_needs_a_reason_and_cancels_the_limits(walk, household, users):
@@ -108,8 +122,12 @@ def test_a_change_report_needs_an_enrolled_household(walk, household, users):
         )
     walk.to_enrolled(household)
     case = services.do_report_change(
-        users["village_worker"], household, change_kind="income_change", occurred_on=date(2025, 5, 1),
-        note="户主找到工作", today=date(2025, 5, 6),
+        users["village_worker"],
+        household,
+        change_kind="income_change",
+        occurred_on=date(2025, 5, 1),
+        note="户主找到工作",
+        today=date(2025, 5, 6),
     )
     assert case.kind == "change" and case.status == "accepted"
     assert set(case.enrolments.all()) == set(Enrolment.objects.filter(household=household))

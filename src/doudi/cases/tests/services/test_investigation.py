@@ -25,14 +25,19 @@ def _survey(users, case, co, **kw):
     kw.setdefault("visited_on", date(2025, 3, 4))
     kw.setdefault("findings", "家中困难属实")
     return services.do_record_survey(
-        users["village_worker"], case, co_investigator=co, expected_version=fresh(case).version,
-        today=date(2025, 3, 4), **kw,
+        users["village_worker"],
+        case,
+        co_investigator=co,
+        expected_version=fresh(case).version,
+        today=date(2025, 3, 4),
+        **kw,
     )
 
 
 def test_the_survey_counts_only_after_the_second_investigator_signs(accepted, users, co_worker):
-    photo = services.do_add_attachment(users["village_worker"], accepted, upload=PNG, original_name="门口.png",
-                                       category="survey")
+    photo = services.do_add_attachment(
+        users["village_worker"], accepted, upload=PNG, original_name="门口.png", category="survey"
+    )
     survey = _survey(users, accepted, co_worker, photo_ids=[photo.pk])
     assert fresh(accepted).status == "accepted" and not survey.complete
     assert list(survey.photos.values_list("attachment_id", flat=True)) == [photo.pk]
@@ -65,12 +70,20 @@ def test_verification_is_for_township_and_county(accepted, users):
         )
     with pytest.raises(NotFound):
         services.do_record_verification(
-            users["other_township_officer"], accepted, result="consistent", summary="一致",
+            users["other_township_officer"],
+            accepted,
+            result="consistent",
+            summary="一致",
             expected_version=accepted.version,
         )
     v = services.do_record_verification(
-        users["county_reviewer"], accepted, result="discrepancy", summary="存款与申报不符", items=["银行"],
-        expected_version=accepted.version, today=ACCEPTED_ON,
+        users["county_reviewer"],
+        accepted,
+        result="discrepancy",
+        summary="存款与申报不符",
+        items=["银行"],
+        expected_version=accepted.version,
+        today=ACCEPTED_ON,
     )
     assert v.get_result_display() == "存在差异"
 
@@ -81,11 +94,23 @@ def test_community_review_is_optional_and_checked(walk, household, users):
     walk.survey(case, date(2025, 3, 4))
     with pytest.raises(CaseError):
         services.do_record_community_review(
-            users["township_officer"], case, held_on=date(2025, 3, 5), attendees=9, approvals=10, summary="x",
-            expected_version=fresh(case).version, today=date(2025, 3, 5),
+            users["township_officer"],
+            case,
+            held_on=date(2025, 3, 5),
+            attendees=9,
+            approvals=10,
+            summary="x",
+            expected_version=fresh(case).version,
+            today=date(2025, 3, 5),
         )
     review = services.do_record_community_review(
-        users["township_officer"], case, held_on=date(2025, 3, 5), attendees=9, approvals=7, summary="同意",
-        expected_version=fresh(case).version, today=date(2025, 3, 5),
+        users["township_officer"],
+        case,
+        held_on=date(2025, 3, 5),
+        attendees=9,
+        approvals=7,
+        summary="同意",
+        expected_version=fresh(case).version,
+        today=date(2025, 3, 5),
     )
     assert review.approvals == 7 and fresh(case).status == "surveyed"

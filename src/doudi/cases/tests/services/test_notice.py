@@ -59,7 +59,11 @@ def test_confirming_before_the_notice_ends_is_refused(walk, household):
 def test_an_objection_during_the_notice_leads_to_a_new_opinion_and_a_new_notice(walk, household, users):
     case = walk.to_notice(household)
     objection = services.do_record_objection(
-        users["township_officer"], case, content="该户有车", raised_by="匿名", expected_version=case.version,
+        users["township_officer"],
+        case,
+        content="该户有车",
+        raised_by="匿名",
+        expected_version=case.version,
         today=date(2025, 3, 6),
     )
     case = fresh(case)
@@ -70,8 +74,14 @@ def test_an_objection_during_the_notice_leads_to_a_new_opinion_and_a_new_notice(
     with pytest.raises(CaseError):  # no decision while the objection is open
         walk.confirm(case, date(2025, 3, 20))
     notice = services.do_resolve_objection(
-        users["township_officer"], case, upheld=False, findings="车辆已于 2024 年转让", opinion="维持原意见",
-        place="村务公开栏", expected_version=case.version, today=date(2025, 3, 12),
+        users["township_officer"],
+        case,
+        upheld=False,
+        findings="车辆已于 2024 年转让",
+        opinion="维持原意见",
+        place="村务公开栏",
+        expected_version=case.version,
+        today=date(2025, 3, 12),
     )
     case = fresh(case)
     assert notice.round == 2 and notice.ends_on == date(2025, 3, 18) and case.status == "in_notice"
@@ -88,7 +98,10 @@ def test_an_objection_after_the_notice_is_refused(walk, household, users):
     case = walk.to_notice(household)
     with pytest.raises(CaseError) as exc:
         services.do_record_objection(
-            users["township_officer"], case, content="迟到的异议", expected_version=case.version,
+            users["township_officer"],
+            case,
+            content="迟到的异议",
+            expected_version=case.version,
             today=date(2025, 3, 11),
         )
     assert "公示期内" in exc.value.message

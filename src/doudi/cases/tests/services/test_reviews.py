@@ -40,13 +40,18 @@ def test_unchanged_review_schedules_the_next_one(enrolled, users):
 def test_phase_out_tapers_month_by_month_then_ends(enrolled, users):
     amount = enrolled.monthly_amount
     services.do_complete_review(
-        users["county_reviewer"], _review(enrolled.household), outcome="phase_out", reasons="户主就业，收入超过标准",
+        users["county_reviewer"],
+        _review(enrolled.household),
+        outcome="phase_out",
+        reasons="户主就业，收入超过标准",
         today=date(2025, 6, 16),
     )
     enrolled.refresh_from_db()
     assert enrolled.status == "phasing_out" and enrolled.end_month == date(2025, 12, 1)
     months = [date(2025, m, 1) for m in range(6, 13)] + [date(2026, 1, 1)]
-    expected = [amount, amount, amount] + [(amount * Decimal(r)).quantize(Decimal("0.01")) for r in ("0.8", "0.8", "0.6", "0.6")]
+    expected = [amount, amount, amount] + [
+        (amount * Decimal(r)).quantize(Decimal("0.01")) for r in ("0.8", "0.8", "0.6", "0.6")
+    ]
     assert [selectors.amount_in_month(enrolled, m) for m in months] == [*expected, 0]
     assert services.do_run_due_tasks(today=date(2025, 12, 20)).get("phase_out_ended", 0) == 0
     assert services.do_run_due_tasks(today=date(2026, 1, 2))["phase_out_ended"] == 1
@@ -70,12 +75,18 @@ def test_ending_needs_reasons_and_stops_from_next_month(enrolled, users):
 def test_adjust_takes_the_new_assessment(enrolled, users):
     head = Person.objects.get(household=enrolled.household, relation="head")
     registry.do_record_evidence(
-        users["village_worker"], head, kind="income", values={"category": "wages", "monthly_amount": Decimal("150")},
+        users["village_worker"],
+        head,
+        kind="income",
+        values={"category": "wages", "monthly_amount": Decimal("150")},
         valid_from=date(2025, 8, 1),
     )
     old = enrolled.monthly_amount
     services.do_complete_review(
-        users["county_reviewer"], _review(enrolled.household), outcome="adjust", reasons="收入增加",
+        users["county_reviewer"],
+        _review(enrolled.household),
+        outcome="adjust",
+        reasons="收入增加",
         today=date(2025, 9, 20),
     )
     enrolled.refresh_from_db()
@@ -87,8 +98,14 @@ def test_adjust_takes_the_new_assessment(enrolled, users):
 def test_ending_tekun_opens_the_termination_procedure(walk, household, users):
     head = Person.objects.get(household=household, relation="head")
     tekun = create_enrolment(
-        None, household=household, person=head, programme="extreme_poverty", start_month=date(2025, 1, 1),
-        monthly_amount=Decimal("800"), reason="测试", review_months=12,
+        None,
+        household=household,
+        person=head,
+        programme="extreme_poverty",
+        start_month=date(2025, 1, 1),
+        monthly_amount=Decimal("800"),
+        reason="测试",
+        review_months=12,
     )
     services.do_schedule_reviews(None, today=date(2025, 1, 1))
     services.do_complete_review(

@@ -1,0 +1,61 @@
+"""Attachments: JPG/PNG/PDF by content, size-limited, random names, SHA-256 recorded."""
+
+import hashlib
+
+import pytest
+
+from doudi.cases import services
+from doudi.cases.errors import CaseError
+from doudi.cases.models import Attachment
+from doudi.core.errors import NotFound, PermissionDenied
+
+JPEG = b"\xff\xd8\xff\xe0" + b"j" * 200
+PNG = b"\x89PNG\r\n\x1a\n" + b"p" * 200
+PDF = b"%PDF-1.7\n" + b"d" * 200
+EXE = b"MZ\x90\x00" + b"e" * 200
+
+
+@pytest.fixture
+def case(walk, household):
+    return walk.open(household)
+
+
+@pytest.fixture(autouse=True)
+def _media(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+
+
+@pytest.mark.parametrize(
+    ("data", "content_type", "ext"),
+    [(JPEG, "image/jpeg", "jpg"), (PNG, "image/png", "png"), (PDF, "application/pdf", "pdf")],
+)
+def test_allowed_files_are_stored_under_random_names(case, users, tmp_path, data, content_type, ext):
+    a = services.do_add_attachment(users["village_worker"], case, upload=data, original_name="../../身份证.txt")
+    assert a.content_type == content_type and a.file.name.endswith(f".{ext}")
+    assert "身份证" not in a.file.name and a.file.name.startswith(f"cases/{case.pk}/")
+    assert a.original_name == ".._.._身份证.txt" and a.size == len(data)
+    assert a.sha256 == hashlib.sha256(data).hexdigest()
+    assert (tmp_path / a.file.name).read_bytes() == data
+
+
+def test_a_renamed_executable_is_refused(case, users, tmp_path):
+    with pytest.raises(CaseError) as exc:
+        services.do_add_attachment(users["village_worker"], case, upload=EXE, original_name="照片.jpg")
+    assert "按文件内容识别" in exc.value.message
+    assert not Attachment.objects.exists() and not list(tmp_path.rglob("*.*"))
+
+
+def test_size_is_limited(case, users, settings):
+    settings.DOUDI_ATTACHMENT_MAX_BYTES = 100
+    with pytest.raises(CaseError) as exc:
+        services.do_add_attachment(users["village_worker"], case, upload=PDF, original_name="a.pdf")
+    assert "超过上限" in exc.value.message
+    with pytest.raises(CaseError):
+        services.do_add_attachment(users["village_worker"], case, upload=b"", original_name="a.pdf")
+
+
+def test_uploads_follow_scope_and_role(case, users):
+    with pytest.raises(NotFound):
+        services.do_add_attachment(users["other_village_worker"], case, upload=PDF, original_name="a.pdf")
+    with pytest.raises(PermissionDenied):
+        services.do_add_attachment(users["auditor"], case, upload=PDF, original_name="a.pdf")
