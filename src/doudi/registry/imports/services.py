@@ -15,7 +15,7 @@ from functools import partial
 
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from doudi.accounts.models import User
@@ -265,7 +265,12 @@ def apply_import(batch_id: int, actor_id: int, valid_only: bool) -> None:
             batch.save()
     except Exception as exc:
         logger.exception("import batch %s: commit failed", batch_id)
-        message = exc.message if isinstance(exc, DomainError) else "内部错误"
+        if isinstance(exc, DomainError):
+            message = exc.message
+        elif isinstance(exc, IntegrityError):
+            message = "有人同时登记了相同的人员或户编号，请重新导入"
+        else:
+            message = "内部错误"
         _progress(
             batch_id,
             100,
