@@ -190,6 +190,7 @@ def update_docs(section: str) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--persons", type=int, default=200_000)
+    parser.add_argument("--runs", type=int, default=1, help="repeat (a) and (b) and keep the fastest run")
     parser.add_argument("--reimport", action="store_true", help="also time importing the same file again")
     parser.add_argument("--update-docs", action="store_true", help="write the figures into docs/benchmarks.md")
     args = parser.parse_args()
@@ -218,11 +219,6 @@ def main() -> None:
     if not Region.objects.filter(code__startswith="430981", level=Level.VILLAGE).exists():
         print("loading regions (first run only) …", flush=True)
         load_regions(village_prefixes=["430981"])
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "TRUNCATE audit_auditevent, registry_importrow, registry_importbatch, registry_membership, "
-            "registry_person, registry_household RESTART IDENTITY CASCADE"
-        )
     villages = list(
         Region.objects.filter(code__startswith="430981", level=Level.VILLAGE).values_list("code", flat=True)
     )
@@ -235,16 +231,33 @@ def main() -> None:
     size_mb = csv_path.stat().st_size / 1048576
     print(f"{args.persons} persons in {households} households on {len(villages)} villages, {size_mb:.1f} MB")
 
-    floor = bare_copy(url, csv_path)
-    print(f"(a) bare COPY into an unlogged table: {floor:.2f} s = {args.persons / floor:,.0f} persons/s")
-    batch, validate_s, commit_s = doudi_import(csv_path, actor)
-    total = validate_s + commit_s
+    def truncate() -> None:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "TRUNCATE audit_auditevent, registry_importrow, registry_importbatch, registry_membership, "
+                "registry_person, registry_household RESTART IDENTITY CASCADE"
+            )
+
+    runs = []
+    for run in range(args.runs):
+        truncate()
+        floor = bare_copy(url, csv_path)
+        batch, validate_s, commit_s = doudi_import(csv_path, actor)
+        runs.append((validate_s + commit_s, floor, validate_s, commit_s, batch, os.getloadavg()[0]))
+        print(
+            f"run {run + 1}: (a) bare COPY {floor:.2f} s = {args.persons / floor:,.0f} persons/s; "
+            f"(b) doudi {validate_s + commit_s:.2f} s = {args.persons / (validate_s + commit_s):,.0f} persons/s "
+            f"(validate {validate_s:.2f} s, commit {commit_s:.2f} s), load average {runs[-1][5]:.1f}",
+            flush=True,
+        )
+    total, floor, validate_s, commit_s, batch, load = min(runs, key=lambda r: r[0])
     rate = args.persons / total
     timings = batch.summary.get("timings", {})
     commit_timings = batch.summary.get("commit_timings", {})
+    commit_end = commit_s - sum(commit_timings.values())
     print(
-        f"(b) doudi stage+validate+commit: {total:.2f} s = {rate:,.0f} persons/s "
-        f"(validate {validate_s:.2f} s, commit {commit_s:.2f} s; {total / floor:.1f}× the COPY floor)"
+        f"best: (a) {args.persons / floor:,.0f} persons/s, (b) {rate:,.0f} persons/s "
+        f"({total / floor:.1f}× the COPY floor's time)"
     )
     print("    validation: " + ", ".join(f"{k} {v:.2f} s" for k, v in timings.items()))
     print("    commit:     " + ", ".join(f"{k} {v:.2f} s" for k, v in commit_timings.items()))
@@ -256,15 +269,17 @@ def main() -> None:
         print(f"(c) same file again: {v2 + c2:.2f} s = {args.persons / (v2 + c2):,.0f} persons/s, {reimport[1]}")
 
     info = machine()
+    verdict = "met" if rate >= 50_000 else "**not met**"
     section = "\n".join(
         [
             "## CSV import",
             "",
-            f"`.venv/bin/python benchmarks/import_csv.py --persons {args.persons}"
+            f"`.venv/bin/python benchmarks/import_csv.py --persons {args.persons} --runs {args.runs}"
             + (" --reimport" if args.reimport else "")
             + "` against PostgreSQL "
             + connection.cursor().connection.info.parameter_status("server_version")
-            + f" on the same machine ({time.strftime('%Y-%m-%d')}).",
+            + f" on the same machine ({time.strftime('%Y-%m-%d %H:%M')}); best of {args.runs} run(s), "
+            f"1-minute load average {load:.1f} during it (the machine is shared with other work).",
             "",
             f"Machine: {info['nproc']} CPUs (`nproc`), {info['cpu']}, {info['ram']} RAM, Python {info['python']}.",
             "",
@@ -273,16 +288,16 @@ def main() -> None:
             "",
             "| path | seconds | persons/s |",
             "|---|---:|---:|",
-            f"| (a) floor: bare `COPY` into an UNLOGGED table, 11 text columns, no checks, no indexes | {floor:.2f} "
-            f"| {args.persons / floor:,.0f} |",
-            f"| (b) doudi: stage + validate (every check, every row staged) + commit (one transaction) | {total:.2f} "
-            f"| **{rate:,.0f}** |",
-            f"| — of which validation task | {validate_s:.2f} | |",
-            f"| — of which commit task | {commit_s:.2f} | |",
+            f"| (a) floor: bare `COPY` of the file into an UNLOGGED table, 11 text columns, no checks, no indexes "
+            f"| {floor:.2f} | {args.persons / floor:,.0f} |",
+            f"| (b) doudi: stage + validate + commit, the whole path | {total:.2f} | **{rate:,.0f}** |",
+            f"| — validation task (parse, every check, every row staged) | {validate_s:.2f} "
+            f"| {args.persons / validate_s:,.0f} |",
+            f"| — commit task (one transaction) | {commit_s:.2f} | {args.persons / commit_s:,.0f} |",
         ]
         + (
             [
-                f"| (c) the same file again (all rows unchanged, nothing written) | {reimport[0]:.2f} "
+                f"| (c) the same file again (every row unchanged, nothing written) | {reimport[0]:.2f} "
                 f"| {args.persons / reimport[0]:,.0f} |"
             ]
             if reimport
@@ -291,12 +306,22 @@ def main() -> None:
         + [
             "",
             "Validation steps (s): " + ", ".join(f"{k} {v:.2f}" for k, v in timings.items()) + ".",
-            "Commit steps (s): " + ", ".join(f"{k} {v:.2f}" for k, v in commit_timings.items()) + ".",
+            "Commit steps (s): "
+            + ", ".join(f"{k} {v:.2f}" for k, v in commit_timings.items())
+            + f", then COMMIT (the deferred foreign-key checks, one per row and key, and the WAL flush) "
+            f"{commit_end:.2f}.",
             "",
-            f"(b) is {total / floor:.1f}× the floor. It writes far more than the floor: every row staged with its "
-            "raw cells (JSON) and errors, then households, persons (6 indexes incl. the unique ID number), "
-            "memberships and one audit row per household and per person, all in one transaction. Target: "
-            "≥ 50,000 validated persons/s.",
+            f"Target ≥ 50,000 validated persons/s for (b): {verdict}. All runs (b, persons/s): "
+            + ", ".join(f"{args.persons / r[0]:,.0f}" for r in runs)
+            + ".",
+            "",
+            "Where the time goes. Validation is vectorised (Arrow/numpy over whole columns, the shared Python rules "
+            "only for suspicious values, bulk queries) and staging is one COPY into an UNLOGGED table. The commit "
+            "COPYs pre-numbered households, persons, memberships and one audit row per new household straight into "
+            "the registry tables; its cost is the registry schema's own: nine indexes on `registry_person`, nine "
+            "on `registry_household`, and Django's DEFERRABLE foreign keys, which PostgreSQL checks row by row "
+            "at COMMIT (two per person, two per membership, two per household). Those writes, not the checks, "
+            "bound (b).",
             "",
         ]
     )
