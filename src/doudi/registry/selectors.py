@@ -34,7 +34,11 @@ def household_list(*, actor, q: str = "", region_code: str = "", status: str = "
         elif q.isdigit():
             qs = qs.filter(Q(number__startswith=q) | Q(region__code__startswith=q))
         else:
-            qs = qs.filter(Q(head_name=q) | Q(pk__in=Person.objects.filter(name=q).values("household_id")))
+            # One UNION subquery, not "head_name = q OR pk IN (…)": PostgreSQL answers that OR with a
+            # scan of every household in scope (about 1 s for a million), the UNION with two index lookups.
+            by_member = Person.objects.filter(name=q).order_by().values("household_id")
+            by_head = Household.objects.filter(head_name=q).order_by().values("pk")
+            qs = qs.filter(pk__in=by_member.union(by_head))
     return qs.order_by("region_id", "number")
 
 
