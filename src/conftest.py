@@ -6,7 +6,11 @@ built per test with factories rather than loaded from a shared database.
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
+
 import pytest
+from django.conf import settings
 
 from doudi.accounts.roles import Role
 from doudi.accounts.tests.factories import UserFactory
@@ -40,3 +44,79 @@ def users(regions):
 def _fast_password_hashing(settings):
     """Hash test passwords with MD5: PBKDF2 would spend seconds per test on the user fixtures."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+# Browser tests: Django's live server and one headless Chromium driven by Playwright, shared by
+# every app's browser tests (one Playwright per session). Select them with ``-m browser``.
+# Playwright's sync API runs an event loop in this thread; the ORM calls made by the tests
+# themselves (factories) are still plain synchronous calls.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+SCREENSHOTS = Path(settings.PROJECT_DIR) / "test-output" / "screenshots"
+
+
+@pytest.fixture(scope="session")
+def browser():
+    playwright_api = pytest.importorskip("playwright.sync_api")
+    if not Path(CHROMIUM).exists():
+        # In CI a skipped browser test would be a missing test: scripts/setup --test installs Chromium.
+        (pytest.fail if os.environ.get("CI") else pytest.skip)(f"{CHROMIUM} is not installed")
+    with playwright_api.sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def screenshot():
+    """Return ``shoot(page, name)`` saving a full-page PNG under test-output/screenshots/."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+
+    def shoot(page, name: str) -> Path:
+        path = SCREENSHOTS / f"{name}.png"
+        page.screenshot(path=str(path), full_page=True)
+        return path
+
+    return shoot
+
+
+@pytest.fixture
+def new_page(browser, live_server):
+    """Return ``open(user=None, width=1280)``: a fresh page, logged in as ``user`` when given."""
+    contexts = []
+
+    def open_page(user=None, *, width: int = 1280, height: int = 900):
+        context = browser.new_context(
+            viewport={"width": width, "height": height}, locale="zh-CN", base_url=live_server.url
+        )
+        context.set_default_timeout(10_000)
+        contexts.append(context)
+        if user is not None:
+            context.add_cookies([_session_cookie(user, live_server.url)])
+        return context.new_page()
+
+    yield open_page
+    for context in contexts:
+        context.close()
+
+
+def _session_cookie(user, url: str) -> dict:
+    """Log ``user`` in without the form, as Django's test client does, and return the cookie."""
+    from django.test import Client
+
+    client = Client()
+    client.force_login(user)
+    return {
+        "name": settings.SESSION_COOKIE_NAME,
+        "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
+        "url": url,
+    }
