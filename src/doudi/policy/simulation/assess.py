@@ -23,7 +23,8 @@ import numpy as np
 
 from doudi.policy.engine import Policy, assess
 from doudi.policy.engine.explain import PROGRAMME_LABELS
-from doudi.policy.simulation.extract import Chunk
+from doudi.policy.engine.parameters import SPEC_BY_KEY
+from doudi.policy.simulation.extract import VOCABULARIES, Chunk
 from doudi.policy.simulation.facts import build_facts
 
 PROGRAMMES: tuple[str, ...] = tuple(PROGRAMME_LABELS)
@@ -32,8 +33,40 @@ STATUSES: tuple[str, ...] = ("none", "extreme_poverty", "dibao", "near_dibao", "
 STATUS_INDEX = {s: i for i, s in enumerate(STATUSES)}
 NOT_ASSESSED = -1  # status of a household whose county has no usable published policy
 
-# county code (6 digits, as int) → (baseline, scenario or None when the scenario changes nothing there)
-PolicyMap = dict[int, tuple[Policy, Policy | None]]
+# county code (6 digits, as int) → (baseline, scenario or None when the scenario changes nothing there,
+# code of the area the scenario cannot change or -1)
+PolicyMap = dict[int, tuple[Policy, Policy | None, int]]
+
+AREAS = VOCABULARIES["area"]
+AREA_KEYS = {area: frozenset(k for k in SPEC_BY_KEY if k.endswith(f"_{area}")) for area in AREAS}
+# Policy fields other than ``values`` that assessments read; ``sources``, ``on`` and names are not read.
+_DERIVED = (
+    "rounding",
+    "tekun_care_home",
+    "tekun_care_institution",
+    "property_rules",
+    "dibao_exempt",
+    "tekun_exempt",
+    "de_facto_orphan_amount",
+)
+
+
+def unaffected_area(baseline: Policy, scenario: Policy) -> int:
+    """Return the code of the area (urban 0, rural 1) whose households the scenario cannot change, else -1.
+
+    The engine reads urban/rural parameters only through ``Policy.areas[facts.area_type]`` (they
+    are folded into ``AreaFigures`` by ``Policy.build``; ``test_assess.py`` checks the engine
+    source for any other read). So when the two policies differ only in one area's parameters and
+    figures, households of the other area get the same result under both and are assessed once.
+    """
+    differing = {k for k, v in baseline.values.items() if scenario.values.get(k) != v}
+    if any(getattr(baseline, f) != getattr(scenario, f) for f in _DERIVED):
+        return -1
+    for code, area in enumerate(AREAS):
+        others = set().union(*(AREA_KEYS[a] for a in AREAS if a != area))
+        if differing <= others and baseline.areas[area] == scenario.areas[area]:
+            return code
+    return -1
 
 
 @dataclass
@@ -114,13 +147,14 @@ def assess_batch(batch: Chunk, on: date, policies: PolicyMap) -> Outcome:
     fen_of, fen_cache = _fen, _FEN
     index, status_index = PROGRAMME_INDEX, STATUS_INDEX
     counties = (region // 1_000_000).tolist()
-    for i, (f, county) in enumerate(zip(facts, counties, strict=True)):
-        pair = policies.get(county)
-        if pair is None:
+    areas = households["area"].tolist()
+    for i, (f, county, area) in enumerate(zip(facts, counties, areas, strict=True)):
+        entry = policies.get(county)
+        if entry is None:
             continue
-        baseline, scenario = pair
+        baseline, scenario, same_area = entry
         before = assess(f, baseline, on=on, explain=False)
-        after = before if scenario is None else assess(f, scenario, on=on, explain=False)
+        after = before if scenario is None or area == same_area else assess(f, scenario, on=on, explain=False)
         for side, result in ((0, before), (1, after)):
             status[side, i] = status_index[result.status]
             base = (side * n + i) * p

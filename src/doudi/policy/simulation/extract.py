@@ -1,11 +1,12 @@
 """Read the facts of every active household under a region prefix on a date, set-based, into columns.
 
 A handful of SQL statements per chunk of households (a household-id range): the households, their
-members through ``Membership`` valid on the date, and each kind of evidence valid on the date and
-known (recorded and not superseded) at ``known_at``. Every row carries its household id and every
-result is ordered by it, so a chunk can be cut into batches with ``searchsorted``. Money comes as
-integer fen, dates as days since 1970-01-01, categories as small integer codes into the fixed
-vocabularies below; nothing is an ORM object.
+memberships valid on the date, the persons, and each kind of evidence valid on the date and known
+(recorded and not superseded) at ``known_at``. No statement joins evidence to households or sorts:
+rows are matched to households and ordered in numpy, so every table of a ``Chunk`` carries its
+household id in ascending order and a chunk can be cut into batches with ``searchsorted``. Money
+comes as integer fen, dates as days since 1970-01-01, categories as small integer codes into the
+fixed vocabularies below; nothing is an ORM object and nothing is queried per household.
 
 On PostgreSQL each statement is streamed with ``COPY … TO STDOUT (FORMAT csv)`` and parsed by
 pyarrow; elsewhere (SQLite in tests and the demo) the rows are fetched through the DB-API cursor.
@@ -18,6 +19,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
@@ -148,17 +150,28 @@ class _Query:
     first_per_person: bool = False
 
 
-def _queries(by_array: bool) -> dict[str, _Query]:
-    """Return the statements of a chunk.
+# How persons (and their evidence) are selected for a chunk: by the list of the chunk's member ids
+# (PostgreSQL, few persons: index lookups), by the range of those ids (PostgreSQL, many persons:
+# one scan, rows of persons outside the chunk are dropped in numpy), or by a sub-select of the
+# chunk's memberships (other databases).
+PERSONS_BY = {
+    "array": "{} = ANY(%s)",
+    "range": "{} BETWEEN %s AND %s",
+    "subquery": "{} IN (" + MEMBERS_OF_CHUNK + ")",
+}
+ARRAY_LIMIT = 50_000  # persons: above this a chunk's persons are read by id range
 
-    Evidence rows are selected by person: with ``by_array`` (PostgreSQL) the persons found by the
-    members statement are passed as one array, so each evidence table is read once without a
-    join; otherwise through a sub-select of the chunk's valid memberships. No statement sorts:
-    rows are sorted (and matched to households) in numpy, which is cheaper than a server sort.
+
+def _queries(persons_by: str) -> dict[str, _Query]:
+    """Return the statements of a chunk, in the order they run.
+
+    Memberships are read with their household filter; persons and each evidence table are read
+    by person (``PERSONS_BY``) without a join, and matched to households in numpy. No statement
+    sorts: rows are sorted in numpy, which is cheaper than a server sort.
     """
     v = _vendor_sql()
     fen, days, as_int = v["fen"].format, v["days"].format, v["int"].format
-    persons = "e.person_id = ANY(%s)" if by_array else f"e.person_id IN ({MEMBERS_OF_CHUNK})"
+    persons = PERSONS_BY[persons_by]
 
     def evidence(model, columns: str, spec: Spec, order: str, first: bool = False, where: str = "") -> _Query:
         keys = {
@@ -168,7 +181,7 @@ def _queries(by_array: bool) -> dict[str, _Query]:
         }[order]
         sql = (
             f"SELECT e.person_id, {', '.join(expr for _, expr in keys)}, {columns} "
-            f"FROM {model._meta.db_table} e WHERE {persons} AND {EVIDENCE_VALID}{where}"
+            f"FROM {model._meta.db_table} e WHERE {persons.format('e.person_id')} AND {EVIDENCE_VALID}{where}"
         )
         names = tuple(name for name, _ in keys)
         order_spec = tuple((name.lstrip("-"), "int") for name in names)
@@ -182,20 +195,14 @@ def _queries(by_array: bool) -> dict[str, _Query]:
             (("hh", "int"), ("region", "int"), ("area", "area")),
         ),
         "members": _Query(
-            f"SELECT m.household_id, m.person_id, m.relation, {days('p.birth_date')}, p.name, "
-            f"{days('m.valid_from')}, m.id "
-            f"FROM {M} m JOIN {H} h ON h.id = m.household_id JOIN {P} p ON p.id = m.person_id "
-            f"WHERE {HH_FILTER} AND {MEMBER_VALID}",
-            (
-                ("hh", "int"),
-                ("person", "int"),
-                ("relation", "relation"),
-                ("birth", "int"),
-                ("name", "text"),
-                ("from", "int"),
-                ("id", "int"),
-            ),
+            f"SELECT m.household_id, m.person_id, m.relation, {days('m.valid_from')}, m.id "
+            f"FROM {M} m JOIN {H} h ON h.id = m.household_id WHERE {HH_FILTER} AND {MEMBER_VALID}",
+            (("hh", "int"), ("person", "int"), ("relation", "relation"), ("from", "int"), ("id", "int")),
             ("hh", "from", "id"),
+        ),
+        "persons": _Query(
+            f"SELECT p.id, {days('p.birth_date')}, p.name FROM {P} p WHERE {persons.format('p.id')}",
+            (("person", "int"), ("birth", "int"), ("name", "text")),
         ),
         "income": evidence(
             Income, f"e.category, {fen('e.monthly_amount')}", (("category", "income"), ("fen", "int")), "history"
@@ -282,17 +289,29 @@ def _sorted(cols: dict[str, np.ndarray], keys: tuple[str, ...]) -> dict[str, np.
     return cols
 
 
-def _attach(cols: dict[str, np.ndarray], members: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
-    """Return evidence rows with the household of each; a row is repeated for a person in two households."""
-    order = np.argsort(members["person"], kind="stable")
-    persons = members["person"][order]
+class _ByPerson:
+    """The chunk's memberships ordered by person, to find each evidence row's household(s)."""
+
+    def __init__(self, members: dict[str, np.ndarray]):
+        self.order = np.argsort(members["person"], kind="stable")
+        self.persons = members["person"][self.order]
+        self.hh = members["hh"]
+
+
+def _attach(cols: dict[str, np.ndarray], members: _ByPerson) -> dict[str, np.ndarray]:
+    """Return evidence rows with the household of each.
+
+    A row of a person outside the chunk is dropped; a row of a person in two of the chunk's
+    households (two memberships valid on the date) is kept once for each, as the bridge would.
+    """
+    order, persons = members.order, members.persons
     left = np.searchsorted(persons, cols["person"], "left")
     counts = np.searchsorted(persons, cols["person"], "right") - left
     if counts.size and counts.min() == 1 and counts.max() == 1:
-        return {"hh": members["hh"][order[left]], **cols}
+        return {"hh": members.hh[order[left]], **cols}
     rows = np.repeat(np.arange(len(counts)), counts)
     offsets = np.arange(len(rows)) - np.repeat(np.cumsum(counts) - counts, counts)
-    return {"hh": members["hh"][order[left[rows] + offsets]], **{k: v[rows] for k, v in cols.items()}}
+    return {"hh": members.hh[order[left[rows] + offsets]], **{k: v[rows] for k, v in cols.items()}}
 
 
 def _first_per_person(cols: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
@@ -305,6 +324,33 @@ def _first_per_person(cols: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
     return {k: v[keep] for k, v in cols.items()}
 
 
+@contextmanager
+def _session_for_bulk_reads():
+    """Give PostgreSQL room to hash whole tables in memory (and skip JIT) for the statements of a chunk."""
+    if connection.vendor != "postgresql":
+        yield
+        return
+    scope = "LOCAL " if connection.in_atomic_block else ""
+    with connection.cursor() as cursor:
+        cursor.execute(f"SET {scope}work_mem = '256MB'")
+        cursor.execute(f"SET {scope}jit = off")
+    try:
+        yield
+    finally:
+        if not scope:
+            with connection.cursor() as cursor:
+                cursor.execute("RESET work_mem")
+                cursor.execute("RESET jit")
+
+
+def _join_persons(members: dict[str, np.ndarray], persons: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """Return the members with the birth date and name of each person."""
+    order = np.argsort(persons["person"], kind="stable")
+    ids = persons["person"][order]
+    at = order[np.searchsorted(ids, members["person"])]
+    return {**members, "birth": persons["birth"][at], "name": persons["name"][at]}
+
+
 def read_chunk(prefix: str, on: date, known_at: datetime, lo: int, hi: int) -> Chunk:
     """Return the facts of the active households under ``prefix`` with ``lo <= id <= hi``."""
     postgresql = connection.vendor == "postgresql"
@@ -313,25 +359,36 @@ def read_chunk(prefix: str, on: date, known_at: datetime, lo: int, hi: int) -> C
     day, known = ops.adapt_datefield_value(on), ops.adapt_datetimefield_value(known_at)
     chunk_params = [lo, hi, f"{prefix}%"]
     member_params = [*chunk_params, day, known, day, known]
-    queries = _queries(by_array=postgresql)
-    tables = {}
-    for name, query in queries.items():
-        if name == "households":
-            params = chunk_params
-        elif name == "members":
-            params = member_params
+    tables: dict[str, dict[str, np.ndarray]] = {}
+    with _session_for_bulk_reads():
+        queries = _queries("subquery")
+        for name in ("households", "members"):
+            query = queries[name]
+            params = chunk_params if name == "households" else member_params
+            cols = _to_columns(read(query.sql, params, query.spec), query.spec)
+            tables[name] = _sorted(cols, query.order) if query.order else cols
+        persons = np.unique(tables["members"]["person"])
+        if not postgresql:
+            persons_by, person_params = "subquery", member_params
+        elif len(persons) <= ARRAY_LIMIT:
+            persons_by, person_params = "array", [persons.tolist()]
         else:
-            persons = [np.unique(tables["members"]["person"]).tolist()] if postgresql else member_params
-            params = [*persons, day, day, known, known]
-        cols = _to_columns(read(query.sql, params, query.spec), query.spec)
-        if name not in ("households", "members"):
-            cols = _attach(cols, tables["members"])
-        if query.order:
-            keys = ("hh", "person", *query.order) if name != "members" else query.order
-            cols = _sorted(cols, keys)
-        if query.first_per_person:
-            cols = _first_per_person(cols)
-        tables[name] = {k: v for k, v in cols.items() if k not in ("from", "id", "grade") or name == "disability"}
+            persons_by, person_params = "range", [int(persons[0]), int(persons[-1])]
+        queries = _queries(persons_by)
+        by_person = _ByPerson(tables["members"])
+        for name, query in queries.items():
+            if name in ("households", "members"):
+                continue
+            params = person_params if name == "persons" else [*person_params, day, day, known, known]
+            cols = _to_columns(read(query.sql, params, query.spec), query.spec)
+            if name == "persons":
+                tables["members"] = _join_persons(tables["members"], cols)
+                continue
+            cols = _sorted(_attach(cols, by_person), ("hh", "person", *query.order))
+            if query.first_per_person:
+                cols = _first_per_person(cols)
+            tables[name] = {k: v for k, v in cols.items() if k not in ("from", "id")}
+    tables["members"] = {k: v for k, v in tables["members"].items() if k not in ("from", "id")}
     return Chunk(tables)
 
 

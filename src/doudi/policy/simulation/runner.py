@@ -25,7 +25,7 @@ from doudi.core.errors import DomainError, NotFound
 from doudi.policy.models import PolicyVersion
 from doudi.policy.selectors import version_get
 from doudi.policy.simulation import extract
-from doudi.policy.simulation.assess import Outcome, PolicyMap, assess_all
+from doudi.policy.simulation.assess import Outcome, PolicyMap, assess_all, unaffected_area
 from doudi.policy.simulation.errors import SimulationErrorCode
 from doudi.policy.simulation.scenario import Policies, Scenario, drafts_of, parse_overrides
 from doudi.policy.simulation.summary import Summary, changed_households, summarise
@@ -160,7 +160,10 @@ def policy_map(prefix: str, scenario: Scenario) -> tuple[PolicyMap, list[str]]:
                 raise
             warnings.append(f"{exc.message}该县的家庭未参与测算。")
             continue
-        out[int(county)] = (pair.baseline, None if pair.same else pair.scenario)
+        if pair.same:
+            out[int(county)] = (pair.baseline, None, -1)
+        else:
+            out[int(county)] = (pair.baseline, pair.scenario, unaffected_area(pair.baseline, pair.scenario))
     return out, warnings
 
 

@@ -7,6 +7,7 @@ import numpy as np
 from django.utils import timezone
 
 from doudi.policy.facts_bridge import facts_from_snapshot
+from doudi.policy.simulation import extract
 from doudi.policy.simulation.extract import chunks, household_ids
 from doudi.policy.simulation.facts import build_facts
 from doudi.policy.tests.simulation.conftest import ON
@@ -70,3 +71,11 @@ def test_only_active_households_under_the_prefix_are_read(households):
     ids = household_ids("430981")
     assert households.foreign.pk not in ids and households.unchanged.pk not in ids
     assert np.all(np.diff(ids) > 0) and households.entering.pk in ids
+
+
+def test_reading_persons_by_id_range_gives_the_same_facts(households, varied, monkeypatch):
+    """Many persons are read by id range (one scan) and filtered in numpy; the facts do not change."""
+    known_at = timezone.now()
+    by_list = _set_based("430981", ON, known_at)
+    monkeypatch.setattr(extract, "ARRAY_LIMIT", 0)
+    assert _set_based("430981", ON, known_at) == by_list
