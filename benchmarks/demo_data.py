@@ -121,14 +121,15 @@ def bare_copy_floor(data, connection) -> list[tuple[str, float, int]]:
     import pyarrow.csv as pacsv
     from psycopg import sql
 
-    from doudi.registry.demo.loader import MODELS
+    from doudi.registry.demo.loader import MODELS, _naive_utc
 
     results = []
     with tempfile.TemporaryDirectory(prefix="doudi-floor-") as tmp, connection.cursor() as django_cursor:
         cur = django_cursor.cursor
         for name, table in data.tables():
             path = Path(tmp) / f"{name}.csv"
-            pacsv.write_csv(table, str(path), pacsv.WriteOptions(include_header=False))
+            # The same text doudi sends (naive UTC timestamps); ids are local, which COPY does not mind.
+            pacsv.write_csv(_naive_utc(table), str(path), pacsv.WriteOptions(include_header=False))
             floor_table = f"floor_{name}"
             cur.execute(sql.SQL("DROP TABLE IF EXISTS {}").format(sql.Identifier(floor_table)))
             cur.execute(

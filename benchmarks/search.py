@@ -98,8 +98,9 @@ def search_benchmark(args, rng: random.Random) -> None:
         ),
         "name": (
             "SELECT h.id, h.number, h.head_name, h.region_id FROM registry_household h WHERE h.status = 'active' "
-            "AND h.region_id LIKE %(scope)s AND (h.head_name = %(q)s OR h.id IN (SELECT household_id "
-            "FROM registry_person WHERE name = %(q)s)) ORDER BY h.region_id, h.number LIMIT 20"
+            "AND h.region_id LIKE %(scope)s AND h.id IN (SELECT household_id FROM registry_person "
+            "WHERE name = %(q)s UNION SELECT id FROM registry_household WHERE head_name = %(q)s) "
+            "ORDER BY h.region_id, h.number LIMIT 20"
         ),
     }
     raw = psycopg.connect(f"{PG}/{args.database}", autocommit=True)
@@ -180,15 +181,22 @@ def wait_for_port(port: int, seconds: float = 30) -> None:
     raise RuntimeError(f"server did not start on 127.0.0.1:{port}")
 
 
-def drive(urls: list[str], *, port: int, cookie: str, users: int, seconds: float) -> tuple[list[float], int, float]:
-    """Send the URLs with ``users`` threads; return latencies (ms), errors and elapsed seconds."""
+def drive(
+    urls: list[str], *, port: int, cookie: str, users: int, seconds: float, think: float = 0.0
+) -> tuple[list[float], int, float]:
+    """Send the URLs with ``users`` threads; return latencies (ms), errors and elapsed seconds.
+
+    Each user waits a random think time (exponential, mean ``think`` seconds) between requests;
+    0 is a closed loop where every user fires again as soon as the last page arrived.
+    """
     lock = threading.Lock()
     queue = iter(urls)
     latencies: list[float] = []
     errors = [0]
     deadline = time.monotonic() + seconds
 
-    def user() -> None:
+    def user(number: int) -> None:
+        pause = random.Random(number)
         conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
         headers = {"Cookie": f"sessionid={cookie}", "Connection": "keep-alive"}
         while time.monotonic() < deadline:
@@ -210,9 +218,11 @@ def drive(urls: list[str], *, port: int, cookie: str, users: int, seconds: float
             with lock:
                 latencies.append(elapsed)
                 errors[0] += not ok
+            if think:
+                time.sleep(pause.expovariate(1 / think))
         conn.close()
 
-    threads = [threading.Thread(target=user) for _ in range(users)]
+    threads = [threading.Thread(target=user, args=(i,)) for i in range(users)]
     start = time.perf_counter()
     for t in threads:
         t.start()
@@ -297,18 +307,24 @@ def page_benchmark(args, rng: random.Random) -> None:
         kind = f"gunicorn {args.workers} workers × {args.threads} thread(s)"
         print(f"\n(b) GET /registry/?region=<village|township of 430981>&page=k as county_reviewer, {kind}")
         drive(urls[:100], port=port, cookie=cookie, users=args.users, seconds=30)  # warm-up
-        latencies, errors, elapsed = drive(urls, port=port, cookie=cookie, users=args.users, seconds=args.seconds)
-        rps = len(latencies) / elapsed
-        print(line(f"doudi  {args.users} users over HTTP", latencies, f"  {rps:6.1f} req/s  errors {errors}"))
+        sent = 0
+        for think in args.think:
+            latencies, errors, elapsed = drive(
+                urls, port=port, cookie=cookie, users=args.users, seconds=args.seconds, think=think
+            )
+            sent = sent or len(latencies)
+            rps = len(latencies) / elapsed
+            label = f"doudi  {args.users} users, think {think:g} s"
+            print(line(label, latencies, f"  {rps:6.1f} req/s  errors {errors}"))
     finally:
         server.terminate()
         server.wait(timeout=30)
     pages = captured_sql(urls[: min(len(urls), 300)], "county_reviewer")
     per_page = statistics.mean(len(p) for p in pages)
-    floor, elapsed = replay(pages, database=args.database, users=args.users, total=len(latencies))
+    floor, elapsed = replay(pages, database=args.database, users=args.users, total=sent)
     print(
         line(
-            f"floor  same SQL, {args.users} threads",
+            f"floor  same SQL, {args.users} threads, think 0",
             floor,
             f"  {len(floor) / elapsed:6.1f} pages/s  ({per_page:.1f} statements/page)",
         )
@@ -325,6 +341,9 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=3)
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--port", type=int, default=18731)
+    parser.add_argument(
+        "--think", type=float, nargs="+", default=[0.0, 1.0], help="mean think time(s) between a user's requests"
+    )
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--skip-search", action="store_true")
     parser.add_argument("--skip-page", action="store_true")
