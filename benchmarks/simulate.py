@@ -121,7 +121,7 @@ def main() -> None:
     import numpy as np
     from django.db import connection
 
-    from doudi.policy.simulation.assess import assess_all, assess_batch
+    from doudi.policy.simulation.assess import _without_cyclic_gc, assess_all, assess_batch
     from doudi.policy.simulation.facts import build_facts
     from doudi.policy.simulation.floor import Standards, gap_payment
     from doudi.policy.simulation.runner import SimulationRequest, prepare, simulate, timed_chunks
@@ -162,9 +162,10 @@ def main() -> None:
     t_floor = time.perf_counter() - t
 
     sample = chunks[0].slice(0, min(100_000, len(chunks[0])))
-    t = time.perf_counter()
-    build_facts(sample, ON)
-    t_facts = time.perf_counter() - t
+    with _without_cyclic_gc():  # as in the workers
+        t = time.perf_counter()
+        build_facts(sample, ON)
+        t_facts = time.perf_counter() - t
     per_facts = t_facts / max(len(sample), 1)
 
     if args.profile:

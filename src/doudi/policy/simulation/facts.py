@@ -7,6 +7,8 @@ pieces that repeat (income facts, disabilities, dates, amounts) are built once a
 
 from __future__ import annotations
 
+import dataclasses
+from collections.abc import Callable
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -27,6 +29,53 @@ class _Cache(dict):
     def __missing__(self, key):
         value = self[key] = self.make(key)
         return value
+
+
+def fast_constructor(cls: type, names: tuple[str, ...]) -> Callable:
+    """Return ``make(*values)`` building ``cls(**dict(zip(names, values)))`` (other fields at their defaults).
+
+    A frozen dataclass's ``__init__`` sets each field through ``object.__setattr__``; setting the
+    slots through their descriptors is about twice as fast, which matters for millions of members.
+    Falls back to the class itself when it validates in ``__post_init__`` or uses default factories,
+    since bypassing ``__init__`` would skip them.
+    """
+    fields = dataclasses.fields(cls)
+    if hasattr(cls, "__post_init__") or any(f.default_factory is not dataclasses.MISSING for f in fields):
+        return lambda *values: cls(**dict(zip(names, values, strict=True)))
+    namespace: dict = {"new": object.__new__, "cls": cls}
+    lines = [f"def make({', '.join(names)}):", "    o = new(cls)"]
+    for f in fields:
+        namespace[f"set_{f.name}"] = cls.__dict__[f.name].__set__
+        if f.name in names:
+            lines.append(f"    set_{f.name}(o, {f.name})")
+        else:
+            namespace[f"default_{f.name}"] = f.default
+            lines.append(f"    set_{f.name}(o, default_{f.name})")
+    lines.append("    return o")
+    exec("\n".join(lines), namespace)  # the code is generated from the dataclass's own field names
+    return namespace["make"]
+
+
+MEMBER = fast_constructor(
+    MemberFacts,
+    (
+        "person_id",
+        "birth_date",
+        "relation",
+        "name",
+        "incomes",
+        "disability",
+        "serious_illness",
+        "medical_costs_monthly",
+        "labour_capacity",
+        "self_care_unable",
+        "schooling",
+    ),
+)
+HOUSEHOLD = fast_constructor(
+    HouseholdFacts,
+    ("as_of", "area_type", "members", "household_id", "financial_assets", "vehicles", "houses", "business_capital"),
+)
 
 
 def _mapped(vocabulary: str, mapping: dict[str, str] | None, default: str) -> list[str]:
@@ -128,21 +177,22 @@ def build_facts(chunk: Chunk, on: date) -> list[HouseholdFacts]:
     member_rows = zip(
         m["hh"].tolist(), m["person"].tolist(), m["relation"].tolist(), m["birth"].tolist(), m["name"], strict=True
     )
+    make_member, make_household = MEMBER, HOUSEHOLD
     by_household: dict[int, list[MemberFacts]] = {}
     vehicles: dict[int, list[VehicleFact]] = {}
     for hh, person, relation, birth, name in member_rows:
-        member = MemberFacts(
-            person_id=str(person),
-            birth_date=DATES[birth],
-            relation=RELATIONS[relation],
-            name=name,
-            incomes=incomes.get(person, ()),
-            disability=disability.get(person),
-            serious_illness=person in serious,
-            medical_costs_monthly=medical.get(person, ZERO),
-            labour_capacity=labour.get(person, "full"),
-            self_care_unable=self_care.get(person),
-            schooling=schooling.get(person, "none"),
+        member = make_member(
+            str(person),
+            DATES[birth],
+            RELATIONS[relation],
+            name,
+            incomes.get(person, ()),
+            disability.get(person),
+            person in serious,
+            medical.get(person, ZERO),
+            labour.get(person, "full"),
+            self_care.get(person),
+            schooling.get(person, "none"),
         )
         found = by_household.get(hh)
         if found is None:
@@ -156,15 +206,15 @@ def build_facts(chunk: Chunk, on: date) -> list[HouseholdFacts]:
     out = []
     for hh, area in zip(h["hh"].tolist(), h["area"].tolist(), strict=True):
         out.append(
-            HouseholdFacts(
-                as_of=on,
-                area_type=AREAS[area] if area >= 0 else "",
-                members=tuple(by_household.get(hh, ())),
-                household_id=str(hh),
-                financial_assets=AMOUNTS[assets.financial[hh]] if hh in assets.financial else ZERO,
-                vehicles=tuple(vehicles.get(hh, ())),
-                houses=assets.houses.get(hh, 0),
-                business_capital=AMOUNTS[assets.business[hh]] if hh in assets.business else ZERO,
+            make_household(
+                on,
+                AREAS[area] if area >= 0 else "",
+                tuple(by_household.get(hh, ())),
+                str(hh),
+                AMOUNTS[assets.financial[hh]] if hh in assets.financial else ZERO,
+                tuple(vehicles.get(hh, ())),
+                assets.houses.get(hh, 0),
+                AMOUNTS[assets.business[hh]] if hh in assets.business else ZERO,
             )
         )
     return out
