@@ -41,6 +41,14 @@ def users(regions):
 
 
 @pytest.fixture(autouse=True)
+def _fresh_calendar_entries():
+    """Forget the bureau's calendar entries cached by an earlier test (its rows were rolled back)."""
+    from doudi.cases.calendar import clear_bureau_entries
+
+    clear_bureau_entries()
+
+
+@pytest.fixture(autouse=True)
 def _fast_password_hashing(settings):
     """Hash test passwords with MD5: PBKDF2 would spend seconds per test on the user fixtures."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

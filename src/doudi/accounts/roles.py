@@ -29,6 +29,7 @@ class Capability(models.TextChoices):
     ASSESS = "assess", _("救助评估")
     EDIT_POLICY = "edit_policy", _("起草政策参数")
     PUBLISH_POLICY = "publish_policy", _("发布政策参数")
+    MANAGE_CALENDAR = "manage_calendar", _("录入工作日历（节假日与调休）")
     ACCEPT_APPLICATION = "accept_application", _("受理申请")
     SURVEY = "survey", _("入户调查")
     VERIFY_CASE = "verify_case", _("核对、初审与公示")

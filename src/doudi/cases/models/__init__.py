@@ -1,5 +1,6 @@
 """Case models: the case and its timeline, the procedure's records, decisions and enrolment."""
 
+from doudi.cases.models.calendar import CalendarDay
 from doudi.cases.models.case import (
     Attachment,
     AttachmentCategory,
@@ -41,6 +42,7 @@ from doudi.cases.models.steps import (
 __all__ = [
     "Attachment",
     "AttachmentCategory",
+    "CalendarDay",
     "Case",
     "CaseDeadline",
     "CaseEvent",

@@ -8,6 +8,10 @@ from hypothesis import strategies as st
 
 from doudi.cases import calendar
 from doudi.cases.calendar import CalendarNotCovered, add_working_days, is_working_day, working_days_between
+from doudi.cases.models import CalendarDay
+
+# The bureau's own calendar entries live in the database.
+pytestmark = pytest.mark.django_db
 
 
 def test_three_working_days_after_29_september_2025_cross_the_national_day_holiday():
@@ -41,8 +45,32 @@ def test_a_year_the_calendar_does_not_know_is_a_clear_error():
     first, last = calendar.covered_years()
     with pytest.raises(CalendarNotCovered) as exc:
         is_working_day(date(last + 1, 3, 2))
-    assert f"{first}–{last}" in exc.value.message and "升级 chinesecalendar" in exc.value.message
+    assert f"{first}–{last}" in exc.value.message and "工作日历录入" in exc.value.message
     assert exc.value.code == "calendar_not_covered"
+
+
+def test_the_bureau_enters_next_years_schedule_before_the_package_knows_it():
+    """A year the package does not know works once the bureau has entered its schedule."""
+    _first, last = calendar.covered_years()
+    year = last + 1
+    new_year = date(year, 1, 1)
+    while new_year.weekday() >= 5:  # make the holiday a weekday, so that it matters
+        new_year += timedelta(days=1)
+    saturday = next(date(year, 2, d) for d in range(1, 8) if date(year, 2, d).weekday() == 5)
+    CalendarDay.objects.create(day=new_year, is_working_day=False, name="元旦", source="国办发明电（示例）")
+    CalendarDay.objects.create(day=saturday, is_working_day=True, name="春节调休上班")
+    assert is_working_day(new_year) is False
+    assert is_working_day(saturday) is True
+    week_later = new_year + timedelta(days=7)
+    assert is_working_day(week_later) is (week_later.weekday() < 5)
+    assert add_working_days(new_year - timedelta(days=1), 1) > new_year
+
+
+def test_an_entry_overrides_the_package_for_one_day():
+    day = date(2025, 3, 4)  # an ordinary Tuesday
+    assert is_working_day(day)
+    CalendarDay.objects.create(day=day, is_working_day=False, name="防汛停工（示例）")
+    assert not is_working_day(day)
 
 
 @settings(max_examples=60, deadline=None)
@@ -52,3 +80,16 @@ def test_adding_then_counting_working_days_round_trips(start, n):
     assert working_days_between(start, end) == n
     assert is_working_day(end)
     assert working_days_between(start, end - timedelta(days=1)) == n - 1
+
+
+def test_only_administrators_edit_the_calendar_in_the_admin(client, users):
+    client.force_login(users["administrator"])
+    response = client.post(
+        "/admin/cases/calendarday/add/", {"day": "2025-03-05", "is_working_day": "", "name": "示例停工", "source": ""}
+    )
+    assert response.status_code == 302 and not is_working_day(date(2025, 3, 5))
+    staff_reviewer = users["county_reviewer"]
+    staff_reviewer.is_staff = True
+    staff_reviewer.save()
+    client.force_login(staff_reviewer)
+    assert client.get("/admin/cases/calendarday/").status_code == 403
