@@ -167,11 +167,24 @@ def policy_map(prefix: str, scenario: Scenario) -> tuple[PolicyMap, list[str]]:
     return out, warnings
 
 
+FIRST_CHUNK = 50_000  # households: a small first chunk lets the workers start while the next is read
+
+
+def chunk_bounds(count: int, size: int) -> list[tuple[int, int]]:
+    """Return (start, stop) positions of the chunks: a small first one, then ``size`` each."""
+    bounds, start = [], 0
+    step = min(size, FIRST_CHUNK)
+    while start < count:
+        bounds.append((start, min(start + step, count)))
+        start, step = start + step, size
+    return bounds
+
+
 def timed_chunks(prepared: Prepared, timings: dict[str, float], size: int) -> Iterator[extract.Chunk]:
     """Yield the chunks of the region, adding the time spent reading them to ``timings["extract"]``."""
     ids = prepared.ids
-    for start in range(0, len(ids), size):
-        part = ids[start : start + size]
+    for start, stop in chunk_bounds(len(ids), size):
+        part = ids[start:stop]
         began = time.perf_counter()
         chunk = extract.read_chunk(
             prepared.prefix, prepared.scenario.on, prepared.known_at, int(part[0]), int(part[-1])
@@ -185,7 +198,7 @@ def simulate(
     request: SimulationRequest,
     *,
     processes: int | None = None,
-    chunk_size: int = 200_000,
+    chunk_size: int = 250_000,
     batch_size: int = 5_000,
     progress: Callable[[int, int], None] | None = None,
 ) -> SimulationResult:
