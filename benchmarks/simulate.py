@@ -83,6 +83,7 @@ def county_policies(province: str) -> int:
         Household.objects.filter(region__code__startswith=province)
         .annotate(c=Substr("region_id", 1, 6))
         .values_list("c", flat=True)
+        .order_by()
         .distinct()
     )
     have = {c[:6] for c in PolicyVersion.objects.filter(status="published").values_list("region_id", flat=True)}

@@ -146,6 +146,7 @@ def policy_map(prefix: str, scenario: Scenario) -> tuple[PolicyMap, list[str]]:
     counties = (
         Household.objects.filter(region__code__startswith=prefix, status="active")
         .annotate(county=Substr("region_id", 1, 6))
+        .order_by()  # the model's default ordering would make DISTINCT return every household
         .values_list("county", flat=True)
         .distinct()
     )
