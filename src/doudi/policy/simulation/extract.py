@@ -394,12 +394,9 @@ def read_chunk(prefix: str, on: date, known_at: datetime, lo: int, hi: int) -> C
 
 def household_ids(prefix: str) -> np.ndarray:
     """Return the ids of the active households under ``prefix``, ascending."""
-    ids = (
-        Household.objects.filter(region__code__startswith=prefix, status="active")
-        .order_by("id")
-        .values_list("id", flat=True)
-    )
-    return np.fromiter(ids.iterator(chunk_size=50_000), dtype=np.int64)
+    sql = f"SELECT h.id FROM {H} h WHERE h.status = 'active' AND h.region_id LIKE %s ORDER BY h.id"
+    read = _read_postgresql if connection.vendor == "postgresql" else _read_cursor
+    return _to_columns(read(sql, [f"{prefix}%"], (("hh", "int"),)), (("hh", "int"),))["hh"]
 
 
 def chunks(prefix: str, on: date, known_at: datetime, *, size: int = 200_000, ids: np.ndarray | None = None):
