@@ -195,8 +195,10 @@ def _queries(persons_by: str) -> dict[str, _Query]:
             (("hh", "int"), ("region", "int"), ("area", "area")),
         ),
         "members": _Query(
+            # By household-id range only: memberships of households outside the region or closed are
+            # dropped in numpy against the households read just before (cheaper than a join).
             f"SELECT m.household_id, m.person_id, m.relation, {days('m.valid_from')}, m.id "
-            f"FROM {M} m JOIN {H} h ON h.id = m.household_id WHERE {HH_FILTER} AND {MEMBER_VALID}",
+            f"FROM {M} m WHERE m.household_id BETWEEN %s AND %s AND {MEMBER_VALID}",
             (("hh", "int"), ("person", "int"), ("relation", "relation"), ("from", "int"), ("id", "int")),
             ("hh", "from", "id"),
         ),
@@ -256,6 +258,7 @@ def _arrow_type(kind: str) -> pa.DataType:
 def _read_postgresql(sql: str, params: list, spec: Spec) -> pa.Table:
     import psycopg
 
+    connection.ensure_connection()
     literal = psycopg.ClientCursor(connection.connection).mogrify(sql, params)
     buffer = io.BytesIO()
     with connection.cursor() as cursor, cursor.cursor.copy(f"COPY ({literal}) TO STDOUT (FORMAT csv)") as copy:
@@ -280,12 +283,28 @@ def _read_cursor(sql: str, params: list, spec: Spec) -> pa.Table:
     return pa.table({name: pa.array(col, _arrow_type(kind)) for (name, kind), col in zip(spec, columns, strict=True)})
 
 
+def _in_order(arrays: list[np.ndarray]) -> bool:
+    """Return whether the rows are already sorted by ``arrays`` (most significant first)."""
+    undecided = np.ones(len(arrays[0]) - 1, dtype=bool)  # consecutive pairs equal on all keys so far
+    for a in arrays:
+        before, after = a[:-1], a[1:]
+        if (undecided & (after < before)).any():
+            return False
+        undecided &= after == before
+    return True
+
+
 def _sorted(cols: dict[str, np.ndarray], keys: tuple[str, ...]) -> dict[str, np.ndarray]:
-    """Return the rows sorted by ``keys`` (a ``-`` prefix sorts that key descending), without the sort-only keys."""
+    """Return the rows sorted by ``keys`` (a ``-`` prefix sorts that key descending).
+
+    Rows often arrive in order (tables are read in physical order, which follows insertion), so
+    the order is checked first: a linear pass instead of a sort.
+    """
     if len(cols[keys[0].lstrip("-")]) > 1:
-        arrays = [-cols[k[1:]] if k.startswith("-") else cols[k] for k in reversed(keys)]
-        order = np.lexsort(arrays)
-        cols = {k: v[order] for k, v in cols.items()}
+        arrays = [-cols[k[1:]] if k.startswith("-") else cols[k] for k in keys]
+        if not _in_order(arrays):
+            order = np.lexsort(arrays[::-1])
+            cols = {k: v[order] for k, v in cols.items()}
     return cols
 
 
@@ -326,7 +345,7 @@ def _first_per_person(cols: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
 
 @contextmanager
 def _session_for_bulk_reads():
-    """Give PostgreSQL room to hash whole tables in memory (and skip JIT) for the statements of a chunk."""
+    """Give PostgreSQL room to hash whole tables in memory (and skip JIT and parallel scans) for a chunk."""
     if connection.vendor != "postgresql":
         yield
         return
@@ -334,6 +353,8 @@ def _session_for_bulk_reads():
     with connection.cursor() as cursor:
         cursor.execute(f"SET {scope}work_mem = '256MB'")
         cursor.execute(f"SET {scope}jit = off")
+        # The simulation's own worker processes use the cores; parallel scans would only compete with them.
+        cursor.execute(f"SET {scope}max_parallel_workers_per_gather = 0")
     try:
         yield
     finally:
@@ -341,6 +362,16 @@ def _session_for_bulk_reads():
             with connection.cursor() as cursor:
                 cursor.execute("RESET work_mem")
                 cursor.execute("RESET jit")
+                cursor.execute("RESET max_parallel_workers_per_gather")
+
+
+def _of_households(cols: dict[str, np.ndarray], households: np.ndarray) -> dict[str, np.ndarray]:
+    """Return the rows whose household is one of ``households`` (sorted ids)."""
+    if not len(households):
+        return {k: v[:0] for k, v in cols.items()}
+    at = np.clip(np.searchsorted(households, cols["hh"]), 0, len(households) - 1)
+    keep = households[at] == cols["hh"]
+    return cols if keep.all() else {k: v[keep] for k, v in cols.items()}
 
 
 def _join_persons(members: dict[str, np.ndarray], persons: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
@@ -364,8 +395,10 @@ def read_chunk(prefix: str, on: date, known_at: datetime, lo: int, hi: int) -> C
         queries = _queries("subquery")
         for name in ("households", "members"):
             query = queries[name]
-            params = chunk_params if name == "households" else member_params
+            params = chunk_params if name == "households" else [lo, hi, day, known, day, known]
             cols = _to_columns(read(query.sql, params, query.spec), query.spec)
+            if name == "members":
+                cols = _of_households(cols, tables["households"]["hh"])
             tables[name] = _sorted(cols, query.order) if query.order else cols
         persons = np.unique(tables["members"]["person"])
         if not postgresql:
