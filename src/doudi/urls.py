@@ -9,6 +9,7 @@ urlpatterns = [
     path("accounts/", include("doudi.accounts.urls")),
     path("regions/", include("doudi.regions.urls")),
     path("registry/", include("doudi.registry.urls")),
+    path("cases/", include("doudi.cases.urls")),
     path("audit/", include("doudi.audit.urls")),
     path("policy/simulation/", include("doudi.policy.simulation.urls")),
     path("policy/", include("doudi.policy.urls")),

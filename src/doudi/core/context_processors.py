@@ -9,6 +9,7 @@ from doudi.accounts.roles import Capability
 # (url names tried in order, label, capability or None, namespace that marks the item current)
 NAV = (
     (("core:home",), "我的工作台", None, "core"),
+    (("cases:inbox",), "我的待办", None, "cases"),
     (("registry:household_list",), "家庭查询", None, "registry"),
     (("registry:import_list", "registry:imports:import_list"), "批量导入", Capability.IMPORT_REGISTRY, "imports"),
     (("regions:browse",), "区划", None, "regions"),

@@ -1,0 +1,116 @@
+"""Enrolments with their amount history, and the periodic-review tasks with bulk "unchanged"."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from doudi.accounts.roles import Capability
+from doudi.cases import selectors, services
+from doudi.cases.models import EnrolmentChange, EnrolmentStatus, Programme, ReviewOutcome
+from doudi.cases.services.common import check_step_capability
+from doudi.core.errors import DomainError
+from doudi.core.web import http_errors
+from doudi.registry.models import Household, Person
+
+PAGE_SIZE = 25
+SINGLE_OUTCOMES = [c for c in ReviewOutcome.choices if c[0] in ("unchanged", "adjust", "phase_out", "end")]
+
+
+def _int(value) -> int | None:
+    return int(value) if str(value or "").isdigit() else None
+
+
+@login_required
+def enrolment_list(request):
+    """List enrolments (of a household or a person, or the whole region) with their amount history."""
+    user = request.user
+    household_id, person_id = _int(request.GET.get("household")), _int(request.GET.get("person"))
+    status = request.GET.get("status", "")
+    programme = request.GET.get("programme", "")
+    qs = selectors.enrolment_list(
+        actor=user,
+        household_id=household_id,
+        status=status if status in EnrolmentStatus.values else None,
+        programme=programme if programme in Programme.values else None,
+    )
+    if person_id:
+        qs = qs.filter(person_id=person_id)
+    qs = qs.order_by("household_id", "programme", "pk")
+    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    changes: dict[int, list] = {}
+    for c in EnrolmentChange.objects.filter(enrolment__in=page.object_list).select_related("created_by"):
+        changes.setdefault(c.enrolment_id, []).append(c)
+    rows = [{"e": e, "changes": changes.get(e.pk, [])} for e in page.object_list]
+    # The household or person named in the filter, only if the user could see their enrolments.
+    household = Household.objects.filter(pk=household_id).first() if household_id and rows else None
+    person = Person.objects.filter(pk=person_id).first() if person_id and rows else None
+    return render(
+        request,
+        "cases/enrolment_list.html",
+        {
+            "page": page,
+            "rows": rows,
+            "household": household,
+            "person": person,
+            "statuses": EnrolmentStatus.choices,
+            "programmes": Programme.choices,
+            "status": status,
+            "programme": programme,
+        },
+    )
+
+
+@login_required
+def review_list(request):
+    """List open review tasks of the region, soonest due first; county reviewers complete them here."""
+    qs = selectors.review_task_list(actor=request.user)
+    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "cases/review_list.html",
+        {
+            "page": page,
+            "can_complete": request.user.can(Capability.CONFIRM_CASE),
+            "outcomes": SINGLE_OUTCOMES,
+            "results": request.session.pop("review_results", None),
+            "today": timezone.localdate(),
+        },
+    )
+
+
+@login_required
+@http_errors
+@require_POST
+def review_complete(request):
+    """Complete the selected reviews "unchanged" (bulk), or one review with another outcome."""
+    check_step_capability(request.user, "complete_review")
+    single = _int(request.POST.get("task"))
+    outcome = request.POST.get("outcome", ReviewOutcome.UNCHANGED) if single else ReviewOutcome.UNCHANGED
+    reasons = request.POST.get("reasons", "").strip() if single else ""
+    ids = [single] if single else sorted({int(x) for x in request.POST.getlist("tasks") if x.isdigit()})
+    if not ids:
+        messages.error(request, "请先勾选要办理的复核任务。")
+        return redirect("cases:review_list")
+    results = []
+    for task_id in ids:
+        label = f"任务 {task_id}"
+        try:
+            task = selectors.review_task_get(actor=request.user, task_id=task_id)
+            label = f"{task.household.head_name}户（{task.household.number}）"
+            services.do_complete_review(request.user, task, outcome=outcome, reasons=reasons)
+        except DomainError as exc:
+            results.append({"label": label, "ok": False, "message": exc.message})
+        else:
+            results.append({"label": label, "ok": True, "message": ReviewOutcome(outcome).label})
+    done = sum(1 for r in results if r["ok"])
+    if done:
+        messages.success(request, f"已完成 {done} 项复核。")
+    if done < len(results):
+        messages.error(request, f"{len(results) - done} 项未能办理，见下方结果。")
+    request.session["review_results"] = results
+    return redirect("cases:review_list")
