@@ -169,43 +169,53 @@ CHANGED_COLUMNS = (
 )
 
 
+def _household_info(ids: list[int]) -> dict[int, tuple[str, str, str]]:
+    """Return number, village code and head's name of each household id (in batches, no ORM objects)."""
+    info: dict[int, tuple[str, str, str]] = {}
+    for start in range(0, len(ids), 5000):
+        rows = (
+            Household.objects.filter(pk__in=ids[start : start + 5000])
+            .order_by()
+            .values_list("pk", "number", "region_id", "head_name")
+        )
+        info.update({pk: (number, region, head) for pk, number, region, head in rows})
+    return info
+
+
 def changed_households(outcome: Outcome) -> pa.Table:
     """Return the changed households (no ID numbers) with number, village, head, status and amounts."""
     category = classify(outcome)
     index = np.flatnonzero((category >= 0) & (category != UNCHANGED))
     o = outcome.take(index)
-    category = category[index]
     ids = o.hh.tolist()
-    info: dict[int, tuple[str, str, str]] = {}
-    for start in range(0, len(ids), 5000):
-        rows = Household.objects.filter(pk__in=ids[start : start + 5000]).values_list(
-            "pk", "number", "region_id", "head_name"
-        )
-        info.update({pk: (number, region, head) for pk, number, region, head in rows})
+    info = _household_info(ids)
     villages = dict(Region.objects.filter(code__in={v[1] for v in info.values()}).values_list("code", "name"))
-    columns: dict[str, list] = {name: [] for name, _ in CHANGED_COLUMNS}
-    columns["household_id"] = []
     a0, a1 = o.amount
-    for i, pk in enumerate(ids):
-        number, region, head = info.get(pk, ("", "", ""))
-        changed = np.flatnonzero((o.eligible[0, i] != o.eligible[1, i]) | (a0[i] != a1[i]))
-        row = {
-            "household_id": pk,
-            "number": number,
-            "village_code": region,
-            "village": villages.get(region, ""),
-            "head_name": head,
-            "category": CATEGORY_LABELS[CATEGORIES[category[i]]],
-            "status_before": STATUS_LABELS[STATUSES[o.status[0, i]]],
-            "status_after": STATUS_LABELS[STATUSES[o.status[1, i]]],
-            "amount_before": yuan(o.total[0, i]),
-            "amount_after": yuan(o.total[1, i]),
-            "difference": yuan(o.total[1, i] - o.total[0, i]),
-            "programmes": "；".join(
-                f"{PROGRAMME_LABELS[PROGRAMMES[j]]} {yuan(a0[i, j])}→{yuan(a1[i, j])}" for j in changed
-            ),
-        }
-        for k, v in row.items():
-            columns[k].append(v)
+    parts: list[list[str]] = [[] for _ in ids]
+    changed = (o.eligible[0] != o.eligible[1]) | (a0 != a1)
+    for j, programme in enumerate(PROGRAMMES):
+        label = PROGRAMME_LABELS[programme]
+        rows = np.flatnonzero(changed[:, j])
+        for i, before, after in zip(rows.tolist(), a0[rows, j].tolist(), a1[rows, j].tolist(), strict=True):
+            parts[i].append(f"{label} {yuan(before)}→{yuan(after)}")
+    missing = ("", "", "")
+    rows_info = [info.get(pk, missing) for pk in ids]
+    category_labels = [CATEGORY_LABELS[c] for c in CATEGORIES]
+    status_labels = [STATUS_LABELS[s] for s in STATUSES]
+    before, after = o.total[0].tolist(), o.total[1].tolist()
+    columns = {
+        "household_id": ids,
+        "number": [r[0] for r in rows_info],
+        "village_code": [r[1] for r in rows_info],
+        "village": [villages.get(r[1], "") for r in rows_info],
+        "head_name": [r[2] for r in rows_info],
+        "category": [category_labels[c] for c in category[index].tolist()],
+        "status_before": [status_labels[s] for s in o.status[0].tolist()],
+        "status_after": [status_labels[s] for s in o.status[1].tolist()],
+        "amount_before": [yuan(v) for v in before],
+        "amount_after": [yuan(v) for v in after],
+        "difference": [yuan(b - a) for a, b in zip(before, after, strict=True)],
+        "programmes": ["；".join(p) for p in parts],
+    }
     schema = pa.schema([("household_id", pa.int64())] + [(name, pa.string()) for name, _ in CHANGED_COLUMNS])
     return pa.table({name: columns[name] for name in schema.names}, schema=schema)
