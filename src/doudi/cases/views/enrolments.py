@@ -106,7 +106,7 @@ def review_complete(request):
         except DomainError as exc:
             results.append({"label": label, "ok": False, "message": exc.message})
         else:
-            results.append({"label": label, "ok": True, "message": ReviewOutcome(outcome).label})
+            results.append({"label": label, "ok": True, "message": str(ReviewOutcome(outcome).label)})
     done = sum(1 for r in results if r["ok"])
     if done:
         messages.success(request, f"已完成 {done} 项复核。")

@@ -154,5 +154,5 @@ def case_list(request):
         q=data.get("q", ""),
         household_id=int(request.GET["household"]) if request.GET.get("household", "").isdigit() else None,
     )
-    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = Paginator(qs.order_by("-opened_on", "-id"), PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "cases/case_list.html", {"form": form, "page": page})
