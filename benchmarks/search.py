@@ -1,7 +1,7 @@
 """Benchmark: household search and the household list page on the loaded demo province.
 
     .venv/bin/python benchmarks/search.py [--database doudi_bench] [--queries 500] [--users 20]
-                                          [--requests 3000] [--seconds 60] [--workers 3] [--threads 1]
+                                          [--requests 3000] [--seconds 60] [--workers 2] [--threads 4]
 
 Needs the database filled by ``benchmarks/demo_data.py`` (1,000,000 households, 2.5 million persons).
 
@@ -340,8 +340,8 @@ def main() -> None:
     parser.add_argument("--users", type=int, default=20)
     parser.add_argument("--requests", type=int, default=3000)
     parser.add_argument("--seconds", type=float, default=60)
-    parser.add_argument("--workers", type=int, default=3)
-    parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--threads", type=int, default=4)
     parser.add_argument("--port", type=int, default=18731)
     parser.add_argument(
         "--think", type=float, nargs="+", default=[0.0, 1.0], help="mean think time(s) between a user's requests"
