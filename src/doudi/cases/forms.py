@@ -355,6 +355,11 @@ class CommunityReviewForm(StepForm):
         return data
 
 
+def notice_place(village: str) -> str:
+    """Return where a village posts its notices: 村务公开栏 in a village, 居务公开栏 in a community."""
+    return f"{village}村务公开栏" if village.endswith("村") else f"{village}居务公开栏"
+
+
 class NoticeStartForm(StepForm):
     opinion = _text("初审意见", rows=3)
     place = forms.CharField(label="公示地点", max_length=200, required=False)
@@ -364,8 +369,7 @@ class NoticeStartForm(StepForm):
         super().__init__(*args, **kwargs)
         case = self.case
         if case is not None:
-            village = case.region.name
-            self.initial.setdefault("place", f"{village}村（居）务公开栏")
+            self.initial.setdefault("place", notice_place(case.region.name))
             self.initial.setdefault("opinion", "经入户调查和家庭经济状况核对，该户申报情况属实，拟同意。")
             if case.kind != "change":
                 del self.fields["post"]
@@ -404,7 +408,7 @@ class ResolveObjectionForm(StepForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         if self.case is not None:
-            self.initial.setdefault("place", f"{self.case.region.name}村（居）务公开栏")
+            self.initial.setdefault("place", notice_place(self.case.region.name))
 
 
 # ---------------------------------------------------------------- decision and enrolment

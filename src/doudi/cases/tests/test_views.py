@@ -33,6 +33,11 @@ JPG = b"\xff\xd8\xff\xe0" + b"j" * 64
 EXE = b"MZ\x90\x00" + b"x" * 64
 
 
+@pytest.fixture(autouse=True)
+def _media(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+
+
 def client_for(user) -> Client:
     client = Client()
     client.force_login(user)

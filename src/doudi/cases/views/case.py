@@ -78,9 +78,15 @@ def _preserved(form) -> list[tuple[str, str]]:
             continue
         value = form.data.getlist(form.add_prefix(name)) if hasattr(form.data, "getlist") else None
         value = [v for v in (value or []) if v]
+        choices = dict(getattr(field, "choices", None) or [])
+        value = [str(choices.get(v, choices.get(_int_or(v), v))) for v in value]
         if value:
             rows.append((str(field.label), "、".join(value)))
     return rows
+
+
+def _int_or(value):
+    return int(value) if str(value).isdigit() else value
 
 
 def _rebind_with_version(form, version: int):
@@ -157,7 +163,7 @@ def render_detail(request, case_id: int, *, bound: dict | None = None, conflict:
         "proposal": _proposal(case),
         "final_decision": final,
         "fast_decision": fast,
-        "notice_board": bool(detail.notices) and not case.minor_case,
+        "notice_board": case.status == "in_notice" and not case.minor_case,
         "can_accept": can_accept,
         "upload_form": bound.get("upload") or forms.AttachmentForm(prefix="upload"),
         "referral_form": bound.get("referral") or forms.ReferralForm(prefix="referral"),
