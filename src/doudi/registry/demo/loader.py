@@ -52,6 +52,7 @@ class LoadReport:
     phases: list[tuple[str, float]] = field(default_factory=list)
     rows: dict[str, int] = field(default_factory=dict)
     rebuilt_indexes: bool = False
+    replaced: int = 0
 
     def timed(self, label: str, fn: Callable[[], object]):
         start = time.perf_counter()
@@ -101,23 +102,31 @@ def village_set(prefix: str) -> VillageSet:
 
 
 def start_sequences(villages: VillageSet) -> list[int]:
-    """Return, per village, the last household sequence number already used (0 if none)."""
+    """Return, per village, the last household sequence number used by a household that is kept (0 if none).
+
+    Demo households do not count: a new run replaces them (see ``delete_demo``).
+    """
     prefix = _common_prefix(villages.codes)
-    last = dict(
-        Household.objects.filter(region__code__startswith=prefix).values_list("region_id").annotate(m=Max("number"))
-    )
+    kept = Household.objects.filter(region__code__startswith=prefix).exclude(note=DEMO_NOTE)
+    last = dict(kept.values_list("region_id").annotate(m=Max("number")))
     return [int(last[c][12:]) if c in last and last[c][12:].isdigit() else 0 for c in villages.codes]
 
 
-def taken_id_bodies(villages: VillageSet) -> np.ndarray:
-    """Return the first 17 digits (as int) of ID numbers already registered on the villages' address codes."""
+def taken_id_bodies(villages: VillageSet, *, replacing: str = "") -> np.ndarray:
+    """Return the first 17 digits (as int) of ID numbers already registered on the villages' address codes.
+
+    ``replacing`` is a region prefix whose demo persons are about to be deleted: their numbers are free.
+    """
     codes = sorted(set(villages.address_codes) | set(villages.migrant_codes))
     if not codes or not Person.objects.exists():
         return np.zeros(0, dtype=np.int64)
     condition = Q()
     for code in codes:
         condition |= Q(id_number__startswith=code)
-    numbers = Person.objects.filter(condition).values_list("id_number", flat=True).iterator(chunk_size=20_000)
+    persons = Person.objects.filter(condition)
+    if replacing:
+        persons = persons.exclude(household__in=demo_households(replacing))
+    numbers = persons.values_list("id_number", flat=True).iterator(chunk_size=20_000)
     return np.array([int(n[:17]) for n in numbers if n[:17].isdigit()], dtype=np.int64)
 
 
@@ -200,10 +209,17 @@ def _with_ids(name: str, table: pa.Table, bases: dict[str, int]) -> pa.Table:
     return table
 
 
-def load(data: DemoData, *, prefix: str, seed: int, report: LoadReport | None = None) -> LoadReport:
-    """Write ``data`` in one transaction and add one audit row; return the timings."""
+def load(
+    data: DemoData, *, prefix: str, seed: int, replace: bool = False, report: LoadReport | None = None
+) -> LoadReport:
+    """Write ``data`` in one transaction with one audit row; return the timings.
+
+    With ``replace``, the demo households under ``prefix`` are deleted first, in the same transaction
+    (``IntegrityError`` if other records refer to them: nothing is changed then).
+    """
     report = report or LoadReport()
     with transaction.atomic():
+        replaced = report.timed("delete earlier demo data", lambda: delete_demo(prefix)) if replace else 0
         if connection.vendor == "postgresql":
             _load_postgresql(data, report)
         else:
@@ -216,9 +232,15 @@ def load(data: DemoData, *, prefix: str, seed: int, report: LoadReport | None = 
             target_id=pad_code(prefix),
             target_label=f"{region.full_name if region else prefix} 演示数据",
             region_code=pad_code(prefix),
-            changes={"households": data.households.num_rows, "persons": data.persons.num_rows, "seed": seed},
+            changes={
+                "households": data.households.num_rows,
+                "persons": data.persons.num_rows,
+                "seed": seed,
+                "replaced_households": replaced,
+            },
         )
     report.rows = {name: table.num_rows for name, table in data.tables()}
+    report.replaced = replaced
     return report
 
 

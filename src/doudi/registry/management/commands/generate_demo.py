@@ -6,10 +6,11 @@ See ``doudi.registry.demo`` for what is generated and how it is written.
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 from datetime import date
 
 from django.core.management.base import BaseCommand, CommandError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError
 
 from doudi.regions.models import Level, Region, pad_code
 from doudi.registry.demo import generator, loader
@@ -61,15 +62,7 @@ class Command(BaseCommand):
             )
         started = time.perf_counter()
         if existing:
-            try:
-                deleted = loader.delete_demo(prefix)
-            except IntegrityError as exc:
-                raise CommandError(
-                    f"不能删除{region.full_name}的演示数据：已有其他业务记录（如申请、核对）引用这些家庭或人员。"
-                ) from exc
-            self.stdout.write(f"已删除{region.full_name}的演示数据 {deleted} 户。")
-            villages = _with_start(villages)
-
+            villages = replace(villages, start_seq=loader.start_sequences(villages))
         report = loader.LoadReport()
         try:
             data = report.timed(
@@ -79,13 +72,20 @@ class Command(BaseCommand):
                     households=households,
                     seed=options["seed"],
                     as_of=options["as_of"],
-                    taken_ids=loader.taken_id_bodies(villages),
+                    taken_ids=loader.taken_id_bodies(villages, replacing=prefix if existing else ""),
                 ),
             )
         except ValueError as exc:
             raise CommandError(f"无法生成 {households} 户：{exc}") from exc
-        with transaction.atomic():
-            loader.load(data, prefix=prefix, seed=options["seed"], report=report)
+        try:
+            loader.load(data, prefix=prefix, seed=options["seed"], replace=bool(existing), report=report)
+        except IntegrityError as exc:
+            raise CommandError(
+                f"不能替换{region.full_name}的演示数据：已有其他业务记录（如申请、核对）引用这些家庭或人员。"
+                "未做任何修改。"
+            ) from exc
+        if report.replaced:
+            self.stdout.write(f"已删除{region.full_name}原有的演示数据 {report.replaced} 户。")
 
         if options["verbosity"] >= 2:
             for label, seconds in report.phases:
@@ -97,10 +97,3 @@ class Command(BaseCommand):
             f"劳动能力 {ev['labourcapacity']} 条，自理能力评估 {ev['selfcare']} 条，就学 {ev['schooling']} 条。"
             f"用时 {time.perf_counter() - started:.1f} 秒。"
         )
-
-
-def _with_start(villages: generator.VillageSet) -> generator.VillageSet:
-    """Continue each village's household numbers after the households that are kept."""
-    from dataclasses import replace
-
-    return replace(villages, start_seq=loader.start_sequences(villages))

@@ -8,6 +8,7 @@ from statistics import mean
 import pytest
 from django.core.management import CommandError, call_command
 
+from doudi.audit.models import AuditEvent
 from doudi.registry.demo import generator, loader
 from doudi.registry.identity import parse_id_number
 from doudi.registry.models import Disability, Household, Income, Membership, Person
@@ -147,6 +148,8 @@ def test_replace_keeps_households_registered_by_people(regions):
     assert loader.demo_households("430981").count() == 30
     lixin = sorted(Household.objects.filter(region=regions["lixin"]).values_list("number", flat=True))
     assert lixin[0] == kept.number and len(set(lixin)) == len(lixin)
+    last = AuditEvent.objects.filter(action="generate_demo").order_by("-id").first()
+    assert last.changes["households"] == 30 and last.changes["replaced_households"] == 30
 
 
 def test_villages_must_be_loaded(regions):
