@@ -8,7 +8,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from doudi.cases import services
-from doudi.cases.models import Decision, EnrolmentChange, NoticeStatus, PublicNotice, ReviewTask
+from doudi.cases.models import Case, Decision, EnrolmentChange, NoticeStatus, PublicNotice, ReviewTask
 from doudi.cases.tests.conftest import fresh, poor_household
 from doudi.cases.tests.test_views import client_for
 from doudi.cases.views import inbox as inbox_views
@@ -179,3 +179,17 @@ def test_case_search_lists_the_households_cases(walk, household, users):
     assert case.number in html
     other = client_for(users["foreign_county_reviewer"]).get(reverse("cases:case_list")).content.decode()
     assert case.number not in other
+
+
+def test_a_change_is_reported_from_the_enrolment_page(walk, household, users):
+    walk.to_enrolled(household, programmes=["dibao"])
+    client = client_for(users["village_worker"])
+    page = client.get(reverse("cases:enrolment_list"), {"household": household.pk}).content.decode()
+    url = reverse("cases:change_report", args=[household.pk])
+    assert url in page
+    bad = client.post(url, {"change_kind": "income_change", "occurred_on": today().isoformat(), "note": ""})
+    assert bad.status_code == 400 and "变化情况" in bad.content.decode()
+    response = client.post(url, {"change_kind": "income_change", "occurred_on": today().isoformat(), "note": "务工"})
+    case = Case.objects.get(kind="change")
+    assert response.status_code == 302 and case.status == "accepted"
+    assert client_for(users["other_village_worker"]).get(url).status_code == 404
