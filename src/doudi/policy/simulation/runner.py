@@ -168,17 +168,9 @@ def policy_map(prefix: str, scenario: Scenario) -> tuple[PolicyMap, list[str]]:
     return out, warnings
 
 
-FIRST_CHUNK = 50_000  # households: a small first chunk lets the workers start while the next is read
-
-
 def chunk_bounds(count: int, size: int) -> list[tuple[int, int]]:
-    """Return (start, stop) positions of the chunks: a small first one, then ``size`` each."""
-    bounds, start = [], 0
-    step = min(size, FIRST_CHUNK)
-    while start < count:
-        bounds.append((start, min(start + step, count)))
-        start, step = start + step, size
-    return bounds
+    """Return (start, stop) positions of chunks of ``size`` households."""
+    return [(start, min(start + size, count)) for start in range(0, count, size)]
 
 
 def timed_chunks(prepared: Prepared, timings: dict[str, float], size: int) -> Iterator[extract.Chunk]:
