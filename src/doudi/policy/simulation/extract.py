@@ -432,6 +432,25 @@ def household_ids(prefix: str) -> np.ndarray:
     return _to_columns(read(sql, [f"{prefix}%"], (("hh", "int"),)), (("hh", "int"),))["hh"]
 
 
+def household_labels(ids: list[int]) -> dict[str, np.ndarray]:
+    """Return number, village code and head's name of the given households as columns ordered by id."""
+    spec: Spec = (("hh", "int"), ("number", "text"), ("village", "text"), ("head", "text"))
+    columns = "h.id, h.number, h.region_id, h.head_name"
+    if connection.vendor == "postgresql":
+        table = _read_postgresql(f"SELECT {columns} FROM {H} h WHERE h.id = ANY(%s)", [list(ids)], spec)
+    else:
+        parts = [
+            _read_cursor(
+                f"SELECT {columns} FROM {H} h WHERE h.id IN ({', '.join(['%s'] * len(ids[i : i + 500]))})",
+                ids[i : i + 500],
+                spec,
+            )
+            for i in range(0, len(ids), 500)
+        ]
+        table = pa.concat_tables(parts) if parts else _read_cursor(f"SELECT {columns} FROM {H} h WHERE 1 = 0", [], spec)
+    return _sorted(_to_columns(table, spec), ("hh",))
+
+
 def chunks(prefix: str, on: date, known_at: datetime, *, size: int = 200_000, ids: np.ndarray | None = None):
     """Yield ``Chunk``s of at most ``size`` households covering every active household under ``prefix``."""
     if ids is None:

@@ -18,8 +18,8 @@ import pyarrow as pa
 from doudi.policy.engine.explain import PROGRAMME_LABELS
 from doudi.policy.engine.parameters import HOUSEHOLD_STATUS_LABELS
 from doudi.policy.simulation.assess import NOT_ASSESSED, PROGRAMMES, STATUSES, Outcome
+from doudi.policy.simulation.extract import household_labels
 from doudi.regions.models import Region
-from doudi.registry.models import Household
 
 CATEGORIES = ("enter", "leave", "change", "unchanged")
 CATEGORY_LABELS = {"enter": "新进入", "leave": "退出", "change": "金额或层级变化", "unchanged": "不变"}
@@ -32,6 +32,16 @@ def yuan(fen: int) -> str:
     sign = "-" if fen < 0 else ""
     whole, cents = divmod(abs(int(fen)), 100)
     return f"{sign}{whole}.{cents:02d}"
+
+
+def yuan_column(fen: np.ndarray) -> list[str]:
+    """Return ``yuan`` of every value of an integer array, formatted by pyarrow (decimal128, scale 2)."""
+    fen = np.asarray(fen, dtype=np.int64)
+    words = np.empty(2 * len(fen), dtype="<i8")  # each decimal128 is two little-endian 64-bit words
+    words[0::2] = fen
+    words[1::2] = np.where(fen < 0, -1, 0)
+    decimals = pa.Array.from_buffers(pa.decimal128(38, 2), len(fen), [None, pa.py_buffer(words)])
+    return decimals.cast(pa.string()).to_pylist()
 
 
 def classify(outcome: Outcome) -> np.ndarray:
@@ -169,52 +179,44 @@ CHANGED_COLUMNS = (
 )
 
 
-def _household_info(ids: list[int]) -> dict[int, tuple[str, str, str]]:
-    """Return number, village code and head's name of each household id (in batches, no ORM objects)."""
-    info: dict[int, tuple[str, str, str]] = {}
-    for start in range(0, len(ids), 5000):
-        rows = (
-            Household.objects.filter(pk__in=ids[start : start + 5000])
-            .order_by()
-            .values_list("pk", "number", "region_id", "head_name")
-        )
-        info.update({pk: (number, region, head) for pk, number, region, head in rows})
-    return info
-
-
 def changed_households(outcome: Outcome) -> pa.Table:
     """Return the changed households (no ID numbers) with number, village, head, status and amounts."""
     category = classify(outcome)
     index = np.flatnonzero((category >= 0) & (category != UNCHANGED))
     o = outcome.take(index)
     ids = o.hh.tolist()
-    info = _household_info(ids)
-    villages = dict(Region.objects.filter(code__in={v[1] for v in info.values()}).values_list("code", "name"))
+    labels = household_labels(ids)
+    at = np.clip(np.searchsorted(labels["hh"], o.hh), 0, max(len(labels["hh"]) - 1, 0))
+    found = labels["hh"][at] == o.hh if len(labels["hh"]) else np.zeros(len(ids), bool)
+
+    def label(name: str) -> list[str]:
+        return np.where(found, labels[name][at], "").tolist() if len(labels["hh"]) else [""] * len(ids)
+
+    villages_codes = label("village")
+    villages = dict(Region.objects.filter(code__in=set(villages_codes)).values_list("code", "name"))
     a0, a1 = o.amount
     parts: list[list[str]] = [[] for _ in ids]
     changed = (o.eligible[0] != o.eligible[1]) | (a0 != a1)
     for j, programme in enumerate(PROGRAMMES):
-        label = PROGRAMME_LABELS[programme]
+        name = PROGRAMME_LABELS[programme]
         rows = np.flatnonzero(changed[:, j])
-        for i, before, after in zip(rows.tolist(), a0[rows, j].tolist(), a1[rows, j].tolist(), strict=True):
-            parts[i].append(f"{label} {yuan(before)}→{yuan(after)}")
-    missing = ("", "", "")
-    rows_info = [info.get(pk, missing) for pk in ids]
+        befores, afters = yuan_column(a0[rows, j]), yuan_column(a1[rows, j])
+        for i, before, after in zip(rows.tolist(), befores, afters, strict=True):
+            parts[i].append(f"{name} {before}→{after}")
     category_labels = [CATEGORY_LABELS[c] for c in CATEGORIES]
     status_labels = [STATUS_LABELS[s] for s in STATUSES]
-    before, after = o.total[0].tolist(), o.total[1].tolist()
     columns = {
         "household_id": ids,
-        "number": [r[0] for r in rows_info],
-        "village_code": [r[1] for r in rows_info],
-        "village": [villages.get(r[1], "") for r in rows_info],
-        "head_name": [r[2] for r in rows_info],
+        "number": label("number"),
+        "village_code": villages_codes,
+        "village": [villages.get(code, "") for code in villages_codes],
+        "head_name": label("head"),
         "category": [category_labels[c] for c in category[index].tolist()],
         "status_before": [status_labels[s] for s in o.status[0].tolist()],
         "status_after": [status_labels[s] for s in o.status[1].tolist()],
-        "amount_before": [yuan(v) for v in before],
-        "amount_after": [yuan(v) for v in after],
-        "difference": [yuan(b - a) for a, b in zip(before, after, strict=True)],
+        "amount_before": yuan_column(o.total[0]),
+        "amount_after": yuan_column(o.total[1]),
+        "difference": yuan_column(o.total[1] - o.total[0]),
         "programmes": ["；".join(p) for p in parts],
     }
     schema = pa.schema([("household_id", pa.int64())] + [(name, pa.string()) for name, _ in CHANGED_COLUMNS])
