@@ -19,7 +19,9 @@ BLANK = [("", "—")]
 class HouseholdWorksheetForm(forms.Form):
     """Household-level facts for the assessment worksheet (试算)."""
 
-    on = forms.DateField(label="评估日期", initial=date.today, widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}))
+    on = forms.DateField(
+        label="评估日期", initial=date.today, widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"})
+    )
     region = forms.CharField(label="地区代码（县级 6 位或村级 12 位）", max_length=12)
     area_type = forms.ChoiceField(label="城乡类别", choices=[("urban", "城市"), ("rural", "农村")])
     financial_assets = forms.DecimalField(label="金融资产合计（元）", min_value=0, decimal_places=2, initial=0)
@@ -33,7 +35,9 @@ class MemberWorksheetForm(forms.Form):
     """One member's facts on the worksheet; a row without name and birth date is ignored."""
 
     name = forms.CharField(label="姓名/称呼", max_length=20, required=False)
-    birth_date = forms.DateField(label="出生日期", required=False, widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}))
+    birth_date = forms.DateField(
+        label="出生日期", required=False, widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"})
+    )
     relation = forms.ChoiceField(label="关系", choices=list(RELATION_LABELS.items()), initial="applicant")
     wage = forms.DecimalField(label="工资/经营月收入", min_value=0, decimal_places=2, required=False)
     transfer = forms.DecimalField(label="转移性月收入", min_value=0, decimal_places=2, required=False)

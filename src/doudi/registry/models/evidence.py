@@ -28,7 +28,9 @@ class Evidence(models.Model):
     valid_to = models.DateField(_("失效日期"), null=True, blank=True)
     source = models.CharField(_("来源"), max_length=16, choices=EvidenceSource.choices, default="declared")
     note = models.CharField(_("说明"), max_length=200, blank=True)
-    recorded_at = models.DateTimeField(_("登记时间"), auto_now_add=True, db_index=True)
+    # Evidence is always read through its person: the recording times and users need no indexes of
+    # their own (users are deactivated, never deleted), and the millions of evidence rows pay for each.
+    recorded_at = models.DateTimeField(_("登记时间"), auto_now_add=True)
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("登记人"),
@@ -36,6 +38,7 @@ class Evidence(models.Model):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="+",
+        db_index=False,
     )
     superseded_at = models.DateTimeField(_("被更正时间"), null=True, blank=True)
     superseded_by = models.ForeignKey(
@@ -45,6 +48,7 @@ class Evidence(models.Model):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="+",
+        db_index=False,
     )
 
     # Fields a user fills in for this kind of evidence (shown in forms, diffs and the history).

@@ -23,22 +23,28 @@ class Household(models.Model):
     )
     area_type = models.CharField(_("城乡类别"), max_length=8, choices=AreaType.choices)
     address = models.CharField(_("居住地址"), max_length=200, blank=True)
-    head_name = models.CharField(_("户主姓名"), max_length=50, blank=True, db_index=True)
+    head_name = models.CharField(_("户主姓名"), max_length=50, blank=True)
     member_count = models.PositiveSmallIntegerField(_("成员数"), default=0)
     status = models.CharField(_("状态"), max_length=10, choices=HouseholdStatus.choices, default="active")
     note = models.CharField(_("备注"), max_length=200, blank=True)
     version = models.PositiveIntegerField(_("版本"), default=1)
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+    # Users are deactivated, never deleted, so this key needs no index of its own.
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", db_index=False
     )
 
     class Meta:
         verbose_name = _("家庭")
         verbose_name_plural = _("家庭")
         ordering = ["region_id", "number"]
-        indexes = [models.Index(fields=["region", "status", "number"], name="household_region_list")]
+        # Exact-name search needs a plain index; Django's default for db_index=True would add a
+        # second, LIKE-pattern index on PostgreSQL that no query uses, and every write pays for it.
+        indexes = [
+            models.Index(fields=["region", "status", "number"], name="household_region_list"),
+            models.Index(fields=["head_name"], name="household_head_name"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.head_name or '（无户主）'}户（{self.number}）"
@@ -63,8 +69,10 @@ class Relation(models.TextChoices):
 
 
 class Person(models.Model):
-    id_number = models.CharField(_("公民身份号码"), max_length=18, unique=True)
-    name = models.CharField(_("姓名"), max_length=50, db_index=True)
+    # Unique and indexed through Meta (a constraint, not unique=True) so that PostgreSQL gets no
+    # unused LIKE-pattern twin of either index: imports write millions of persons.
+    id_number = models.CharField(_("公民身份号码"), max_length=18)
+    name = models.CharField(_("姓名"), max_length=50)
     gender = models.CharField(_("性别"), max_length=1, choices=Gender.choices)
     birth_date = models.DateField(_("出生日期"))
     # The current household (the history is in Membership); one person, one active household.
@@ -72,8 +80,15 @@ class Person(models.Model):
         Household, verbose_name=_("所在家庭"), null=True, blank=True, on_delete=models.PROTECT, related_name="members"
     )
     relation = models.CharField(_("与户主关系"), max_length=16, choices=Relation.choices, blank=True)
+    # Not indexed: nothing looks persons up by hukou region, and regions are never deleted.
     hukou_region = models.ForeignKey(
-        "regions.Region", verbose_name=_("户籍地"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        "regions.Region",
+        verbose_name=_("户籍地"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
     )
     hukou_type = models.CharField(_("户籍性质"), max_length=8, choices=AreaType.choices, blank=True)
     residence_address = models.CharField(_("居住地址"), max_length=200, blank=True)
@@ -90,8 +105,10 @@ class Person(models.Model):
         verbose_name_plural = _("人员")
         ordering = ["household_id", "id"]
         constraints = [
+            models.UniqueConstraint(fields=["id_number"], name="person_id_number_unique"),
             models.UniqueConstraint(fields=["household"], condition=Q(relation="head"), name="one_head_per_household"),
         ]
+        indexes = [models.Index(fields=["name"], name="person_name")]
 
     def __str__(self) -> str:
         return self.name
