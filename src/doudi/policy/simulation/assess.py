@@ -1,9 +1,10 @@
 """Assess batches of households under the baseline and the scenario into compact arrays.
 
 A batch (``extract.Chunk``) is turned into facts once and assessed twice with ``explain=False``;
-where the scenario resolves to the same values as the baseline for a county, the baseline result
-is reused. Results are kept as integer fen in numpy arrays (``Outcome``): household id, village
-code, status, total monthly and, per programme, eligibility and amount, before and after.
+where the scenario resolves to the same values as the baseline for a county, or changes only the
+other area's (urban/rural) parameters (``unaffected_area``), the baseline result is reused.
+Results are kept as integer fen in numpy arrays (``Outcome``): household id, village code, status,
+total monthly and, per programme, eligibility and amount, before and after.
 
 ``assess_all`` runs the batches in the calling process or in worker processes started with
 ``fork`` (the policies are inherited, only the columns of each batch and the result arrays cross
