@@ -50,3 +50,16 @@ def test_a_user_is_limited_to_their_scope(households, users):
 def test_bad_input_is_refused_in_chinese(households, args, message):
     with pytest.raises(CommandError, match=message):
         _run(*args)
+
+
+def test_a_draft_is_simulated_and_stays_a_draft(households, users, published):
+    from doudi.policy import services
+    from doudi.policy.tests.conftest import with_urban_standard
+
+    draft = services.do_create_draft(
+        users["county_reviewer"], region_code="430981", content=with_urban_standard(published["yuanjiang"].content, 760)
+    )
+    data = json.loads(_run("--draft", str(draft.pk), "--json"))
+    assert data["counts"]["enter"] == 1 and data["scenario"]["drafts"][0]["id"] == draft.pk
+    draft.refresh_from_db()
+    assert draft.status == "draft"

@@ -4,6 +4,7 @@ from datetime import date
 from decimal import Decimal
 
 import numpy as np
+import pytest
 from django.utils import timezone
 
 from doudi.policy.facts_bridge import facts_from_snapshot
@@ -79,3 +80,24 @@ def test_reading_persons_by_id_range_gives_the_same_facts(households, varied, mo
     by_list = _set_based("430981", ON, known_at)
     monkeypatch.setattr(extract, "ARRAY_LIMIT", 0)
     assert _set_based("430981", ON, known_at) == by_list
+
+
+def test_the_fast_constructor_builds_equal_objects_and_respects_validation():
+    from dataclasses import dataclass
+
+    from doudi.policy.engine.facts import MemberFacts
+    from doudi.policy.simulation.facts import fast_constructor
+
+    make = fast_constructor(MemberFacts, ("person_id", "birth_date", "name"))
+    assert make("7", date(1990, 1, 1), "王五") == MemberFacts(person_id="7", birth_date=date(1990, 1, 1), name="王五")
+
+    @dataclass(frozen=True, slots=True)
+    class Checked:
+        value: int
+
+        def __post_init__(self):
+            if self.value < 0:
+                raise ValueError(self.value)
+
+    with pytest.raises(ValueError):
+        fast_constructor(Checked, ("value",))(-1)
