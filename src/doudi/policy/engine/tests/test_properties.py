@@ -15,7 +15,7 @@ from dataclasses import replace
 from datetime import date, timedelta
 from decimal import Decimal
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from ..cascade import assess
@@ -172,7 +172,13 @@ def programme_amounts(h: HouseholdFacts, policy, tekun_ids: set[str] | None = No
 @SETTINGS
 @given(households(), st.integers(0, 4), st.sampled_from(COUNTED), money.filter(lambda x: x > 0))
 def test_more_income_never_raises_a_benefit(h, index, category, extra):
-    """Per programme on a fixed household, and in total through the cascade."""
+    """Per programme on a fixed household, and in total through the cascade.
+
+    Excepted: a child who *chose* 特困 over a higher orphan allowance (§2.2: the choice is the
+    family's). Income that ends the 特困 support brings the allowance the family had declined, so
+    the total rises; ``test_declined_child_allowance_returns_when_tekun_ends`` shows it.
+    """
+    assume(all(m.child_benefit_choice != "extreme_poverty" for m in h.members))
     richer = add_income(h, index, category, extra)
     policy = sample_policy()
     before = programme_amounts(h, policy)
@@ -184,6 +190,33 @@ def test_more_income_never_raises_a_benefit(h, index, category, extra):
     total_after = assess(richer, TOTAL_POLICY, explain=False)
     assert total_after.total_monthly <= total_before.total_monthly
     assert total_after.total_one_off <= total_before.total_one_off
+
+
+def test_declined_child_allowance_returns_when_tekun_ends():
+    """An orphan whose family chose 特困 gets the orphan allowance once own income ends 特困 (§2.2, §6)."""
+    from datetime import date
+
+    from ..facts import HouseholdFacts, IncomeFact, MemberFacts, ParentFacts
+
+    deceased = (ParentFacts("deceased"), ParentFacts("deceased"))
+    child = MemberFacts(
+        person_id="c",
+        birth_date=date(2015, 3, 1),
+        parents=deceased,
+        has_capable_supporter=False,
+        child_benefit_choice="extreme_poverty",
+    )
+    h = HouseholdFacts(as_of=date(2025, 3, 1), area_type="urban", members=(child,))
+    richer = HouseholdFacts(
+        as_of=h.as_of,
+        area_type="urban",
+        members=(replace(child, incomes=(IncomeFact("wage", D("740")),)),),
+    )
+    before, after = assess(h, TOTAL_POLICY, explain=False), assess(richer, TOTAL_POLICY, explain=False)
+    assert before.get("extreme_poverty").eligible
+    assert not after.get("extreme_poverty").eligible
+    assert after.get("orphan").eligible
+    assert after.total_monthly > before.total_monthly
 
 
 @SETTINGS
