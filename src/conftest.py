@@ -11,10 +11,17 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
+from hypothesis import settings as hypothesis_settings
 
 from doudi.accounts.roles import Role
 from doudi.accounts.tests.factories import UserFactory
 from doudi.regions.tests.factories import build_demo_tree
+
+# In CI, Hypothesis draws the same examples every run: a property that fails there fails on every
+# rerun (reproducibly), while local runs keep exploring new examples.
+hypothesis_settings.register_profile("ci", derandomize=True, print_blob=True)
+if os.environ.get("CI"):
+    hypothesis_settings.load_profile("ci")
 
 
 @pytest.fixture

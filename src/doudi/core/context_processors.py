@@ -14,6 +14,7 @@ NAV = (
     (("registry:import_list", "registry:imports:import_list"), "批量导入", Capability.IMPORT_REGISTRY, "imports"),
     (("regions:browse",), "区划", None, "regions"),
     (("policy:version_list",), "救助政策", None, "policy"),
+    (("simulation:form",), "政策模拟", Capability.ASSESS, "simulation"),
     (("audit:event_list",), "审计日志", Capability.VIEW_AUDIT, "audit"),
 )
 
@@ -33,7 +34,8 @@ def navigation(request):
     if user is None or not user.is_authenticated:
         return {"nav_items": []}
     match = getattr(request, "resolver_match", None)
-    namespaces = set(match.namespaces) if match else set()
+    # The innermost namespace marks the current item: /registry/imports/ is 批量导入, not 家庭查询.
+    innermost = match.namespaces[-1] if match and match.namespaces else ""
     nav = []
     for names, label, capability, namespace in NAV:
         if capability and not user.can(capability):
@@ -41,6 +43,6 @@ def navigation(request):
         url = first_url(names)
         if url is None:
             continue
-        current = namespace in namespaces and not (namespace == "registry" and "imports" in (match.url_name or ""))
+        current = namespace == innermost
         nav.append({"url": url, "label": label, "current": current})
     return {"nav_items": nav}
