@@ -197,6 +197,9 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": os.environ.get("DOUDI_LOG_LEVEL", "WARNING")},
 }
 
+# Sessions are read from the process's cache and written through to the database: every page
+# otherwise spends a query on its session (docs/benchmarks.md, household list page).
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_AGE = 8 * 3600
 CSRF_COOKIE_HTTPONLY = False

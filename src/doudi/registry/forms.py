@@ -81,31 +81,93 @@ def scoped_regions(user, *, levels: tuple[int, ...]) -> list[Region] | None:
 def forget_scoped_regions(**_kwargs) -> None:
     """Drop the cached region lists (connected to Region saves and deletes)."""
     _regions_cache.clear()
+    _choices_cache.clear()
+
+
+_choices_cache: dict[int, tuple[list, list[tuple[str, str]]]] = {}
 
 
 def region_choices(user, regions: list[Region]) -> list[tuple[str, str]]:
+    """Return (code, indented label) pairs; the same list object for the same cached regions."""
+    cached = _choices_cache.get(id(regions))
+    if cached is not None and cached[0] is regions:
+        return cached[1]
     root = user.region
-    return [
+    choices = [
         (r.code, ("　" * max(0, r.level - (root.level if root else 1) - 1)) + _relative_label(r, root)) for r in regions
     ]
+    if len(_choices_cache) > 1000:
+        _choices_cache.clear()
+    _choices_cache[id(regions)] = (regions, choices)
+    return choices
 
 
 class FastSelect(forms.Select):
     """A <select> rendered in one pass instead of one template per <option>.
 
     A county user's list of 200+ villages took most of a page's rendering time through Django's
-    per-option widget templates; the HTML is the same.
+    per-option widget templates; the HTML is the same. The options' HTML is built once per list of
+    choices (the region lists are cached per scope) and only the selected option changes.
     """
+
+    _options_html: dict[int, tuple[list, str]] = {}
+
+    # The caller's own list (``option_source``): Django copies ``choices`` when it is assigned.
+    option_source: list | None = None
+
+    def _options(self) -> str:
+        choices = self.option_source if self.option_source is not None else list(self.choices)
+        cached = self._options_html.get(id(choices))
+        if cached is not None and cached[0] is choices:
+            return cached[1]
+        html = "".join(f'<option value="{escape(v)}">{escape(label)}</option>' for v, label in choices)
+        if len(self._options_html) > 1000:
+            self._options_html.clear()
+        self._options_html[id(choices)] = (choices, html)
+        return html
 
     def render(self, name, value, attrs=None, renderer=None):
         final_attrs = self.build_attrs(self.attrs, attrs)
         final_attrs["name"] = name
-        selected = "" if value is None else str(value)
-        options = "".join(
-            f'<option value="{escape(v)}"{" selected" if str(v) == selected else ""}>{escape(label)}</option>'
-            for v, label in self.choices
-        )
+        options = self._options()
+        if value not in (None, ""):
+            marker = f'<option value="{escape(value)}">'
+            options = options.replace(marker, marker[:-1] + " selected>", 1)
         return mark_safe(f"<select{flatatt(final_attrs)}>{options}</select>")
+
+
+class RegionChoiceField(forms.Field):
+    """A region code chosen from a cached list: validated by set membership, not by re-normalising
+    the choices on every request."""
+
+    widget = FastSelect
+
+    def __init__(self, *, choices: list, **kwargs):
+        super().__init__(**kwargs)
+        self.choices = choices
+        self.widget.choices = choices
+        self.widget.option_source = choices
+        self.codes = {str(v) for v, _label in choices if v}
+
+    def clean(self, value):
+        value = super().clean(value) or ""
+        if value and value not in self.codes:
+            raise forms.ValidationError(f"{self.label}：“{value}”不在您的管辖范围内。")
+        return value
+
+
+_placeholder_cache: dict[int, tuple[list, list]] = {}
+
+
+def _with_placeholder(choices: list) -> list:
+    """Return the choices behind a "please choose" option, the same list object each time."""
+    cached = _placeholder_cache.get(id(choices))
+    if cached is None or cached[0] is not choices:
+        if len(_placeholder_cache) > 1000:
+            _placeholder_cache.clear()
+        cached = (choices, [("", "请选择"), *choices])
+        _placeholder_cache[id(choices)] = cached
+    return cached[1]
 
 
 class VillageField(forms.CharField):
@@ -117,6 +179,7 @@ class VillageField(forms.CharField):
         kwargs.setdefault("error_messages", {"required": "所在村/社区：请选择。"})
         if self.villages is not None:
             kwargs["widget"] = FastSelect(choices=[("", "请选择"), *region_choices(user, self.villages)])
+            kwargs["widget"].option_source = _with_placeholder(region_choices(user, self.villages))
         else:
             kwargs.setdefault("help_text", _("请输入 12 位村/社区区划代码"))
         super().__init__(**kwargs)
@@ -127,6 +190,20 @@ class VillageField(forms.CharField):
             raise forms.ValidationError("所在村/社区：不是您管辖范围内的村/社区。")
 
 
+_all_option_cache: dict[int, tuple[list, list]] = {}
+
+
+def _with_all_option(choices: list) -> list:
+    """Return the choices behind a "whole scope" option, the same list object each time."""
+    cached = _all_option_cache.get(id(choices))
+    if cached is None or cached[0] is not choices:
+        if len(_all_option_cache) > 1000:
+            _all_option_cache.clear()
+        cached = (choices, [("", "全部（本辖区）"), *choices])
+        _all_option_cache[id(choices)] = cached
+    return cached[1]
+
+
 class HouseholdSearchForm(ChineseMessagesMixin, forms.Form):
     q = forms.CharField(
         label=_("查询"),
@@ -134,7 +211,6 @@ class HouseholdSearchForm(ChineseMessagesMixin, forms.Form):
         max_length=50,
         widget=forms.TextInput(attrs={"placeholder": "身份证号 / 姓名 / 户编号", "type": "search"}),
     )
-    region = forms.ChoiceField(label=_("区划"), required=False, widget=FastSelect)
     status = forms.ChoiceField(
         label=_("状态"), required=False, choices=[("active", "在册"), ("closed", "已注销"), ("all", "全部")]
     )
@@ -144,9 +220,11 @@ class HouseholdSearchForm(ChineseMessagesMixin, forms.Form):
         root_level = user.region.level if user.region else Level.VILLAGE
         levels = tuple(range(root_level + 1, min(root_level + 2, Level.VILLAGE) + 1))
         regions = (scoped_regions(user, levels=levels) or []) if levels else []
-        self.fields["region"].choices = [("", "全部（本辖区）"), *region_choices(user, regions)]
+        choices = _with_all_option(region_choices(user, regions))
+        self.fields["region"] = RegionChoiceField(label=_("区划"), required=False, choices=choices)
         if not regions:
             self.fields["region"].widget = forms.HiddenInput()
+        self.order_fields(["q", "region", "status"])
 
 
 class PersonForm(ChineseMessagesMixin, forms.Form):
