@@ -25,6 +25,8 @@ SHORTCUTS = (
         "从 Excel 导入家庭与成员",
         Capability.IMPORT_REGISTRY,
     ),
+    (("policy:worksheet",), "救助试算", "填写家庭情况，看可享受的救助及依据", Capability.ASSESS),
+    (("simulation:form",), "政策模拟", "调整标准，看哪些家庭纳入、退出或变化", Capability.EDIT_POLICY),
     (("registry:imports:export", "registry:export"), "导出", "导出本辖区家庭（Excel）", Capability.EXPORT_UNMASKED),
     (("audit:event_list",), "审计日志", "谁在何时改了什么、查看了什么", Capability.VIEW_AUDIT),
     (("regions:browse",), "区划城乡类别维护", "更正村/社区的城镇、农村类别", Capability.MANAGE_REGIONS),
