@@ -23,6 +23,7 @@ class DemoUser:
 
 DEMO_USERS = (
     DemoUser("village_worker", "李专干", Role.VILLAGE_WORKER, "430981114201"),  # 草尾镇立新村
+    DemoUser("village_worker3", "吴专干", Role.VILLAGE_WORKER, "430981114201"),  # 草尾镇立新村：第二调查人
     DemoUser("village_worker2", "周专干", Role.VILLAGE_WORKER, "430981006001"),  # 琼湖街道韩家汊社区
     DemoUser("township_officer", "王经办", Role.TOWNSHIP_OFFICER, "430981114"),  # 草尾镇
     DemoUser("county_reviewer", "张审核", Role.COUNTY_REVIEWER, "430981"),  # 沅江市
