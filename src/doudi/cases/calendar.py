@@ -107,3 +107,14 @@ def working_days_between(start: date, end: date) -> int:
         if is_working_day(day):
             count += 1
     return count
+
+
+def add_weekdays(start: date, n: int) -> date:
+    """Return the ``n``-th Monday–Friday after ``start``: the earliest a working-day limit can fall
+    when the year's holidays are not known yet (holidays only push it later)."""
+    day = start
+    while n > 0:
+        day += ONE_DAY
+        if day.weekday() < 5:
+            n -= 1
+    return day

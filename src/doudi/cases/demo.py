@@ -26,8 +26,7 @@ from django.utils import timezone
 
 from doudi.accounts.demo import DEMO_PASSWORD, DEMO_USERS
 from doudi.accounts.models import User
-from doudi.cases import services
-from doudi.cases.calendar import CalendarNotCovered, add_working_days
+from doudi.cases import calendar, services
 from doudi.cases.models import Case, CaseKind, Enrolment
 from doudi.cases.procedure import procedure_for
 from doudi.policy.assessment import assess_facts
@@ -99,19 +98,6 @@ class SeedReport:
 
 def demo_cases_exist() -> bool:
     return Case.objects.filter(region__code__startswith=COUNTY).exists()
-
-
-def demo_anchor(today: date) -> date:
-    """Return ``today`` if the working-day calendar covers the limits counted from it, else the
-    latest day it does (a demo must not fail on a year whose holidays are not yet published)."""
-    day = today
-    for _ in range(400):
-        try:
-            add_working_days(day, 50)
-            return day
-        except CalendarNotCovered:
-            day -= timedelta(days=7)
-    return day
 
 
 def ensure_village_worker3() -> User:
@@ -307,10 +293,11 @@ def _low_income_first(households: list[Household], rng: random.Random, on: date,
 def seed_demo_cases(*, seed: int = 2025, today: date | None = None) -> SeedReport:
     """Create the demo cases; do nothing (and say why) if the county already has cases."""
     asked = today or timezone.localdate()
-    report = SeedReport(today=demo_anchor(asked))
-    if report.today != asked:
+    report = SeedReport(today=asked)
+    if calendar.covered_years()[1] < asked.year + 1 and not calendar.bureau_entries()[1] >= {asked.year + 1}:
         report.note = (
-            f"工作日历尚未收录 {asked.year + 1} 年的节假日安排，演示案件的日期以 {report.today:%Y-%m-%d} 为基准。"
+            f"工作日历尚未收录 {asked.year + 1} 年的节假日安排：跨年的办理期限暂按周一至周五计算，"
+            "录入后由每日任务重新计算。"
         )
     if demo_cases_exist():
         report.skipped = "沅江市已有案件，演示案件不再重复生成。"

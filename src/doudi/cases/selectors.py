@@ -49,6 +49,15 @@ def _open_deadlines() -> Q:
     return Q(deadlines__met_on__isnull=True, deadlines__cancelled=False)
 
 
+def _provisional_deadline() -> Exists:
+    """Whether an open limit of the case is counted Monday–Friday (its year's holidays unknown)."""
+    from doudi.cases.models import CaseDeadline
+
+    return Exists(
+        CaseDeadline.objects.filter(case=OuterRef("pk"), met_on__isnull=True, cancelled=False, provisional=True)
+    )
+
+
 def case_list(
     *,
     actor,
@@ -70,7 +79,9 @@ def case_list(
         qs = qs.filter(household_id=household_id)
     if q:
         qs = qs.filter(Q(number__icontains=q) | Q(household__head_name__icontains=q) | Q(household__number=q))
-    return qs.annotate(next_due_on=Min("deadlines__due_on", filter=_open_deadlines()))
+    return qs.annotate(
+        next_due_on=Min("deadlines__due_on", filter=_open_deadlines()), next_due_provisional=_provisional_deadline()
+    )
 
 
 def case_get(*, actor, case_id: int) -> Case:
@@ -138,6 +149,7 @@ def _annotated(qs: QuerySet[Case]) -> QuerySet[Case]:
     pending_survey = Survey.objects.filter(case=OuterRef("pk"), signed_2_at__isnull=True)
     return qs.annotate(
         next_due_on=Min("deadlines__due_on", filter=_open_deadlines()),
+        next_due_provisional=_provisional_deadline(),
         notice_ends_on=Subquery(running.values("ends_on")[:1]),
         has_verification=Exists(Verification.objects.filter(case=OuterRef("pk"))),
         pending_survey_by=Subquery(pending_survey.values("investigator_2_id")[:1]),
@@ -219,6 +231,7 @@ class InboxItem:
     steps: list[str]
     due_on: date | None
     overdue: bool
+    provisional: bool = False  # the due date is counted Monday–Friday until the year's holidays are known
 
     @property
     def step_labels(self) -> list[str]:
@@ -250,7 +263,7 @@ def inbox(*, actor, today: date | None = None) -> Inbox:
         steps = pending_steps(case, actor, on)
         if steps:
             due = case.next_due_on
-            items.append(InboxItem(case, steps, due, due is not None and due < on))
+            items.append(InboxItem(case, steps, due, due is not None and due < on, case.next_due_provisional))
     items.sort(key=lambda i: (i.due_on is None, i.due_on or date.max, i.case.pk))
     counts = Counter(s for i in items for s in i.steps)
     reviews: list[ReviewTask] = []

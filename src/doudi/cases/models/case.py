@@ -137,8 +137,9 @@ class DeadlineKind(models.TextChoices):
 class CaseDeadline(models.Model):
     """A time limit running on a case: when it started, when it falls due, when it was met.
 
-    ``due_on`` is empty when the working-day calendar does not yet know the year it falls in; the
-    daily task fills it in once the calendar is upgraded.
+    When the working-day calendar does not yet know the year a limit falls in, ``due_on`` is
+    counted Monday to Friday and marked ``provisional`` (the earliest the true date can be); the
+    daily task recounts it once the year's holidays are entered or the package is upgraded.
     """
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="deadlines")
@@ -147,6 +148,7 @@ class CaseDeadline(models.Model):
     amount = models.PositiveSmallIntegerField(_("时限长度"))
     unit = models.CharField(_("单位"), max_length=8, default="工作日")
     due_on = models.DateField(_("到期日"), null=True, blank=True)
+    provisional = models.BooleanField(_("到期日暂按周一至周五计算"), default=False)
     basis = models.CharField(_("依据"), max_length=200, blank=True)
     met_on = models.DateField(_("完成日"), null=True, blank=True)
     cancelled = models.BooleanField(_("已取消"), default=False)
