@@ -4,7 +4,7 @@ import threading
 from datetime import date
 
 import pytest
-from django.db import connection, connections
+from django.db import connections
 
 from doudi.accounts.roles import Role
 from doudi.accounts.tests.factories import UserFactory
@@ -28,7 +28,7 @@ def test_the_second_of_two_sessions_reading_the_same_version_is_refused(walk, ho
 
 
 @pytest.mark.django_db(transaction=True)
-@pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks need PostgreSQL")
+@pytest.mark.postgresql_only
 def test_two_threads_deciding_at_once_decide_once(regions, users, walk, published):
     from doudi.cases.tests.conftest import poor_household
 
