@@ -92,8 +92,34 @@ def create_enrolment(
         created_by=actor if getattr(actor, "pk", None) else None,
     )
     if programme in AGE_CHECKED:
-        schedule_age_check(enrolment)
+        due_on = age_check_due(person, start_month)
+        if due_on is not None:
+            schedule_age_check(enrolment, due_on=due_on)
     return enrolment
+
+
+def age_check_due(person, start_month: date) -> date | None:
+    """Return when a minor's child allowance or tekun support is checked at 18 (§2.6, §6), or ``None``.
+
+    The check exists because the support rests on the person being a minor. An adult's tekun
+    support rests on age, disability or illness: checking it against an 18th birthday long past
+    opened a termination case for a 78-year-old the day after enrolment. An adult kept on because
+    still at school (§2.6, §6.1) is checked from the start month, and the check then follows the
+    schooling (``services.due``).
+    """
+    from django.db.models import Q
+
+    from doudi.registry.models import Schooling
+
+    birthday = eighteenth_birthday(person.birth_date)
+    if birthday > start_month:
+        return birthday
+    at_school = (
+        Schooling.objects.filter(person=person, full_time=True, valid_from__lte=start_month, superseded_at__isnull=True)
+        .filter(Q(valid_to__isnull=True) | Q(valid_to__gt=start_month))
+        .exists()
+    )
+    return start_month if at_school else None
 
 
 def change_amount(

@@ -57,6 +57,32 @@ def test_an_18th_birthday_check_is_scheduled_at_enrolment(child):
     assert ReviewTask.objects.get(enrolment=e, kind="age_check").due_on == BIRTH.replace(year=2025)
 
 
+def _enrol_from(person, start_month, programme="extreme_poverty"):
+    return create_enrolment(
+        None,
+        household=person.household,
+        person=person,
+        programme=programme,
+        start_month=start_month,
+        monthly_amount=Decimal("900"),
+        reason="测试",
+        covered=[person.pk],
+    )
+
+
+def test_an_adult_is_not_checked_against_an_18th_birthday_already_past(child):
+    """Tekun of an adult rests on age, disability or illness: no 18th-birthday check (it would end it)."""
+    e = _enrol_from(child, date(2025, 7, 1))
+    assert not ReviewTask.objects.filter(enrolment=e, kind="age_check").exists()
+    assert services.do_run_due_tasks(today=date(2025, 7, 2)).get("tekun_termination_opened", 0) == 0
+
+
+def test_an_adult_kept_on_at_school_is_checked_from_the_start_month(child, users):
+    _school(users, child)
+    e = _enrol_from(child, date(2025, 7, 1))
+    assert ReviewTask.objects.get(enrolment=e, kind="age_check").due_on == date(2025, 7, 1)
+
+
 def test_a_child_allowance_ends_with_the_month_of_the_18th_birthday(child):
     e = _enrol(child)
     assert services.do_run_due_tasks(today=date(2025, 6, 14)).get("child_allowance_ended", 0) == 0
