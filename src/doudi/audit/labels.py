@@ -12,6 +12,7 @@ BASE_ACTIONS = {
     "remove_member": _("成员迁出/死亡"),
     "set_area_type": _("更正城乡类别"),
     "area_type_follows_region": _("城乡类别随区划更正"),
+    "generate_demo": _("生成演示数据"),
 }
 
 

@@ -99,6 +99,8 @@ class InboxApi(APIView):
 class CaseListApi(APIView):
     """List the cases of the user's region, newest first, 50 a page."""
 
+    pagination_class = RegistryPagination
+
     class FilterSerializer(serializers.Serializer):
         status = serializers.CharField(label="状态", **_TEXT)
         kind = serializers.ChoiceField(label="类型", choices=CaseKind.choices, required=False)
@@ -740,6 +742,8 @@ class EnrolmentResumeApi(_EnrolmentStepApi):
 
 class ReviewListApi(APIView):
     """List open review tasks of the user's region, soonest first."""
+
+    pagination_class = RegistryPagination
 
     class FilterSerializer(serializers.Serializer):
         due_before = serializers.DateField(label="到期日不晚于", required=False)

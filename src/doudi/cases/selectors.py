@@ -79,9 +79,10 @@ def case_list(
         qs = qs.filter(household_id=household_id)
     if q:
         qs = qs.filter(Q(number__icontains=q) | Q(household__head_name__icontains=q) | Q(household__number=q))
+    # The aggregate drops the model's default ordering (GROUP BY): order explicitly, newest first.
     return qs.annotate(
         next_due_on=Min("deadlines__due_on", filter=_open_deadlines()), next_due_provisional=_provisional_deadline()
-    )
+    ).order_by("-opened_on", "-id")
 
 
 def case_get(*, actor, case_id: int) -> Case:

@@ -54,3 +54,54 @@ def test_full_record_views_are_listed(client, users, activity):
     assert "家庭页面显示完整信息" in response.content.decode()
     client.force_login(users["foreign_county_reviewer"])
     assert list(client.get(reverse("audit:event_list"), {"kind": "access"}).context["page"].object_list) == []
+
+
+class _Sink:
+    def write(self, _text):
+        pass
+
+    def flush(self):
+        pass
+
+
+@pytest.fixture
+def demo_events(regions, users, activity):
+    """The audit trail of a demo county: ``generate_demo``'s own event beside the workers' events."""
+    from django.core.management import call_command
+
+    call_command("generate_demo", households=20, county="430981", seed=7, replace=True, stdout=_Sink())
+
+
+def test_the_demo_event_is_shown_with_labels(client, users, demo_events):
+    client.force_login(users["administrator"])
+    response = client.get(reverse("audit:event_list"), {"action": "generate_demo"})
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "生成演示数据" in page and "家庭数：20" in page and "随机种子：7" in page
+
+
+def test_an_event_with_plain_values_in_changes_is_still_shown(client, users, regions):
+    """Rows written before every writer used {label, old, new} still render, under the field's name."""
+    from doudi.audit.models import AuditEvent
+
+    AuditEvent.objects.create(
+        action="generate_demo", target_type="region", target_id="430981000000", target_label="旧演示数据",
+        region_code="430981000000", changes={"households": 3000, "seed": None, "note": ["a"]},
+    )
+    client.force_login(users["administrator"])
+    response = client.get(reverse("audit:event_list"))
+    assert response.status_code == 200
+    assert "households：3000" in response.content.decode()
+
+
+@pytest.mark.parametrize("role", ["administrator", "city_supervisor", "county_reviewer", "auditor"])
+@pytest.mark.parametrize("page", ["-1", "abc", "999999", "0", "", "1.5", "9" * 40])
+def test_any_page_number_answers_a_page(client, users, demo_events, role, page):
+    from doudi.audit.views import PAGE_SIZE
+
+    client.force_login(users[role])
+    response = client.get(reverse("audit:event_list"), {"page": page})
+    assert response.status_code == 200
+    shown = response.context["page"]
+    assert 1 <= shown.number <= shown.paginator.num_pages
+    assert len(shown.object_list) <= PAGE_SIZE

@@ -34,10 +34,20 @@ def action_label(value):
 
 @register.filter
 def change_rows(changes):
-    """Return ``[(label, old, new)]`` from an AuditEvent's ``changes``."""
+    """Return ``[(label, old, new)]`` from an AuditEvent's ``changes``.
+
+    Writers store ``{field: {"label", "old", "new"}}``; rows written before that rule (or by a
+    command that stored plain values, ``{"households": 3000}``) are shown as a new value under the
+    field's name rather than breaking the whole audit page.
+    """
     if not isinstance(changes, dict):
         return []
-    rows = [(c.get("label", name), c.get("old", ""), c.get("new", "")) for name, c in changes.items()]
+    rows = []
+    for name, change in changes.items():
+        if isinstance(change, dict):
+            rows.append((change.get("label") or name, change.get("old", ""), change.get("new", "")))
+        else:
+            rows.append((name, "", change))
     return [(label, old, new) for label, old, new in rows if old not in (None, "") or new not in (None, "")]
 
 

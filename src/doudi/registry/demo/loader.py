@@ -233,10 +233,10 @@ def load(
             target_label=f"{region.full_name if region else prefix} 演示数据",
             region_code=pad_code(prefix),
             changes={
-                "households": data.households.num_rows,
-                "persons": data.persons.num_rows,
-                "seed": seed,
-                "replaced_households": replaced,
+                "households": {"label": "家庭数", "old": "", "new": data.households.num_rows},
+                "persons": {"label": "人数", "old": "", "new": data.persons.num_rows},
+                "seed": {"label": "随机种子", "old": "", "new": seed},
+                "replaced_households": {"label": "替换的家庭数", "old": "", "new": replaced},
             },
         )
     report.rows = {name: table.num_rows for name, table in data.tables()}

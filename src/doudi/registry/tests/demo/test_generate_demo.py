@@ -149,7 +149,7 @@ def test_replace_keeps_households_registered_by_people(regions):
     lixin = sorted(Household.objects.filter(region=regions["lixin"]).values_list("number", flat=True))
     assert lixin[0] == kept.number and len(set(lixin)) == len(lixin)
     last = AuditEvent.objects.filter(action="generate_demo").order_by("-id").first()
-    assert last.changes["households"] == 30 and last.changes["replaced_households"] == 30
+    assert last.changes["households"]["new"] == 30 and last.changes["replaced_households"]["new"] == 30
 
 
 def test_villages_must_be_loaded(regions):
