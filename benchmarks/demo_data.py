@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import os
 import platform
+import secrets
 import subprocess
 import sys
 import tempfile
@@ -39,6 +40,9 @@ def manage(*args: str, url: str) -> None:
 
 
 def main() -> None:
+    # settings.py refuses to start without a secret key outside the demo: a benchmark's sessions and
+    # its subprocesses (manage.py, gunicorn) share one random key for the run.
+    os.environ.setdefault("DOUDI_SECRET_KEY", secrets.token_urlsafe(50))
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--households", type=int, default=1_000_000)
     parser.add_argument("--province", default="43")

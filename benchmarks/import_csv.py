@@ -25,6 +25,7 @@ import csv
 import os
 import platform
 import re
+import secrets
 import subprocess
 import sys
 import tempfile
@@ -217,6 +218,9 @@ def update_docs(section: str) -> None:
 
 
 def main() -> None:
+    # settings.py refuses to start without a secret key outside the demo: a benchmark's sessions and
+    # its subprocesses (manage.py, gunicorn) share one random key for the run.
+    os.environ.setdefault("DOUDI_SECRET_KEY", secrets.token_urlsafe(50))
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--persons", type=int, default=200_000)
     parser.add_argument("--runs", type=int, default=1, help="repeat (a) and (b) and keep the fastest run")

@@ -22,6 +22,7 @@ import argparse
 import http.client
 import os
 import random
+import secrets
 import socket
 import statistics
 import subprocess
@@ -334,6 +335,9 @@ def page_benchmark(args, rng: random.Random) -> None:
 
 
 def main() -> None:
+    # settings.py refuses to start without a secret key outside the demo: a benchmark's sessions and
+    # its subprocesses (manage.py, gunicorn) share one random key for the run.
+    os.environ.setdefault("DOUDI_SECRET_KEY", secrets.token_urlsafe(50))
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--database", default="doudi_bench")
     parser.add_argument("--queries", type=int, default=500)

@@ -29,6 +29,7 @@ import os
 import platform
 import re
 import resource
+import secrets
 import subprocess
 import sys
 import time
@@ -98,6 +99,9 @@ def county_policies(province: str) -> int:
 
 
 def main() -> None:
+    # settings.py refuses to start without a secret key outside the demo: a benchmark's sessions and
+    # its subprocesses (manage.py, gunicorn) share one random key for the run.
+    os.environ.setdefault("DOUDI_SECRET_KEY", secrets.token_urlsafe(50))
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--database", default="doudi_sim_bench")
     parser.add_argument("--setup", action="store_true", help="create the database and generate the households")

@@ -4,7 +4,9 @@ Everything that differs between a laptop demo and a bureau's production server c
 environment, so that one code base serves both:
 
 - ``DOUDI_DATABASE_URL``: ``sqlite:///path`` (the embedded default) or ``postgres://user@host:port/name``.
-- ``DOUDI_SECRET_KEY``, ``DOUDI_DEBUG``, ``DOUDI_ALLOWED_HOSTS``, ``DOUDI_DATA_DIR``.
+- ``DOUDI_SECRET_KEY`` (required outside the demo and the tests), ``DOUDI_DEBUG`` (off unless
+  ``DOUDI_DEMO=1``), ``DOUDI_ALLOWED_HOSTS``, ``DOUDI_DATA_DIR``.
+- ``DOUDI_HTTPS=1``: Secure cookies, HTTPS redirect, HSTS, ``X-Forwarded-Proto`` from the proxy.
 """
 
 from __future__ import annotations
@@ -55,8 +57,25 @@ def database_from_url(url: str) -> dict:
     raise ValueError(f"DOUDI_DATABASE_URL: unsupported scheme {parsed.scheme!r}")
 
 
-DEBUG = _env_bool("DOUDI_DEBUG", True)
-SECRET_KEY = os.environ.get("DOUDI_SECRET_KEY", "doudi-demo-insecure-key-change-me-in-production")
+# Secure unless told otherwise. ``DOUDI_DEMO=1`` (set by ``scripts/run``) is the laptop demo: debug
+# pages and the public demo key. A test run (pytest sets ``PYTEST_VERSION`` before Django reads these
+# settings) may use the demo key too. Anything else is a real deployment and must bring its own key:
+# with the public one anybody could sign sessions, password-reset links and CSRF tokens.
+DEMO = _env_bool("DOUDI_DEMO", False)
+TESTING = "PYTEST_VERSION" in os.environ
+DEBUG = _env_bool("DOUDI_DEBUG", DEMO)
+DEMO_SECRET_KEY = "doudi-demo-insecure-key-change-me-in-production"
+SECRET_KEY = os.environ.get("DOUDI_SECRET_KEY", "")
+if not SECRET_KEY or SECRET_KEY == DEMO_SECRET_KEY:
+    if not (DEMO or TESTING):
+        from django.core.exceptions import ImproperlyConfigured
+
+        raise ImproperlyConfigured(
+            "DOUDI_SECRET_KEY 未设置（或仍是公开的演示密钥）：生产环境必须设置一个随机密钥，例如 "
+            'export DOUDI_SECRET_KEY="$(python3 -c \'import secrets; print(secrets.token_urlsafe(50))\')"；'
+            "仅在本机演示时可设置 DOUDI_DEMO=1 使用演示密钥。"
+        )
+    SECRET_KEY = DEMO_SECRET_KEY
 ALLOWED_HOSTS = os.environ.get("DOUDI_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",")
 
 INSTALLED_APPS = [
@@ -204,3 +223,23 @@ SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_AGE = 8 * 3600
 CSRF_COOKIE_HTTPONLY = False
 X_FRAME_OPTIONS = "DENY"
+
+# HTTPS (``DOUDI_HTTPS=1``): cookies only over TLS, plain HTTP redirected, and HSTS so that browsers
+# never try plain HTTP again. Behind a reverse proxy that ends TLS, doudi trusts the proxy's
+# ``X-Forwarded-Proto: https``; the proxy must set (not pass through) that header.
+HTTPS = _env_bool("DOUDI_HTTPS", False)
+CSRF_TRUSTED_ORIGINS = [o for o in os.environ.get("DOUDI_CSRF_TRUSTED_ORIGINS", "").split(",") if o]
+if HTTPS:
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    SECURE_SSL_REDIRECT = True
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    # One year, the usual value (and the minimum of browsers' preload lists); start lower
+    # (DOUDI_HSTS_SECONDS=3600) while trying HTTPS out, as browsers remember it that long.
+    SECURE_HSTS_SECONDS = int(os.environ.get("DOUDI_HSTS_SECONDS", str(365 * 24 * 3600)))
+    # includeSubDomains covers only names under doudi's own host name, not its siblings.
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    # Preloading asks browser makers to hard-code the domain: a decision of whoever owns the
+    # bureau's domain, hard to undo, so it is opt-in and its check is not a warning here.
+    SECURE_HSTS_PRELOAD = _env_bool("DOUDI_HSTS_PRELOAD", False)
+    SILENCED_SYSTEM_CHECKS = [] if SECURE_HSTS_PRELOAD else ["security.W021"]
