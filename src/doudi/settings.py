@@ -87,7 +87,6 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "rest_framework",
-    "rest_framework.authtoken",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_tasks",
@@ -177,7 +176,7 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 50 * 1024 * 1024
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.SessionAuthentication",
-        "rest_framework.authentication.TokenAuthentication",
+        "doudi.accounts.authentication.ApiTokenAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
@@ -185,6 +184,11 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 50,
     "EXCEPTION_HANDLER": "doudi.core.api.exception_handler",
 }
+# API tokens (doudi.accounts.tokens): a new token lasts this many days unless its user asks for
+# fewer; nobody can ask for more than the maximum.
+API_TOKEN_DEFAULT_DAYS = int(os.environ.get("DOUDI_API_TOKEN_DAYS", "90"))
+API_TOKEN_MAX_DAYS = int(os.environ.get("DOUDI_API_TOKEN_MAX_DAYS", "365"))
+
 SPECTACULAR_SETTINGS = {
     "TITLE": "doudi 兜底 API",
     "DESCRIPTION": "社会救助信息系统接口：所有接口需要登录，数据范围与页面一致（仅本辖区）。",

@@ -1,8 +1,9 @@
-"""Routes of the accounts app: log in and out."""
+"""Routes of the accounts app: log in and out, and the user's own API tokens."""
 
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
+from doudi.accounts import views
 from doudi.accounts.forms import LoginForm
 
 app_name = "accounts"
@@ -13,4 +14,6 @@ urlpatterns = [
         name="login",
     ),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("tokens/", views.token_list, name="token_list"),
+    path("tokens/<int:token_id>/revoke/", views.token_revoke, name="token_revoke"),
 ]

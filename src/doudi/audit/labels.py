@@ -12,6 +12,8 @@ BASE_ACTIONS = {
     "remove_member": _("成员迁出/死亡"),
     "set_area_type": _("更正城乡类别"),
     "area_type_follows_region": _("城乡类别随区划更正"),
+    "create_api_token": _("新建接口令牌"),
+    "revoke_api_token": _("注销接口令牌"),
     "generate_demo": _("生成演示数据"),
 }
 

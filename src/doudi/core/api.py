@@ -25,7 +25,9 @@ def exception_handler(exc, context):
     if isinstance(exc, exceptions.ValidationError):
         response.data = {"code": "invalid", "message": "提交的数据有误。", "extra": response.data}
     elif isinstance(exc, exceptions.NotAuthenticated | exceptions.AuthenticationFailed):
-        response.data = {"code": "not_authenticated", "message": "请先登录。", "extra": {}}
+        # A refused API token says why (expired, revoked …) so that its client knows what to do.
+        message = str(exc.detail) if getattr(exc, "explains_refusal", False) else "请先登录。"
+        response.data = {"code": "not_authenticated", "message": message, "extra": {}}
     elif isinstance(exc, exceptions.PermissionDenied):
         response.data = {"code": "permission_denied", "message": "您无权执行此操作。", "extra": {}}
     elif isinstance(exc, exceptions.NotFound):

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 from django.conf import settings
 from django.urls import reverse
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
+from doudi.accounts.models import ApiToken
 from doudi.accounts.tests.factories import PASSWORD
 
 ALL_ROLES = [
@@ -55,17 +55,24 @@ def test_me_lists_the_capabilities_of_the_role(users):
     assert "edit_registry" in capabilities and "export_unmasked" not in capabilities
 
 
-def test_the_same_token_is_returned_until_revoked(users):
+def test_each_login_of_the_same_client_replaces_its_token_until_revoked(users):
     user = users["village_worker"]
     first = _token(APIClient(), user.username, PASSWORD).json()["token"]
-    assert _token(APIClient(), user.username, PASSWORD).json()["token"] == first
+    second = _token(APIClient(), user.username, PASSWORD).json()["token"]
+    assert second != first
+    old = APIClient()
+    old.credentials(HTTP_AUTHORIZATION=f"Token {first}")
+    refused = old.get(reverse("api:me"))
+    assert refused.status_code in (401, 403) and "同名客户端重新获取令牌" in refused.json()["message"]
 
     client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {first}")
+    client.credentials(HTTP_AUTHORIZATION=f"Token {second}")
+    assert client.get(reverse("api:me")).status_code == 200
     assert client.post(reverse("api:token_revoke")).status_code == 204
-    assert not Token.objects.filter(user=user).exists()
+    assert not ApiToken.objects.filter(user=user, revoked_at__isnull=True).exists()
     refused = client.get(reverse("api:me"))
     assert refused.status_code in (401, 403) and refused.json()["code"] == "not_authenticated"
+    assert "注销（本人注销）" in refused.json()["message"]
 
 
 def test_wrong_password_is_refused_in_chinese(users):
@@ -76,7 +83,7 @@ def test_wrong_password_is_refused_in_chinese(users):
         "message": "用户名或密码错误。",
         "extra": {"field": "password"},
     }
-    assert not Token.objects.exists()
+    assert not ApiToken.objects.exists()
 
 
 def test_missing_password_names_the_field(users):
@@ -104,7 +111,7 @@ def test_repeated_failures_lock_the_api_login_even_with_the_right_password(users
 
     again = _token(client, user.username, PASSWORD)
     assert again.status_code == 429
-    assert not Token.objects.exists()
+    assert not ApiToken.objects.exists()
 
 
 def test_a_successful_token_login_clears_earlier_failures(users):
