@@ -13,3 +13,12 @@ class RegistryErrorCode(StrEnum):
     REGION_INVALID = "region_invalid"
     FIELD_INVALID = "field_invalid"
     EVIDENCE_INVALID = "evidence_invalid"
+
+
+# What a user learns of an ID number registered outside their region: that it is registered and how
+# to proceed, never where, in which household or under whose name (a message says only what its
+# reader may see, as "not found" and "not yours" give the same answer).
+REGISTERED_OUTSIDE_SCOPE = (
+    "公民身份号码：该人员已在您管辖范围以外登记，同一人只能属于一个在册家庭。"
+    "如需在本地登记，请联系县级民政部门，由原登记地在原家庭办理“迁出”后协调迁入。"
+)

@@ -14,11 +14,11 @@ from django.db.models import Max
 from django.utils import timezone
 
 from doudi.accounts.roles import Capability
-from doudi.accounts.scope import check_capability, check_in_scope
+from doudi.accounts.scope import check_capability, check_in_scope, region_in_scope
 from doudi.audit.services import diff_fields, record_event, snapshot
 from doudi.core.errors import Conflict, DomainError
 from doudi.regions.models import Level, Region, pad_code
-from doudi.registry.errors import RegistryErrorCode
+from doudi.registry.errors import REGISTERED_OUTSIDE_SCOPE, RegistryErrorCode
 from doudi.registry.models import (
     EVIDENCE_MODELS,
     Evidence,
@@ -63,11 +63,20 @@ def _hukou_region(code: str) -> Region | None:
     return region
 
 
-def _refuse_duplicate(id_number: str, *, except_person: Person | None = None) -> None:
-    """Refuse an ID number that another record holds, naming where that record is."""
+def _refuse_duplicate(actor, id_number: str, *, except_person: Person | None = None) -> None:
+    """Refuse an ID number that another record holds.
+
+    Inside the actor's scope the message names where that record is (it helps to find it); outside
+    it, the message only says that the person is registered elsewhere and how to proceed.
+    """
     other = Person.objects.select_related("household__region").filter(id_number=id_number).first()
     if other is None or (except_person is not None and other.pk == except_person.pk):
         return
+    if not region_in_scope(actor, other.region_code):
+        # Only what the actor typed comes back in ``extra`` (forms use it to mark the person).
+        raise DomainError(
+            RegistryErrorCode.DUPLICATE_PERSON, REGISTERED_OUTSIDE_SCOPE, {"field": "id_number", "id_number": id_number}
+        )
     if other.household_id:
         hh = other.household
         raise DomainError(
@@ -78,7 +87,7 @@ def _refuse_duplicate(id_number: str, *, except_person: Person | None = None) ->
         )
     raise DomainError(
         RegistryErrorCode.DUPLICATE_PERSON,
-        f"公民身份号码 {id_number} 已有人员记录（{other.name}），请通过“迁入已有人员”办理。",
+        f"公民身份号码 {id_number} 已有人员记录（{other.name}），目前不属于任何在册家庭；重新登记请联系县级民政部门。",
         {"field": "id_number", "person_id": other.pk},
     )
 
@@ -97,7 +106,7 @@ def _refresh_household_summary(household: Household) -> None:
 
 
 def _create_person(actor, household: Household, data: PersonInput, joined_on: date) -> Person:
-    _refuse_duplicate(data.id_number)
+    _refuse_duplicate(actor, data.id_number)
     if data.relation == Relation.HEAD and Person.objects.filter(household=household, relation=Relation.HEAD).exists():
         raise DomainError(
             RegistryErrorCode.HEAD_EXISTS, "与户主关系：该家庭已有户主，不能再登记“户主”。", {"field": "relation"}
@@ -121,7 +130,7 @@ def _create_person(actor, household: Household, data: PersonInput, joined_on: da
         with transaction.atomic():
             person.save()
     except IntegrityError as exc:  # a concurrent insert of the same ID number
-        _refuse_duplicate(data.id_number)
+        _refuse_duplicate(actor, data.id_number)
         raise Conflict() from exc
     Membership.objects.create(household=household, person=person, relation=data.relation, valid_from=joined_on)
     record_event(

@@ -221,7 +221,7 @@ def _place_create_error(exc: DomainError, form, head_form, member_forms) -> None
                 add_domain_error(person_form, exc, forms.PERSON_FIELD_MAP)
                 return
         number = normalize_id_number(person_form.cleaned_data.get("id_number", ""))
-        if number and number in exc.message:
+        if number and (number in exc.message or number == (exc.extra or {}).get("id_number")):
             add_domain_error(person_form, exc, forms.PERSON_FIELD_MAP)
             return
     add_domain_error(form, exc)

@@ -4,9 +4,10 @@ Rows are grouped by 户编号. A group whose key is an existing household number
 any other key is a new household, unless its persons are already registered together in one
 household of the same village, in which case the group is that household again (this is what makes
 importing the same file twice change nothing). A person registered in any other household, or in
-none, is refused with both places named: the file's row and the existing household's number and
-region. Every household must end up with exactly one head. A group with any bad row is not imported
-at all, so no household is ever half-written.
+none, is refused naming the file's row and, when the actor may see it, the existing household's
+number and region (outside the actor's scope, only that the person is registered elsewhere). Every
+household must end up with exactly one head. A group with any bad row is not imported at all, so no
+household is ever half-written.
 
 Everything that reads the database is a bulk query over the distinct values of the file.
 """
@@ -24,6 +25,7 @@ from django.db import connection
 
 from doudi.accounts.scope import region_in_scope
 from doudi.core.masking import mask_id_number
+from doudi.registry.errors import REGISTERED_OUTSIDE_SCOPE
 from doudi.registry.imports.checks import OPTIONAL_UPDATABLE, UPDATABLE, Rows
 from doudi.registry.models import Household, HouseholdStatus, Person
 
@@ -158,6 +160,20 @@ def _place(household: ExistingHousehold) -> str:
     return f"{household.region_name} 的家庭 {household.number}（户主 {household.head_name or '未登记'}）"
 
 
+def _registered_elsewhere(actor, id_number: str, person: ExistingPerson, households) -> str:
+    """Explain why a registered person cannot be imported here; name the place only inside the actor's scope."""
+    household = households.get(person.household_id) if person.household_id else None
+    region = household.region_code if household else person.hukou_region_code
+    if not region_in_scope(actor, region) or (person.household_id and household is None):
+        return REGISTERED_OUTSIDE_SCOPE
+    if household is None:
+        return (
+            f"公民身份号码：{id_number} 已有人员记录（{person.name}），目前不属于任何在册家庭；"
+            "重新登记请联系县级民政部门。"
+        )
+    return f"公民身份号码：{id_number} 已登记在 {_place(household)}，同一人只能属于一个在册家庭；请先在原家庭办理迁出。"
+
+
 def _rows_text(row_numbers) -> str:
     listed = "、".join(str(int(r)) for r in list(row_numbers)[:_LISTED])
     return f"第 {listed} 行" + (" 等" if len(row_numbers) > _LISTED else "")
@@ -268,21 +284,8 @@ def plan_households(rows: Rows, actor) -> Plan:
             if not matched[i]:
                 continue
             person = persons[ids[i]]
-            if person.household_id is None:
-                errors.add(
-                    i,
-                    "id_number",
-                    f"公民身份号码：{ids[i]} 已有人员记录（{person.name}），目前不属于任何在册家庭；"
-                    "请在系统中通过“迁入已有人员”办理。",
-                )
-            elif target is None or person.household_id != target.id:
-                elsewhere = households.get(person.household_id)
-                place = _place(elsewhere) if elsewhere else f"家庭（编号 {person.household_id}）"
-                errors.add(
-                    i,
-                    "id_number",
-                    f"公民身份号码：{ids[i]} 已登记在 {place}，同一人只能属于一个在册家庭；请先在原家庭办理迁出。",
-                )
+            if person.household_id is None or target is None or person.household_id != target.id:
+                errors.add(i, "id_number", _registered_elsewhere(actor, ids[i], person, households))
             else:
                 person_ids[i] = person.id
                 changes = _changes(updatable, i, person)

@@ -15,7 +15,7 @@ from functools import partial
 
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from doudi.accounts.models import User
@@ -28,12 +28,15 @@ from doudi.registry.imports.errors import ImportErrorCode
 from doudi.registry.imports.models import ImportBatch, ImportRow, ImportStatus
 from doudi.registry.imports.parsing import detect_format, read_file
 from doudi.registry.imports.plan import plan_households
+from doudi.registry.imports.recheck import add_stale_errors
 from doudi.registry.imports.staging import load_valid_rows, mark_rows_invalid, stage_rows
 from doudi.registry.imports.writers import write_plan
 
 logger = logging.getLogger(__name__)
 
 MAX_FILE_BYTES = getattr(settings, "DOUDI_IMPORT_MAX_BYTES", 50 * 1024 * 1024)
+# The key of the PostgreSQL advisory lock that import commits take one at a time ("doudi" + 1).
+_COMMIT_LOCK = 0x646F756469_01
 
 
 class StaleImport(Exception):
@@ -203,9 +206,17 @@ def run_validation(batch_id: int) -> None:
 def apply_import(batch_id: int, actor_id: int, valid_only: bool) -> None:
     """Import the valid rows of a batch in one transaction: everything is written, or nothing is.
 
-    The rows are checked again against the registry as it is now; a row that has become bad
-    (someone registered the person meanwhile) is recorded as bad and, with ``valid_only``, its
-    household is skipped; otherwise nothing is imported and the batch returns to "validated".
+    The rows are checked again against the registry as it is now (``recheck``, then the household
+    plan). If any row no longer holds (its person was registered, moved or edited meanwhile),
+    nothing is imported, whatever ``valid_only``: the stale rows are recorded as bad with their
+    reason and the batch returns to "validated", so the user sees what changed and chooses again.
+    A row validated as new never updates an existing person.
+
+    Commits are serialised on PostgreSQL (one transaction-level advisory lock), so of two commits
+    registering the same person the second re-checks after the first has committed and finds its
+    rows stale. A registration by another path that collides after the re-check (a form, at the
+    same moment) fails the commit on the unique ID number; the re-check is then run again so the
+    batch names the stale rows instead of failing.
     """
     timings: dict[str, float] = {}
     try:
@@ -215,19 +226,17 @@ def apply_import(batch_id: int, actor_id: int, valid_only: bool) -> None:
                 return
             actor = User.objects.select_related("region").get(pk=actor_id)
             reason = f"批量导入：{batch.original_name}（批次 {batch.pk}）"
+            _serialise_commits()
             step = time.perf_counter()
             rows = load_valid_rows(batch)
             if rows.n != batch.valid_rows:
                 raise DomainError(ImportErrorCode.STALE, "暂存的校验结果已丢失（数据库曾重启），请重新上传该文件。")
             timings["load"] = time.perf_counter() - step
             step = time.perf_counter()
-            check_regions(rows, actor)
-            plan = plan_households(rows, actor)
+            plan = _recheck(batch, rows, actor)
             timings["recheck"] = time.perf_counter() - step
             if len(rows.errors):
-                if not valid_only:
-                    raise StaleImport(rows)
-                mark_rows_invalid(batch, rows)
+                raise StaleImport(rows)
             step = time.perf_counter()
             written = write_plan(rows, plan, actor=actor, reason=reason)
             timings["write"] = time.perf_counter() - step
@@ -245,36 +254,78 @@ def apply_import(batch_id: int, actor_id: int, valid_only: bool) -> None:
                     },
                     label=batch.original_name,
                 )
-            stale = len(rows.errors)
             batch.status, batch.progress, batch.phase = ImportStatus.IMPORTED, 100, "导入完成"
             batch.committed_at, batch.committed_by = timezone.now(), actor
-            batch.valid_rows -= stale
-            batch.invalid_rows += stale
             batch.summary = {**batch.summary, "result": written, "commit_timings": timings}
             batch.save()
     except StaleImport as stale:
+        _refuse_stale(batch_id, stale.rows)
+    except IntegrityError as exc:
+        # Someone registered one of these persons between the re-check and the writes: look again.
+        if not _refuse_stale_after_collision(batch_id, actor_id):
+            _fail_commit(batch_id, exc)
+    except Exception as exc:
+        _fail_commit(batch_id, exc)
+
+
+def _serialise_commits() -> None:
+    """Hold the import-commit lock until the transaction ends (PostgreSQL; SQLite writes one at a time)."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_COMMIT_LOCK])
+
+
+def _recheck(batch: ImportBatch, rows, actor):
+    """Add to ``rows.errors`` every row that no longer holds; return the household plan of the rest."""
+    add_stale_errors(batch, rows)
+    check_regions(rows, actor)
+    return plan_households(rows, actor)
+
+
+def _refuse_stale(batch_id: int, rows) -> None:
+    """Record the stale rows as bad and return the batch to "validated"; nothing is imported."""
+    with transaction.atomic(durable=True):
+        batch = ImportBatch.objects.select_for_update().get(pk=batch_id)
+        marked = mark_rows_invalid(batch, rows)
+        batch.status, batch.progress, batch.phase = ImportStatus.VALIDATED, 100, "校验完成"
+        batch.valid_rows -= marked
+        batch.invalid_rows += marked
+        batch.error_message = (
+            f"自校验以来登记数据已有变化，又有 {marked} 行不能导入，本次未写入任何数据：请查看错误行后重新选择。"
+        )
+        batch.save()
+
+
+def _refuse_stale_after_collision(batch_id: int, actor_id: int) -> bool:
+    """Re-check a batch whose commit collided with a concurrent registration; refuse it as stale if so."""
+    try:
         with transaction.atomic(durable=True):
             batch = ImportBatch.objects.select_for_update().get(pk=batch_id)
-            marked = mark_rows_invalid(batch, stale.rows)
-            batch.status, batch.progress, batch.phase = ImportStatus.VALIDATED, 100, "校验完成"
-            batch.valid_rows -= marked
-            batch.invalid_rows += marked
-            batch.error_message = (
-                f"自校验以来登记数据已有变化，又有 {marked} 行不能导入，本次未写入任何数据：请查看错误行后重新选择。"
-            )
-            batch.save()
-    except Exception as exc:
-        logger.exception("import batch %s: commit failed", batch_id)
-        if isinstance(exc, DomainError):
-            message = exc.message
-        elif isinstance(exc, IntegrityError):
-            message = "有人同时登记了相同的人员或户编号，请重新导入"
-        else:
-            message = "内部错误"
-        _progress(
-            batch_id,
-            100,
-            "导入失败",
-            status=ImportStatus.FAILED,
-            error_message=f"导入失败，已全部撤销，未写入任何数据（{message}）。可重新导入或放弃该批次。",
-        )
+            actor = User.objects.select_related("region").get(pk=actor_id)
+            rows = load_valid_rows(batch)
+            _recheck(batch, rows, actor)
+        if not len(rows.errors):
+            return False
+        _refuse_stale(batch_id, rows)
+        return True
+    except Exception:
+        logger.exception("import batch %s: re-check after a collision failed", batch_id)
+        return False
+
+
+def _fail_commit(batch_id: int, exc: Exception) -> None:
+    """Leave a batch whose commit failed as "failed", with a reason; it may be committed again."""
+    logger.error("import batch %s: commit failed", batch_id, exc_info=exc)
+    if isinstance(exc, DomainError):
+        message = exc.message
+    elif isinstance(exc, IntegrityError):
+        message = "有人同时登记了相同的人员或户编号，请重新导入"
+    else:
+        message = "内部错误"
+    _progress(
+        batch_id,
+        100,
+        "导入失败",
+        status=ImportStatus.FAILED,
+        error_message=f"导入失败，已全部撤销，未写入任何数据（{message}）。可重新导入或放弃该批次。",
+    )
