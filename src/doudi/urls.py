@@ -18,3 +18,7 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("admin/", admin.site.urls),
 ]
+
+# Unknown URLs and unexpected errors under /api/ answer JSON, like the API's own errors.
+handler404 = "doudi.core.api.not_found_handler"
+handler500 = "doudi.core.api.server_error_handler"

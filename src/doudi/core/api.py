@@ -1,10 +1,20 @@
-"""API plumbing shared by every app: one handler turns every error into {code, message, extra}."""
+"""API plumbing shared by every app: one handler turns every error into {code, message, extra}.
+
+That includes the unexpected ones (a JSON 500) and, through ``api_not_found``, unknown URLs under
+/api/ (a JSON 404): an API client never has to parse an HTML page.
+"""
 
 from __future__ import annotations
 
+import logging
+
+from django.core.signals import got_request_exception
+from django.http import JsonResponse
+from django.views import defaults
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
+from rest_framework.views import set_rollback
 
 from doudi.core.errors import CoreErrorCode, DomainError
 
@@ -14,6 +24,10 @@ _STATUS = {
     CoreErrorCode.CONFLICT: status.HTTP_409_CONFLICT,
 }
 
+logger = logging.getLogger("doudi.api")
+
+SERVER_ERROR_MESSAGE = "服务器内部错误，请稍后重试；如果问题持续，请联系系统管理员。"
+
 
 def exception_handler(exc, context):
     """Return ``{"code", "message", "extra"}`` for domain and framework errors alike."""
@@ -21,7 +35,7 @@ def exception_handler(exc, context):
         return Response(exc.as_dict(), status=_STATUS.get(exc.code, status.HTTP_400_BAD_REQUEST))
     response = drf_exception_handler(exc, context)
     if response is None:
-        return None
+        return server_error_response(exc, context)
     if isinstance(exc, exceptions.ValidationError):
         response.data = {"code": "invalid", "message": "提交的数据有误。", "extra": response.data}
     elif isinstance(exc, exceptions.NotAuthenticated | exceptions.AuthenticationFailed):
@@ -36,6 +50,55 @@ def exception_handler(exc, context):
         detail = response.data.get("detail", "") if isinstance(response.data, dict) else ""
         response.data = {"code": getattr(exc, "default_code", "error"), "message": str(detail), "extra": {}}
     return response
+
+
+def server_error_response(exc: Exception, context) -> Response:
+    """Return a JSON 500 for an exception no handler knows, after logging it with its traceback.
+
+    An API client reads JSON, never Django's HTML error page; and as with Django's own 500s the
+    traceback goes to the log (logger ``doudi.api``) and ``got_request_exception`` is sent, so
+    error reporters and the test client still see the exception. The answer names nothing of it.
+    """
+    request = context.get("request")
+    path = getattr(request, "path", "?")
+    logger.error("接口内部错误：%s %s", getattr(request, "method", "?"), path, exc_info=exc)
+    set_rollback()
+    got_request_exception.send(sender=None, request=getattr(request, "_request", request))
+    return Response(
+        {"code": "server_error", "message": SERVER_ERROR_MESSAGE, "extra": {}},
+        status=status.HTTP_500_INTERNAL_SERVER_ERROR,
+    )
+
+
+def _is_api(request) -> bool:
+    return request.path.startswith("/api/")
+
+
+def not_found_handler(request, exception=None):
+    """Answer an unknown URL: JSON under /api/, the 404 page elsewhere (``handler404``).
+
+    Django calls this only with DEBUG off; the demo (DEBUG on) shows its debug page instead.
+    ``CommonMiddleware`` still turns the answer into a redirect when the URL lacks only its
+    final slash.
+    """
+    if not _is_api(request):
+        return defaults.page_not_found(request, exception)
+    return JsonResponse(
+        {"code": "not_found", "message": f"接口不存在：{request.path}，请查看接口文档 /api/docs/。", "extra": {}},
+        status=status.HTTP_404_NOT_FOUND,
+        json_dumps_params={"ensure_ascii": False},
+    )
+
+
+def server_error_handler(request):
+    """Answer an error raised outside the API views (middleware, URL resolution): JSON under /api/."""
+    if not _is_api(request):
+        return defaults.server_error(request)
+    return JsonResponse(
+        {"code": "server_error", "message": SERVER_ERROR_MESSAGE, "extra": {}},
+        status=status.HTTP_500_INTERNAL_SERVER_ERROR,
+        json_dumps_params={"ensure_ascii": False},
+    )
 
 
 def validated(serializer_class, data, **kwargs) -> dict:
