@@ -53,6 +53,9 @@ def database_from_url(url: str) -> dict:
             "HOST": parsed.hostname or "127.0.0.1",
             "PORT": str(parsed.port or 5432),
             "CONN_MAX_AGE": 60,
+            # A kept connection is checked before a request reuses it: after PostgreSQL restarts,
+            # the next request reconnects instead of failing on the dead socket.
+            "CONN_HEALTH_CHECKS": True,
         }
     raise ValueError(f"DOUDI_DATABASE_URL: unsupported scheme {parsed.scheme!r}")
 

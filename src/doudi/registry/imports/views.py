@@ -15,7 +15,7 @@ from doudi.accounts.roles import Capability
 from doudi.core.errors import DomainError
 from doudi.core.web import http_errors, require_capability
 from doudi.regions.models import prefix_of
-from doudi.registry.imports import downloads, selectors, services
+from doudi.registry.imports import downloads, recovery, selectors, services
 from doudi.registry.imports.columns import COLUMNS
 from doudi.registry.imports.models import ImportStatus
 from doudi.registry.imports.services import MAX_FILE_BYTES
@@ -35,6 +35,14 @@ class UploadForm(forms.Form):
 
 def _batch(request, pk: int):
     return selectors.import_batch_get(actor=request.user, batch_id=pk)
+
+
+def _batch_swept(request, pk: int):
+    """Return the batch; first fail it if its background job died (so the page says so even with no worker)."""
+    batch = _batch(request, pk)
+    if batch.is_running and recovery.sweep_quietly(batch_ids=[batch.pk]):
+        batch = _batch(request, pk)
+    return batch
 
 
 @login_required
@@ -84,7 +92,7 @@ def _attachment(name: str) -> str:
 @require_capability(Capability.IMPORT_REGISTRY)
 def import_detail(request, pk: int):
     """Show a batch: progress while it runs, then its summary, its bad rows and the choice to import or discard."""
-    batch = _batch(request, pk)
+    batch = _batch_swept(request, pk)
     errors = Paginator(selectors.import_rejected_rows(batch), ERRORS_PER_PAGE).get_page(request.GET.get("page"))
     return render(
         request,
@@ -106,7 +114,7 @@ def import_detail(request, pk: int):
 @require_capability(Capability.IMPORT_REGISTRY)
 def import_progress(request, pk: int):
     """Return the batch's progress as JSON, for the progress bar."""
-    return JsonResponse(selectors.import_progress(_batch(request, pk)))
+    return JsonResponse(selectors.import_progress(_batch_swept(request, pk)))
 
 
 @login_required

@@ -1,0 +1,85 @@
+"""Run doudi's background worker: django-tasks' database worker, made to outlive its failures.
+
+``manage.py run_worker`` takes the options of ``manage.py db_worker`` and adds two things a bureau's
+server needs:
+
+- at start, every ``SWEEP_EVERY`` seconds and after each database outage, it ends the jobs a dead
+  worker left "running" (``doudi.registry.imports.recovery``): their batches fail with a reason and
+  can be resubmitted;
+- when the database goes away (PostgreSQL restarting, a network cut), it waits and reconnects
+  instead of exiting, so jobs queued afterwards still run without anyone restarting doudi.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+
+from django.db import InterfaceError, OperationalError, close_old_connections
+from django_tasks_db.management.commands import db_worker
+
+from doudi.registry.imports import recovery
+
+logger = logging.getLogger("django_tasks_db")
+
+
+SWEEP_EVERY = 15.0
+
+
+def sweep() -> None:
+    swept = recovery.sweep_quietly(grace=recovery.GRACE)
+    if swept:
+        logger.warning("interrupted import batches failed: %s", ", ".join(map(str, swept)))
+
+
+def sweep_forever(stop: threading.Event) -> None:
+    """Sweep now and then on this thread's own connection, also while the worker is busy with a long job."""
+    while not stop.wait(SWEEP_EVERY):
+        try:
+            sweep()
+        except Exception:  # never let the sweeping thread die: the next round may succeed
+            logger.exception("sweep of interrupted jobs failed")
+        close_old_connections()
+
+
+class ResilientWorker(db_worker.Worker):
+    """A database worker that sweeps dead jobs and survives database outages."""
+
+    retry_pause = 2.0
+
+    def run(self) -> None:
+        sweep()
+        stop = threading.Event()
+        threading.Thread(target=sweep_forever, args=(stop,), name="sweep", daemon=True).start()
+        try:
+            self._run_until_stopped()
+        finally:
+            stop.set()
+
+    def _run_until_stopped(self) -> None:
+        while True:
+            try:
+                return super().run()
+            except (OperationalError, InterfaceError) as exc:
+                if not self.running:
+                    raise
+                logger.warning("database unavailable (%s); retrying in %.0f s", exc, self.retry_pause)
+                self.running_task = False
+                close_old_connections()
+                time.sleep(self.retry_pause)
+                if recovery.wait_for_database(seconds=3600, pause=self.retry_pause):
+                    sweep()
+
+
+class Command(db_worker.Command):
+    help = "Run doudi's background worker (django-tasks database worker that sweeps dead jobs and survives outages)"
+
+    def handle(self, **options) -> None:
+        # db_worker builds its Worker by name at call time: hand it this one for the duration.
+        original = db_worker.Worker
+        db_worker.Worker = ResilientWorker
+        try:
+            super().handle(**options)
+        finally:
+            db_worker.Worker = original
