@@ -2,7 +2,8 @@
 
 ``Content-Disposition: attachment`` and ``X-Content-Type-Options: nosniff`` keep a browser from
 opening an uploaded file as a page, whatever it contains; the content type is the one recognised
-from the file's bytes at upload, not the one the uploader claimed.
+from the file's bytes at upload, not the one the uploader claimed, and the file name carries that
+type's extension (``download_name``): a PDF uploaded as ``evil.html`` is saved as ``evil.pdf``.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework.views import APIView
 
 from doudi.cases import selectors
+from doudi.cases.services.attachments import download_name
 
 
 class AttachmentDownloadApi(APIView):
@@ -30,7 +32,7 @@ class AttachmentDownloadApi(APIView):
         response = FileResponse(
             default_storage.open(attachment.file.name, "rb"),
             as_attachment=True,
-            filename=attachment.original_name,
+            filename=download_name(attachment.original_name, attachment.content_type),
             content_type=attachment.content_type,
         )
         response["X-Content-Type-Options"] = "nosniff"

@@ -29,6 +29,29 @@ SIGNATURES = (
 )
 
 
+# The extensions a saved file of each recognised type may keep; anything else is replaced.
+EXTENSIONS = {"image/jpeg": ("jpg", "jpeg", "jpe"), "image/png": ("png",), "application/pdf": ("pdf",)}
+
+
+def download_name(original_name: str, content_type: str) -> str:
+    """Return the name to save a download under: the uploaded name with the extension of its real type.
+
+    The type was recognised from the bytes at upload; the name is whatever the uploader typed. A PDF
+    uploaded as ``evil.html`` is offered as ``evil.pdf``, so the computer that saves it opens it with
+    a PDF reader, never a browser or anything the claimed extension would start. A name that already
+    ends in a right extension (``扫描件.JPEG``) is kept as it is.
+    """
+    allowed = EXTENSIONS.get(content_type)
+    if allowed is None:  # not a type doudi accepts: nothing a computer would open
+        return "附件.bin"
+    name = (original_name or "").replace("/", "_").replace("\\", "_").strip().rstrip(".")
+    stem, dot, ext = name.rpartition(".")
+    if dot and ext.lower() in allowed and stem:
+        return name
+    stem = (stem if dot else name).strip() or "附件"
+    return f"{stem}.{allowed[0]}"
+
+
 def max_bytes() -> int:
     return int(getattr(settings, "DOUDI_ATTACHMENT_MAX_BYTES", DEFAULT_MAX_BYTES))
 

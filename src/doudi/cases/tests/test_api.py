@@ -1,6 +1,7 @@
 """The case API: the main path through HTTP, permissions before lookups, conflicts, file downloads."""
 
 from datetime import date
+from urllib.parse import quote
 
 import pytest
 from django.urls import reverse
@@ -88,10 +89,36 @@ def test_upload_then_download_only_as_an_attachment(walk, household, users, sett
     assert download["Content-Disposition"].startswith("attachment;")
     assert download["X-Content-Type-Options"] == "nosniff" and download["Content-Type"] == "image/png"
     assert b"".join(download.streaming_content) == PNG
+    # Saved under the extension of what it is, never the uploaded ".html".
+    assert download["Content-Disposition"] == 'attachment; filename="<script>.png"'
+
     other = _client(users["foreign_county_reviewer"]).get(
         reverse("api:case_attachment_download", args=[attachment["id"]])
     )
     assert other.status_code == 404
+
+
+def test_a_pdf_uploaded_as_html_is_downloaded_as_pdf(walk, household, users, settings, tmp_path):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    settings.MEDIA_ROOT = tmp_path
+    case = walk.open(household)
+    client = _client(users["village_worker"])
+    pdf = b"%PDF-1.7\n<html><script>alert(1)</script></html>"
+    for name, expected in [("evil.html", "evil.pdf"), ("家庭收入证明.pdf", "家庭收入证明.pdf")]:
+        response = client.post(
+            reverse("api:case_attachment_upload", args=[case.pk]),
+            {"file": SimpleUploadedFile(name, pdf, content_type="text/html"), "category": "survey"},
+            format="multipart",
+        )
+        assert response.status_code == 201, response.json()
+        assert response.json()["original_name"] == name  # the record keeps what was uploaded
+        download = client.get(reverse("api:case_attachment_download", args=[response.json()["id"]]))
+        assert download["Content-Type"] == "application/pdf" and download["X-Content-Type-Options"] == "nosniff"
+        assert download["Content-Disposition"].startswith("attachment;")
+        assert download["Content-Disposition"].endswith(
+            f'filename="{expected}"' if expected.isascii() else f"filename*=utf-8''{quote(expected)}"
+        )
 
 
 def test_inbox_and_enrolments_endpoints(walk, household, users):

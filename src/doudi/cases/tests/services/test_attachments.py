@@ -59,3 +59,25 @@ def test_uploads_follow_scope_and_role(case, users):
         services.do_add_attachment(users["other_village_worker"], case, upload=PDF, original_name="a.pdf")
     with pytest.raises(PermissionDenied):
         services.do_add_attachment(users["auditor"], case, upload=PDF, original_name="a.pdf")
+
+
+@pytest.mark.parametrize(
+    ("original", "content_type", "expected"),
+    [
+        ("evil.html", "application/pdf", "evil.pdf"),
+        ("evil.HTML", "image/png", "evil.png"),
+        ("invoice.pdf.exe", "application/pdf", "invoice.pdf.pdf"),
+        ("扫描件.JPEG", "image/jpeg", "扫描件.JPEG"),
+        ("照片.jpg", "image/jpeg", "照片.jpg"),
+        ("低保申请书.pdf", "application/pdf", "低保申请书.pdf"),
+        ("身份证", "image/png", "身份证.png"),
+        (".html", "application/pdf", "附件.pdf"),
+        ("", "image/jpeg", "附件.jpg"),
+        ("svg.png.svg", "image/png", "svg.png.png"),
+        ("trailing.pdf.", "application/pdf", "trailing.pdf"),
+        ("../x.htm", "application/pdf", ".._x.pdf"),
+        ("a.pdf", "text/html", "附件.bin"),
+    ],
+)
+def test_the_download_name_carries_the_extension_of_the_real_type(original, content_type, expected):
+    assert services.attachments.download_name(original, content_type) == expected
