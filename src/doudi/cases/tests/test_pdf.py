@@ -86,8 +86,9 @@ def test_public_notice_shows_name_size_and_amount_only_and_never_minors(walk, ho
     head = adult.household.head_name
     assert "立新村社会救助审核确认前公示" in text and head in text
     assert f"{adult.household.member_count}人" in text
-    monthly = sum(float(p["monthly_amount"]) for p in adult.opinion_assessment.result["programmes"] if p["eligible"])
-    assert f"{monthly:,.2f}" in text
+    # The household fixture: rural, head earning 200 (− employment cost 485 × 0.3 = 145.5 → 54.5
+    # counted) and a child: 485 × 2 − 54.5 = 915.5, + minor supplement 48.50 = 964.00 a month.
+    assert "964.00" in text
     assert "李四" not in text
     assert "03-03至03-09" in text
     # Nothing beyond the name, the size and the amount: no ID number, no address.
@@ -102,8 +103,7 @@ def test_approval_decision_names_programmes_amounts_start_and_appeal_rights(walk
     text = _text(path)
     assert "社会救助审核确认决定书" in text and "沅江市民政局" in text
     assert "最低生活保障" in text and "自2025年4月起" in text
-    line = decision.lines.first()
-    assert f"{line.monthly_amount:,.2f}" in text
+    assert "964.00" in text  # 485 × 2 − 54.5 + 48.50, as in the public notice test
     assert "60日内" in text and "沅江市人民政府" in text and "6个月内" in text and "行政诉讼" in text
     _assert_cjk_embedded(path)
 

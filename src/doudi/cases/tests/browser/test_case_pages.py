@@ -39,8 +39,8 @@ def _notice_over(case: Case) -> None:
 
 
 def _pdf_text(path: Path) -> str:
-    if not shutil.which("pdftotext"):
-        return ""
+    """Return the text poppler extracts; poppler is required (``scripts/setup --test`` installs it)."""
+    assert shutil.which("pdftotext"), "pdftotext (poppler-utils) is not installed: run scripts/setup --test"
     out = subprocess.run(["pdftotext", str(path), "-"], capture_output=True, check=True, text=True).stdout
     return "".join(out.split())
 
@@ -128,7 +128,10 @@ def test_dibao_application_from_the_village_to_enrolment(new_page, screenshot, u
     desk.wait_for_selector("#case-status:has-text('公示中')")
     notice_pdf = _download(desk, "#notice-pdf", tmp_path, "notice.pdf")
     text = _pdf_text(notice_pdf)
-    assert not text or (household.head_name in text and "立新村" in text and head.id_number not in text)
+    assert household.head_name in text and "立新村" in text and head.id_number not in text
+    # The household fixture: rural, head earning 200 (− employment cost 485 × 0.3 = 145.5 → 54.5
+    # counted) and a child: 485 × 2 − 54.5 = 915.5, + minor supplement 48.50 = 964.00 a month.
+    assert "964.00" in text
     desk.locator(".tl-assessment summary").first.click()
     assert "评估结果" in desk.locator(".tl-assessment").first.inner_text()
     screenshot(desk, "cases-05-notice-started")
@@ -141,14 +144,16 @@ def test_dibao_application_from_the_village_to_enrolment(new_page, screenshot, u
     screenshot(reviewer, "cases-06-county-inbox")
     reviewer.click(f"tr[data-case='{case.pk}'] a")
     assert reviewer.locator("#proposal-table").count() == 1
-    assert reviewer.input_value("#id_confirm_case-start_month")  # pre-filled by policy
+    next_month = (timezone.localdate().replace(day=1) + timedelta(days=31)).replace(day=1)
+    assert reviewer.input_value("#id_confirm_case-start_month") == f"{next_month:%Y-%m}"  # benefit_start
     reviewer.check("#id_confirm_case-decision_0")
     screenshot(reviewer, "cases-07-county-confirm-form")
     reviewer.click("#step-confirm_case button[type=submit]")
     reviewer.wait_for_selector("#case-status:has-text('已确认待纳入')")
     decision_pdf = _download(reviewer, "#decision-pdf", tmp_path, "decision.pdf")
     text = _pdf_text(decision_pdf)
-    assert not text or ("社会救助审核确认决定书" in text and "行政复议" in text)
+    assert "社会救助审核确认决定书" in text and "行政复议" in text
+    assert "最低生活保障" in text and "964.00" in text and f"自{next_month.year}年{next_month.month}月起" in text
 
     # 7. The township carries out the decision; the enrolment shows its amount history.
     desk.goto(f"/cases/{case.pk}/")
@@ -157,7 +162,8 @@ def test_dibao_application_from_the_village_to_enrolment(new_page, screenshot, u
     screenshot(desk, "cases-08-enrolled")
     desk.click("text=金额变动记录 →")
     desk.wait_for_selector("article.enrolment")
-    assert "最低生活保障" in desk.locator("article.enrolment").first.inner_text()
+    enrolment = desk.locator("article.enrolment").first.inner_text()
+    assert "最低生活保障" in enrolment and "964.00" in enrolment
     screenshot(desk, "cases-09-enrolments")
 
 
@@ -189,7 +195,7 @@ def test_refusal_with_reasons_and_a_concurrent_decision(new_page, screenshot, us
 
     refusal_pdf = _download(first, "#decision-pdf", tmp_path, "refusal.pdf")
     text = _pdf_text(refusal_pdf)
-    assert not text or ("不予确认" in text and "家庭人均收入高于当地低保标准。" in text and "6个月内" in text)
+    assert "不予确认" in text and "家庭人均收入高于当地低保标准。" in text and "6个月内" in text
 
     desk = new_page(users["township_officer"])
     desk.goto(f"/cases/{case.pk}/")
