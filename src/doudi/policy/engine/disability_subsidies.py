@@ -76,7 +76,11 @@ def assess_member(
     if values["disability_subsidies.choose_higher"] and others and subsidy > ZERO:
         other_total = sum((b.monthly_amount for b in others), ZERO)
         names = "、".join(OTHER_BENEFIT_LABELS[b.kind] for b in others)
-        if other_total >= subsidy:
+        # "择高" does not say what a tie does (§5); the policy decides, by default keeping what is paid.
+        keeps_other = (
+            other_total >= subsidy if values["disability_subsidies.tie_keeps_other"] else other_total > subsidy
+        )
+        if keeps_other:
             for t in (tl, tc):
                 t.add(
                     "§5 择高",
@@ -92,9 +96,10 @@ def assess_member(
             for t in (tl, tc):
                 t.add(
                     "§5 择高",
-                    "{} 两项补贴 {} 元 > {} {} 元，择高领取两项补贴（原待遇停发）",
+                    "{} 两项补贴 {} 元 {} {} {} 元，择高领取两项补贴（原待遇停发）",
                     who,
                     subsidy,
+                    ">" if subsidy > other_total else "=",
                     names,
                     other_total,
                 )

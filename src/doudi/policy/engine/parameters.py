@@ -775,6 +775,16 @@ SPECS: list[ParamSpec] = [
         "已享受老年人护理补贴、因公伤残补贴、离休护理费的，与两项补贴择高领取。",
     ),
     _p(
+        "disability_subsidies.tie_keeps_other",
+        "择高时金额相等保留原待遇",
+        "bool",
+        "",
+        True,
+        "§5 [V2 S56, S57, S90]",
+        "择高比较中原待遇与两项补贴金额相等时：true 保留原待遇、不发两项补贴（国家文件只说“择高”，"
+        "未规定相等情形；默认不改变已在领取的待遇）；false 改领两项补贴。",
+    ),
+    _p(
         "disability_subsidies.de_facto_orphan_no_living",
         "事实无人抚养儿童不领生活补贴",
         "bool",

@@ -1,0 +1,210 @@
+"""Mutation score of the policy engine (mutmut 3): how many deliberate faults the engine tests catch.
+
+    .venv/bin/python benchmarks/mutation.py [--max-children 1] [--workdir /tmp/doudi-mutation]
+                                            [--keep] [--report] [--show] [--json FILE] [MUTANT ...]
+
+mutmut changes one operator, constant or call at a time in ``src/doudi/policy/engine/`` (not its
+``tests/``) and runs the engine's own tests (pure Python, no Django, no database) against each
+change. A change that no test notices "survives": a fault that would reach families unnoticed.
+
+The run happens in a copy (``--workdir``) of the engine package, so the working tree is never
+touched and files other people edit meanwhile do not disturb it. ``--keep`` reuses the previous
+copy's results (mutmut re-tests only the functions whose source changed; new tests alone do not
+re-test old survivors, so the figure for docs/testing.md comes from a fresh run). ``--report``
+prints the figures of the last run without running anything. Naming mutants (as printed in the
+survivor list) re-tests only those, after the copy is refreshed.
+
+Prints killed/total per module and overall, the run time, and every surviving mutant (with its diff
+when ``--show``). ``--max-children`` defaults to 1: the machine's cores are shared. Hypothesis runs
+with a fixed seed so that two runs over the same code give the same figure.
+
+Not part of the test suite or CI (a full run takes minutes to tens of minutes). See docs/testing.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+ENGINE = Path("src/doudi/policy/engine")
+PACKAGE_INITS = (Path("src/doudi/__init__.py"), Path("src/doudi/policy/__init__.py"))
+# The parameter reference the docgen test compares with the catalogue.
+ALSO = (*PACKAGE_INITS, Path("docs/policy-format.md"))
+
+# mutmut's own configuration for the copy. The tests are the engine's folder alone; its pytest.ini
+# turns Django off. The docgen test reads docs/policy-format.md beside src/, so docs/ is copied too.
+# The Hypothesis property tests take nine tenths of the suite's time and would run for nearly every
+# mutant; they are left out unless --with-properties, so the score measures the table tests, whose
+# hand-computed rows are what catches an off-by-one. With them, a fixed seed keeps runs comparable.
+PROPERTIES = f"{ENGINE}/tests/test_properties.py"
+
+
+def mutmut_config(with_properties: bool, modules: list[str]) -> str:
+    """Return the ``[tool.mutmut]`` table for the copy (``modules``: engine file names, all if empty)."""
+    extra = "" if with_properties else f', "--ignore={PROPERTIES}"'
+    only = ", ".join(f'"{ENGINE}/{m}"' for m in modules)
+    return f"""\
+[tool.mutmut]
+source_paths = ["src"]
+only_mutate = [{only}]
+do_not_mutate = ["src/doudi/__init__.py", "src/doudi/policy/__init__.py", "{ENGINE}/tests/*"]
+pytest_add_cli_args_test_selection = ["{ENGINE}/tests"]
+pytest_add_cli_args = ["-p", "no:cacheprovider", "--hypothesis-seed=0", "-q"{extra}]
+also_copy = ["docs/"]
+use_git_change_detection = false
+"""
+
+
+# exit code of the test run for a mutant → what it means (mutmut.stats.status_by_exit_code)
+STATUS = {
+    1: "killed",
+    3: "killed",
+    0: "survived",
+    5: "no tests",
+    33: "no tests",
+    34: "skipped",
+    36: "timeout",
+    24: "timeout",
+    -24: "timeout",
+    152: "timeout",
+    255: "timeout",
+    37: "caught by type check",
+    None: "not checked",
+}
+
+
+def prepare(workdir: Path, keep: bool, with_properties: bool, modules: list[str]) -> None:
+    """Copy the engine package (and the two package ``__init__`` files) into ``workdir``."""
+    if not keep and workdir.exists():
+        shutil.rmtree(workdir)
+    workdir.mkdir(parents=True, exist_ok=True)
+    target = workdir / ENGINE
+    if target.exists():
+        shutil.rmtree(target)
+    shutil.copytree(ROOT / ENGINE, target, ignore=shutil.ignore_patterns("__pycache__", "*.pyc", ".hypothesis"))
+    for path in ALSO:
+        (workdir / path).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(ROOT / path, workdir / path)
+    (workdir / "pyproject.toml").write_text(mutmut_config(with_properties, modules), encoding="utf-8")
+
+
+def run(workdir: Path, max_children: int, names: list[str]) -> float:
+    """Run mutmut in ``workdir``; return the wall time in seconds."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DOUDI_")}
+    env["PYTHONHASHSEED"] = "0"
+    started = time.monotonic()
+    cmd = [sys.executable, "-m", "mutmut", "run", "--max-children", str(max_children), *names]
+    done = subprocess.run(cmd, cwd=workdir, env=env, check=False)
+    if done.returncode:
+        sys.exit(f"mutmut run failed (exit {done.returncode}); see its output above")
+    return time.monotonic() - started
+
+
+def collect(workdir: Path) -> dict[str, dict[str, int | None]]:
+    """Return {module file name: {mutant name: exit code}} from mutmut's result files."""
+    results: dict[str, dict[str, int | None]] = {}
+    meta_dir = workdir / "mutants" / ENGINE
+    for meta in sorted(meta_dir.glob("*.py.meta")):
+        results[meta.name.removesuffix(".meta")] = json.loads(meta.read_text())["exit_code_by_key"]
+    return results
+
+
+def report(workdir: Path, results: dict[str, dict[str, int | None]], show: bool) -> dict:
+    """Print the score per module and the survivors; return the same figures as a dict."""
+    rows, total = [], Counter()
+    survivors: list[str] = []
+    for module, codes in results.items():
+        counts = Counter(STATUS.get(code, "suspicious") for code in codes.values())
+        total.update(counts)
+        survivors += sorted(
+            name
+            for name, code in codes.items()
+            if STATUS.get(code, "suspicious") != "killed" and STATUS.get(code) != "timeout"
+        )
+        rows.append((module, counts))
+
+    def score(c: Counter) -> tuple[int, int, float]:
+        detected = c["killed"] + c["timeout"]
+        n = sum(c.values())
+        return detected, n, (100.0 * detected / n if n else 100.0)
+
+    print(f"\n{'module':<26}{'killed':>8}{'timeout':>9}{'survived':>10}{'other':>7}{'total':>7}{'score':>9}")
+    for module, c in rows:
+        detected, n, pct = score(c)
+        other = n - c["killed"] - c["timeout"] - c["survived"]
+        print(f"{module:<26}{c['killed']:>8}{c['timeout']:>9}{c['survived']:>10}{other:>7}{n:>7}{pct:>8.1f}%")
+    detected, n, pct = score(total)
+    print(
+        f"{'engine':<26}{total['killed']:>8}{total['timeout']:>9}{total['survived']:>10}"
+        f"{n - total['killed'] - total['timeout'] - total['survived']:>7}{n:>7}{pct:>8.1f}%"
+    )
+    print(f"\nscore: {detected}/{n} mutants detected = {pct:.1f}% (killed or timed out); statuses: {dict(total)}")
+    print(f"\nsurviving or unchecked mutants ({len(survivors)}):")
+    by_name = {name: code for codes in results.values() for name, code in codes.items()}
+    for name in survivors:
+        print(f"  {name}  [{STATUS.get(by_name[name], 'suspicious')}]")
+        if show:
+            diff = subprocess.run(
+                [sys.executable, "-m", "mutmut", "show", name], cwd=workdir, capture_output=True, text=True
+            ).stdout
+            print("    " + "\n    ".join(diff.strip().splitlines()))
+    return {
+        "modules": {m: dict(c) for m, c in rows},
+        "total": dict(total),
+        "detected": detected,
+        "mutants": n,
+        "score": round(pct, 2),
+        "survivors": survivors,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("names", nargs="*", help="mutant names to re-test (default: all)")
+    parser.add_argument("--max-children", type=int, default=1, help="parallel test processes (default 1)")
+    parser.add_argument("--workdir", type=Path, default=Path("/tmp/doudi-mutation"))
+    parser.add_argument("--keep", action="store_true", help="reuse the previous run's results")
+    parser.add_argument("--report", action="store_true", help="only print the last run's figures")
+    parser.add_argument("--show", action="store_true", help="print each survivor's diff")
+    parser.add_argument(
+        "--modules",
+        nargs="+",
+        default=[],
+        metavar="FILE",
+        help="mutate only these engine modules, e.g. means.py dibao.py (default: every module)",
+    )
+    parser.add_argument(
+        "--with-properties",
+        action="store_true",
+        help="also run the Hypothesis property tests per mutant (about 20 times slower)",
+    )
+    parser.add_argument("--json", type=Path, help="also write the figures to this file")
+    args = parser.parse_args()
+
+    elapsed = None
+    if not args.report:
+        prepare(
+            args.workdir, keep=args.keep or bool(args.names), with_properties=args.with_properties, modules=args.modules
+        )
+        elapsed = run(args.workdir, args.max_children, args.names)
+    figures = report(args.workdir, collect(args.workdir), args.show)
+    machine = f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
+    if elapsed is not None:
+        print(f"\nrun time {elapsed:.0f} s with {args.max_children} child process(es) on {machine}")
+        figures.update(seconds=round(elapsed), max_children=args.max_children)
+    figures["machine"] = machine
+    if args.json:
+        args.json.write_text(json.dumps(figures, ensure_ascii=False, indent=2), encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()
