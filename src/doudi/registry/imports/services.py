@@ -260,12 +260,15 @@ def apply_import(batch_id: int, actor_id: int, valid_only: bool) -> None:
             batch.save()
     except StaleImport as stale:
         _refuse_stale(batch_id, stale.rows)
-    except IntegrityError as exc:
-        # Someone registered one of these persons between the re-check and the writes: look again.
-        if not _refuse_stale_after_collision(batch_id, actor_id):
-            _fail_commit(batch_id, exc)
     except Exception as exc:
-        _fail_commit(batch_id, exc)
+        # Someone registered one of these persons between the re-check and the writes: look again.
+        if not (_is_collision(exc) and _refuse_stale_after_collision(batch_id, actor_id)):
+            _fail_commit(batch_id, exc)
+
+
+def _is_collision(exc: Exception) -> bool:
+    """Tell a unique-key violation, raised through Django or by the driver itself (COPY bypasses Django)."""
+    return isinstance(exc, (IntegrityError, connection.Database.IntegrityError))
 
 
 def _serialise_commits() -> None:
@@ -318,7 +321,7 @@ def _fail_commit(batch_id: int, exc: Exception) -> None:
     logger.error("import batch %s: commit failed", batch_id, exc_info=exc)
     if isinstance(exc, DomainError):
         message = exc.message
-    elif isinstance(exc, IntegrityError):
+    elif _is_collision(exc):
         message = "有人同时登记了相同的人员或户编号，请重新导入"
     else:
         message = "内部错误"

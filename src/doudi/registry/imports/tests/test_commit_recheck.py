@@ -168,3 +168,40 @@ def test_two_commits_of_overlapping_files_at_once_register_the_shared_person_onc
     created = winner.summary["result"]["persons_created"]
     assert Person.objects.count() == created  # nothing of the loser's file was written
     assert Person.objects.filter(household__isnull=False).values("id_number").distinct().count() == created
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.postgresql_only
+def test_a_form_registering_the_person_during_the_commit_makes_the_rows_stale_not_a_failure(users, monkeypatch):
+    """The form's registration lands between the commit's re-check and its writes (it does not wait for
+    the import lock); the commit then fails on the unique ID number, looks again and names the stale rows."""
+    from doudi.registry.imports import services as imports
+
+    actor = users["village_worker"]
+    rows = family("H001", members=2) + family("H002", members=2)
+    batch = _stage_committed(actor, csv_bytes(rows))
+    real_recheck = imports._recheck
+    calls = []
+
+    def recheck_then_register(batch, rows_, actor_):
+        plan = real_recheck(batch, rows_, actor_)
+        if not calls:
+            colleague = threading.Thread(
+                target=lambda: (
+                    _register_meanwhile(users["township_officer"], rows[3]["公民身份号码"], "赵某"),
+                    connections.close_all(),
+                )
+            )
+            colleague.start()
+            colleague.join(30)
+        calls.append(1)
+        return plan
+
+    monkeypatch.setattr(imports, "_recheck", recheck_then_register)
+    do_commit_import(actor, batch, valid_only=True)
+    batch.refresh_from_db()
+    assert len(calls) == 2  # the commit's re-check, then the one after the collision
+    assert batch.status == "validated", batch.error_message
+    assert (5, "公民身份号码", recheck.NOW_REGISTERED) in errors_of(batch)
+    assert Person.objects.get(id_number=rows[3]["公民身份号码"]).name == "赵某"
+    assert Person.objects.count() == 1
