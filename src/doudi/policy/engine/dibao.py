@@ -260,7 +260,10 @@ def assess_phase_out(
         return result
     k = month_index(current.exceeded_since or ctx.on, ctx.on)
     schedule = phase_out_schedule(current.monthly_amount, ctx)
-    if not 1 <= k <= months:
+    if k < 1:
+        trace.add("§1.10", "收入超标自 {} 起，认定日尚未进入渐退期", current.exceeded_since.isoformat())
+        return result
+    if k > months:
         trace.add("§1.10", "渐退期 {} 个月已满（当前为第 {} 个月），停发", months, k)
         return result
     ratio = values["dibao.phase_out_taper"][k - 1]
