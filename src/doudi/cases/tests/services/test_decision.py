@@ -20,6 +20,8 @@ def test_approval_grants_the_posted_amounts_from_next_month(walk, household):
     dibao = case.opinion_assessment.result["programmes"][0]
     line = decision.lines.get(programme="dibao")
     assert dibao["programme"] == "dibao" and line.monthly_amount == Decimal(dibao["monthly_amount"])
+    # Rural 485, head wages 200 − 145.5 employment cost = 54.5, one child: 970 − 54.5 + 48.50 (minor).
+    assert line.monthly_amount == Decimal("964.00")
     assert decision.start_month == date(2025, 4, 1) and decision.review_months == 6  # the head earns wages
     case = fresh(case)
     assert case.status == "approved" and case.decided_on == AFTER_NOTICE

@@ -21,7 +21,9 @@ def test_enrolment_pays_from_the_start_month(walk, household, users):
     assert case.status == "enrolled" and e.person == head and e.status == "active" and e.case == case
     assert sorted(e.covered) == sorted(Person.objects.filter(household=household).values_list("pk", flat=True))
     assert selectors.amount_in_month(e, date(2025, 3, 1)) == 0
-    assert selectors.amount_in_month(e, date(2025, 4, 1)) == e.monthly_amount > 0
+    # The household fixture: rural (485), head wages 200 − employment cost 485 × 0.3 = 145.5 → 54.5
+    # counted, one child: 485 × 2 − 54.5 = 915.5, + the child's minor supplement 48.50 = 964.00.
+    assert selectors.amount_in_month(e, date(2025, 4, 1)) == e.monthly_amount == Decimal("964.00")
     paid = selectors.payable_in_month(actor=users["county_reviewer"], month=date(2025, 4, 15))
     assert paid == [(e, e.monthly_amount)]
     assert selectors.payable_in_month(actor=users["other_village_worker"], month=date(2025, 4, 1)) == []
@@ -81,7 +83,8 @@ def test_a_change_report_goes_the_same_path_and_adjusts_the_amount(walk, househo
     assert decision.start_month == date(2025, 6, 1)
     walk.enrol(case, date(2025, 5, 9))
     e.refresh_from_db()
-    assert e.monthly_amount < before
+    # Wages 200 + 100 = 300 − 145.5 = 154.5 counted: 970 − 154.5 = 815.5 + 48.50 = 864.00 from June.
+    assert (before, e.monthly_amount) == (Decimal("964.00"), Decimal("864.00"))
     assert selectors.amount_in_month(e, date(2025, 5, 1)) == before
     assert selectors.amount_in_month(e, date(2025, 6, 1)) == e.monthly_amount
 
@@ -90,6 +93,7 @@ def test_suspension_and_resumption_are_dated(walk, household, users):
     walk.to_enrolled(household)
     e = Enrolment.objects.get(household=household)
     amount = e.monthly_amount
+    assert amount == Decimal("964.00")
     services.do_suspend_enrolment(
         users["township_officer"], e, from_month=date(2025, 6, 1), reason="失联核查中", expected_version=e.version
     )

@@ -33,7 +33,7 @@ def test_the_notice_runs_seven_days_and_records_the_assessment(surveyed, walk):
     case = fresh(surveyed)
     assert (notice.starts_on, notice.ends_on) == (date(2025, 3, 4), date(2025, 3, 10))
     assert case.status == "in_notice" and case.opinion_assessment is not None
-    assert "最低生活保障" in notice.opinion
+    assert "拟纳入：最低生活保障 964.00 元/月" in notice.opinion  # 485 × 2 − 54.5 + 48.50
     event = case.events.get(action="start_public_notice")
     assert event.assessment == case.opinion_assessment
     assert CaseDeadline.objects.get(case=case, kind=DeadlineKind.CONFIRM, cancelled=False).started_on == notice.ends_on

@@ -49,9 +49,9 @@ def test_phase_out_tapers_month_by_month_then_ends(enrolled, users):
     enrolled.refresh_from_db()
     assert enrolled.status == "phasing_out" and enrolled.end_month == date(2025, 12, 1)
     months = [date(2025, m, 1) for m in range(6, 13)] + [date(2026, 1, 1)]
-    expected = [amount, amount, amount] + [
-        (amount * Decimal(r)).quantize(Decimal("0.01")) for r in ("0.8", "0.8", "0.6", "0.6")
-    ]
+    # 益阳市 taper (1, 1, 0.8, 0.8, 0.6, 0.6) of 964.00 from July: 964.00 × 0.8 = 771.20, × 0.6 = 578.40.
+    assert amount == Decimal("964.00")
+    expected = [Decimal(x) for x in ("964.00", "964.00", "964.00", "771.20", "771.20", "578.40", "578.40")]
     assert [selectors.amount_in_month(enrolled, m) for m in months] == [*expected, 0]
     assert services.do_run_due_tasks(today=date(2025, 12, 20)).get("phase_out_ended", 0) == 0
     assert services.do_run_due_tasks(today=date(2026, 1, 2))["phase_out_ended"] == 1
@@ -90,7 +90,9 @@ def test_adjust_takes_the_new_assessment(enrolled, users):
         today=date(2025, 9, 20),
     )
     enrolled.refresh_from_db()
-    assert enrolled.monthly_amount < old
+    # Wages 200 + 150 = 350 − employment cost 145.5 = 204.5 counted; 485 × 2 − 204.5 = 765.5, + the
+    # child's 48.50 = 814.00 (was 964.00: 485 × 2 − 54.5 + 48.50), from October (next month).
+    assert (old, enrolled.monthly_amount) == (Decimal("964.00"), Decimal("814.00"))
     assert selectors.amount_in_month(enrolled, date(2025, 9, 1)) == old
     assert selectors.amount_in_month(enrolled, date(2025, 10, 1)) == enrolled.monthly_amount
 
