@@ -69,15 +69,29 @@ _MAX_LISTED = 5
 _NAME_RE2 = re.sub(r"\\u([0-9a-fA-F]{4})", r"\\x{\1}", NAME_RE.pattern)
 
 
+# What one row may carry, whatever the file holds: a hostile file (one ID number on 40,000 rows, a
+# cell of a megabyte quoted in a message) must not turn a few MB of input into GB of staged errors.
+MAX_ERRORS_PER_ROW = 20
+MAX_MESSAGE_CHARS = 300
+
+
 class Errors:
-    """Row errors by record index: ``[(column header, message)]``, each message naming the field and reason."""
+    """Row errors by record index: ``[(column header, message)]``, each message naming the field and reason.
+
+    Each row keeps at most ``MAX_ERRORS_PER_ROW`` messages of at most ``MAX_MESSAGE_CHARS`` characters.
+    """
 
     def __init__(self) -> None:
         self.by_row: dict[int, list[tuple[str, str]]] = defaultdict(list)
 
     def add(self, index: int, key_or_header: str, message: str) -> None:
         column = BY_KEY[key_or_header].header if key_or_header in BY_KEY else key_or_header
-        self.by_row[int(index)].append((column, message))
+        found = self.by_row[int(index)]
+        if len(found) >= MAX_ERRORS_PER_ROW:
+            return
+        if len(message) > MAX_MESSAGE_CHARS:
+            message = message[: MAX_MESSAGE_CHARS - 1] + "…"
+        found.append((column, message))
 
     def add_error(self, index: int, key: str, exc: DomainError) -> None:
         self.add(index, key, exc.message)
@@ -425,7 +439,11 @@ def _consistency(errors: Errors, i, derived_gender: str, derived_birth, *, gende
 
 
 def check_duplicates_in_file(rows: Rows, id_ok: np.ndarray) -> None:
-    """Refuse an ID number that occurs twice in the file, naming the other row and its household."""
+    """Refuse an ID number that occurs twice in the file, naming one other row, its household and the count.
+
+    Each row names the first other occurrence and how many other rows there are ("与第 12 行（…）等
+    40,000 行重复"), never the list: the message stays one line however often a number repeats.
+    """
     ids = rows.columns["id_number"]
     valid_ids = pc.if_else(pa.array(id_ok), ids, pa.scalar(None, pa.string()))
     encoded = pc.dictionary_encode(valid_ids)
@@ -436,20 +454,30 @@ def check_duplicates_in_file(rows: Rows, id_ok: np.ndarray) -> None:
     dup_rows = np.flatnonzero((indices >= 0) & (counts[np.maximum(indices, 0)] > 1))
     if not len(dup_rows):
         return
-    by_id: dict[int, list[int]] = defaultdict(list)
-    for i in dup_rows:
-        by_id[indices[i]].append(int(i))
+    groups = indices[dup_rows]
+    # The first and second occurrence of each repeated number (rows are in file order).
+    size = len(encoded.dictionary)
+    first = np.full(size, rows.n, dtype=np.int64)
+    np.minimum.at(first, groups, dup_rows)
+    later = dup_rows[dup_rows != first[groups]]
+    second = np.full(size, rows.n, dtype=np.int64)
+    np.minimum.at(second, indices[later], later)
     keys, regions, numbers = rows.pylist("household_key"), rows.pylist("region_code"), rows.row_numbers
-    id_values = ids.to_pylist()
-    for members in by_id.values():
-        for i in members:
-            others = "；".join(
-                f"第 {numbers[j]} 行（户编号 {keys[j]}，村/社区 {rows.regions.get(regions[j], (regions[j],))[0]}）"
-                for j in members
-                if j != i
-            )
-            rows.errors.add(
-                i,
-                "id_number",
-                f"公民身份号码：{id_values[i]} 在文件中重复出现，另见{others}；同一人只能登记在一个家庭。",
-            )
+    id_values = encoded.dictionary.to_pylist()
+    described: dict[int, str] = {}
+
+    def describe(j: int, others: int) -> str:
+        if j not in described:
+            village = rows.regions.get(regions[j], (regions[j],))[0]
+            described[j] = f"第 {numbers[j]} 行（户编号 {keys[j][:40]}，村/社区 {village}）"
+        more = f"等 {others:,} 行" if others > 1 else ""
+        return described[j] + more
+
+    for i, g in zip(dup_rows.tolist(), groups.tolist(), strict=True):
+        other = int(second[g]) if i == first[g] else int(first[g])
+        rows.errors.add(
+            i,
+            "id_number",
+            f"公民身份号码：{id_values[g]} 在文件中重复出现，与{describe(other, int(counts[g]) - 1)}重复；"
+            "同一人只能登记在一个家庭。",
+        )

@@ -96,8 +96,22 @@ def test_duplicate_id_within_the_file_names_both_rows(users, django_capture_on_c
     [(column, first)] = _only_error(batch, 2)
     [(_, second)] = _only_error(batch, 3)
     assert column == "公民身份号码"
-    assert "另见第 3 行（户编号 H2，村/社区 湖南省益阳市沅江市草尾镇胜天村）" in first
-    assert "另见第 2 行（户编号 H1，村/社区 湖南省益阳市沅江市草尾镇立新村）" in second
+    assert first == (
+        f"公民身份号码：{same} 在文件中重复出现，与第 3 行（户编号 H2，村/社区 湖南省益阳市沅江市草尾镇胜天村）重复；"
+        "同一人只能登记在一个家庭。"
+    )
+    assert "与第 2 行（户编号 H1，村/社区 湖南省益阳市沅江市草尾镇立新村）重复" in second
+
+
+def test_an_id_repeated_on_many_rows_names_the_first_other_row_and_the_count(users, django_capture_on_commit_callbacks):
+    same = pid()
+    rows = [person_row(f"H{i}", id_number=same) for i in range(5)]
+    batch = _stage_rows(users, rows, django_capture_on_commit_callbacks, user="township_officer")
+    [(_, first)] = _only_error(batch, 2)
+    [(_, fourth)] = _only_error(batch, 5)
+    assert "与第 3 行（户编号 H1，村/社区 湖南省益阳市沅江市草尾镇立新村）等 4 行重复" in first
+    assert "与第 2 行（户编号 H0，村/社区 湖南省益阳市沅江市草尾镇立新村）等 4 行重复" in fourth
+    assert "第 4 行" not in fourth and "第 6 行" not in fourth
 
 
 def test_id_already_in_another_household_names_the_row_and_the_household(
