@@ -79,16 +79,25 @@ def do_record_verification(
 
 
 def _check_co_investigator(actor, case: Case, co_investigator) -> None:
-    if co_investigator is None or co_investigator.pk == getattr(actor, "pk", None):
+    """Refuse a second investigator who is missing, the actor, or not a surveyor of the case's region.
+
+    The co-investigator is chosen by user id (the API takes any number), so a refusal never names
+    the user: a missing id and anyone else's id get the same answer.
+    """
+    if co_investigator is not None and co_investigator.pk == getattr(actor, "pk", None):
         raise CaseError(
             CaseErrorCode.SURVEY_INVALID,
-            "入户调查须由两名调查人员共同进行：请选择另一名调查人。",
+            "第二调查人：入户调查须由两名调查人员共同进行，不能选择本人，请选择另一名调查人。",
             {"field": "co_investigator"},
         )
-    if not co_investigator.can(Capability.SURVEY) or not region_in_scope(co_investigator, case.region_id):
+    if (
+        co_investigator is None
+        or not co_investigator.can(Capability.SURVEY)
+        or not region_in_scope(co_investigator, case.region_id)
+    ):
         raise CaseError(
             CaseErrorCode.SURVEY_INVALID,
-            f"第二调查人 {co_investigator.display_name} 不是本辖区可以入户调查的工作人员。",
+            "第二调查人：所选人员不存在，或不是本辖区可以入户调查的工作人员，请选择另一名调查人。",
             {"field": "co_investigator"},
         )
 
