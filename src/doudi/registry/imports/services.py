@@ -161,9 +161,11 @@ def run_validation(batch_id: int) -> None:
     timings: dict[str, float] = {}
     started = time.perf_counter()
     try:
+        # The file is read as a stream from storage, never whole into memory (``parsing``).
         with batch.file.open("rb") as handle:
-            data = handle.read()
-        parsed = read_file(batch.format, data, progress=lambda n: _progress(batch_id, 5, f"读取文件（已读 {n} 行）"))
+            parsed = read_file(
+                batch.format, handle, progress=lambda n: _progress(batch_id, 5, f"读取文件（已读 {n} 行）")
+            )
         timings["parse"] = time.perf_counter() - started
         _progress(batch_id, 25, "逐行校验", total_rows=parsed.table.num_rows, encoding=parsed.encoding)
         step = time.perf_counter()
