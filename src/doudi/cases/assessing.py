@@ -15,7 +15,8 @@ from decimal import Decimal
 from django.utils import timezone
 
 from doudi.cases.models import Case, Enrolment, EnrolmentStatus
-from doudi.policy.assessment import assess_facts, facts_to_dict
+from doudi.core.errors import PermissionDenied
+from doudi.policy.assessment import assess_facts, can_record_assessment, facts_to_dict
 from doudi.policy.engine import Assessment
 from doudi.policy.engine.facts import DibaoHistory, TemporaryNeed
 from doudi.policy.facts_bridge import facts_from_snapshot
@@ -46,7 +47,13 @@ def assess_case(actor, case: Case, *, on: date) -> tuple[Assessment, AssessmentR
 def assess_household(
     actor, household: Household, *, on: date, need: TemporaryNeed | None = None
 ) -> tuple[Assessment, AssessmentRecord]:
-    """Assess ``household`` on ``on`` (with a temporary need, if any) and keep the record."""
+    """Assess ``household`` on ``on`` (with a temporary need, if any) and keep the record.
+
+    Raises ``PermissionDenied`` for a role that only previews assessments (a case step's own
+    capability check normally refuses it first) and ``DomainError`` for a date outside the window.
+    """
+    if getattr(actor, "pk", None) and not can_record_assessment(actor):
+        raise PermissionDenied(f"{actor.get_role_display()}只能试算，不能留存评估记录：评估记录由经办人员留存。")
     known_at = timezone.now()
     facts = facts_from_snapshot(household_as_of(household, on=on, known_at=known_at))
     extra = {}

@@ -18,7 +18,14 @@ from doudi.accounts.roles import Capability
 from doudi.accounts.scope import check_capability
 from doudi.core.api import validated
 from doudi.core.errors import DomainError
-from doudi.policy.assessment import assess_facts, do_assess_household
+from doudi.policy.assessment import (
+    assess_facts,
+    assessment_date_problem,
+    can_record_assessment,
+    check_assessment_date,
+    do_assess_household,
+    preview_household_assessment,
+)
 from doudi.policy.engine import FactsError, facts_from_dict
 from doudi.policy.selectors import version_get, version_list
 from doudi.registry.selectors import household_get
@@ -39,6 +46,13 @@ def _versions(versions) -> list[dict]:
     ]
 
 
+def _validate_on(value):
+    problem = assessment_date_problem(value)
+    if problem:
+        raise serializers.ValidationError(problem)
+    return value
+
+
 class AssessDocumentApi(APIView):
     """Assess a household described in the request (the ``doudi assess`` JSON format) — 试算."""
 
@@ -46,7 +60,7 @@ class AssessDocumentApi(APIView):
 
     class InputSerializer(serializers.Serializer):
         region = serializers.CharField(label="地区代码", max_length=12)
-        on = serializers.DateField(label="评估日期", required=False)
+        on = serializers.DateField(label="评估日期", required=False, validators=[_validate_on])
         household = serializers.JSONField(label="家庭信息（见 docs/policy-format.md 第 8 节）")
 
         class Meta:
@@ -68,17 +82,31 @@ class AssessDocumentApi(APIView):
             facts = facts_from_dict(document)
         except FactsError as exc:
             raise DomainError(exc.code, f"家庭信息有误：{exc.message}", exc.extra) from exc
+        if not data.get("on"):
+            check_assessment_date(facts.as_of, field="household.as_of", label="家庭信息·评估日期（as_of）")
         result, versions = assess_facts(facts, data["region"], data.get("on") or facts.as_of)
         return Response({**result.to_dict(), "policy_versions": _versions(versions)})
 
 
 class HouseholdAssessApi(APIView):
-    """Assess a registered household from its recorded evidence and keep the assessment."""
+    """Assess a registered household from its recorded evidence; keep the assessment if the role does.
+
+    Roles that keep households' files store the result (``assessment_id``); a city supervisor
+    gets the same result as a preview (``kept`` false, ``assessment_id`` null). ``keep: false``
+    previews for anyone; ``keep: true`` from a previewing role is refused (403).
+    """
 
     permission_classes = [IsAuthenticated, CanAssess]
 
     class InputSerializer(serializers.Serializer):
-        on = serializers.DateField(label="评估日期", required=False)
+        on = serializers.DateField(label="评估日期", required=False, validators=[_validate_on])
+        keep = serializers.BooleanField(
+            label="留存评估记录",
+            required=False,
+            allow_null=True,
+            default=None,
+            help_text="不填：可留存的角色留存，其他角色只试算；false：只试算；true：必须留存",
+        )
 
         class Meta:
             ref_name = "HouseholdAssessInput"
@@ -86,19 +114,28 @@ class HouseholdAssessApi(APIView):
     @extend_schema(
         tags=[TAG],
         operation_id="households_assess",
-        summary="评估登记家庭并留存评估记录",
+        summary="评估登记家庭（经办角色留存评估记录，监管角色只试算）",
         request=InputSerializer,
         responses={200: OpenApiTypes.OBJECT},
     )
     def post(self, request, household_id: int):
         data = validated(self.InputSerializer, request.data)
+        keep = data.get("keep")
+        if keep is None:
+            keep = can_record_assessment(request.user)
         household = household_get(actor=request.user, household_id=household_id)
-        result, record = do_assess_household(request.user, household, on=data.get("on"))
+        if keep:
+            result, record = do_assess_household(request.user, household, on=data.get("on"))
+            versions = record.policy_versions.select_related("region")
+        else:
+            result, versions, _facts = preview_household_assessment(request.user, household, on=data.get("on"))
+            record = None
         return Response(
             {
                 **result.to_dict(),
-                "assessment_id": record.pk,
-                "policy_versions": _versions(record.policy_versions.select_related("region")),
+                "kept": record is not None,
+                "assessment_id": record.pk if record else None,
+                "policy_versions": _versions(versions),
             }
         )
 

@@ -6,6 +6,7 @@ from datetime import date
 
 from django import forms
 
+from doudi.policy.assessment import assessment_date_problem
 from doudi.policy.engine.facts import (
     DISABILITY_CATEGORY_LABELS,
     LABOUR_CAPACITY_LABELS,
@@ -29,6 +30,13 @@ class HouseholdWorksheetForm(forms.Form):
     cars = forms.IntegerField(label="机动车数量（不含残疾人代步车）", min_value=0, max_value=100, initial=0)
     car_value = forms.DecimalField(label="机动车总价值（元）", min_value=0, decimal_places=2, initial=0)
     business_capital = forms.DecimalField(label="企业出资（元）", min_value=0, decimal_places=2, initial=0)
+
+    def clean_on(self):
+        on = self.cleaned_data["on"]
+        problem = assessment_date_problem(on)
+        if problem:
+            raise forms.ValidationError(f"评估日期：{problem}")
+        return on
 
 
 class MemberWorksheetForm(forms.Form):

@@ -19,7 +19,12 @@ from django.views.decorators.http import require_POST
 from doudi.accounts.roles import Capability
 from doudi.core.errors import DomainError, NotFound, PermissionDenied
 from doudi.policy import services
-from doudi.policy.assessment import assess_facts, do_assess_household
+from doudi.policy.assessment import (
+    assess_facts,
+    can_record_assessment,
+    do_assess_household,
+    preview_household_assessment,
+)
 from doudi.policy.engine import FactsError, facts_from_dict
 from doudi.policy.engine.parameters import PROGRAMME_LABELS, SPECS
 from doudi.policy.forms import DraftForm, HouseholdWorksheetForm, MemberFormSet, PublishForm, worksheet_to_document
@@ -225,17 +230,25 @@ def worksheet_view(request):
 
 @login_required
 def household_assessment_view(request, household_id: int):
-    """Assess a registered household from its recorded evidence; POST runs and keeps a new assessment."""
+    """Assess a registered household from its recorded evidence.
+
+    POST runs the assessment: roles that keep households' files store it; a supervisor sees the
+    same result as a preview and nothing is written (``can_record_assessment``).
+    """
     try:
         household = household_get(actor=request.user, household_id=household_id)
     except NotFound as exc:
         raise Http404(exc.message) from exc
     names = {str(p.pk): p.name for p in household_members(household)}
     result, record = None, None
+    keeps = can_record_assessment(request.user)
     on = _parse_day(request.POST.get("on") or request.GET.get("on"))
     if request.method == "POST":
         try:
-            result, record = do_assess_household(request.user, household, on=on)
+            if keeps:
+                result, record = do_assess_household(request.user, household, on=on)
+            else:
+                result, _versions, _facts = preview_household_assessment(request.user, household, on=on)
         except PermissionDenied as exc:
             raise DjangoPermissionDenied from exc
         except DomainError as exc:
@@ -252,5 +265,6 @@ def household_assessment_view(request, household_id: int):
             "on": on,
             "names": names,
             "can_assess": request.user.can(Capability.ASSESS),
+            "keeps": keeps,
         },
     )

@@ -11,7 +11,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from doudi.core.errors import DomainError
-from doudi.policy.assessment import assess_facts
+from doudi.policy.assessment import assess_facts, assessment_date_problem
 from doudi.policy.engine import FactsError, facts_from_dict
 
 
@@ -37,10 +37,16 @@ class Command(BaseCommand):
             on = date.fromisoformat(options["date"]) if options["date"] else None
         except ValueError as exc:
             raise CommandError(f"--date：“{options['date']}”不是有效日期（YYYY-MM-DD）") from exc
+        if on is not None:
+            problem = assessment_date_problem(on)
+            if problem:
+                raise CommandError(f"--date（评估日期）：{problem}")
         if on is not None and isinstance(data, dict):
             data = {**data, "as_of": on.isoformat()}
         try:
             facts = facts_from_dict(data)
+            if on is None and (problem := assessment_date_problem(facts.as_of)):
+                raise CommandError(f"家庭信息 as_of（评估日期）：{problem}")
             result, versions = assess_facts(facts, options["region"], on or facts.as_of)
         except FactsError as exc:
             raise CommandError(f"家庭信息有误：{exc.message}") from exc
