@@ -40,12 +40,13 @@ class User(AbstractUser):
         )
         if not credentials_changed:
             super().save(*args, **kwargs)
-            return
-        from doudi.accounts.tokens import do_revoke_tokens_on_password_change
+        else:
+            from doudi.accounts.tokens import do_revoke_tokens_on_password_change
 
-        with transaction.atomic():
-            super().save(*args, **kwargs)
-            do_revoke_tokens_on_password_change(self)
+            with transaction.atomic():
+                super().save(*args, **kwargs)
+                do_revoke_tokens_on_password_change(self)
+        # Cleared after any save, a new user's included, as Django clears ``_password``.
         self._password_disabled = False
 
     def set_unusable_password(self) -> None:

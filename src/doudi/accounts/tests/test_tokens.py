@@ -263,3 +263,13 @@ def test_the_admin_password_form_revokes_the_tokens(users, client):
     user.refresh_from_db()
     assert user.check_password("Another-pass-789")
     _refused(_me(key), "密码已修改")
+
+
+def test_a_user_created_without_a_password_keeps_later_tokens_on_the_next_save(regions):
+    user = UserFactory.build(role="village_worker", region=regions["lixin"])
+    user.set_unusable_password()
+    user.save()
+    key = do_create_api_token(user, name="导入").key
+    user.full_name = "新名字"
+    user.save()
+    assert _me(key).status_code == 200
