@@ -28,8 +28,8 @@ from doudi.registry.imports.errors import ImportErrorCode
 from doudi.registry.imports.models import ImportBatch, ImportRow, ImportStatus
 from doudi.registry.imports.parsing import detect_format, read_file
 from doudi.registry.imports.plan import plan_households
-from doudi.registry.imports.recheck import add_stale_errors
-from doudi.registry.imports.staging import load_valid_rows, mark_rows_invalid, stage_rows
+from doudi.registry.imports.recheck import add_stale_errors, mark_stale
+from doudi.registry.imports.staging import load_valid_rows, stage_rows
 from doudi.registry.imports.writers import write_plan
 
 logger = logging.getLogger(__name__)
@@ -291,7 +291,7 @@ def _refuse_stale(batch_id: int, rows) -> None:
     """Record the stale rows as bad and return the batch to "validated"; nothing is imported."""
     with transaction.atomic(durable=True):
         batch = ImportBatch.objects.select_for_update().get(pk=batch_id)
-        marked = mark_rows_invalid(batch, rows)
+        marked = mark_stale(batch, rows)
         batch.status, batch.progress, batch.phase = ImportStatus.VALIDATED, 100, "校验完成"
         batch.valid_rows -= marked
         batch.invalid_rows += marked
