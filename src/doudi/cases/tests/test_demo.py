@@ -52,7 +52,9 @@ def test_cases_at_every_stage_fill_the_demo_inboxes_and_a_second_run_changes_not
     } <= statuses
     enrolments = Enrolment.objects.filter(household__region__code__startswith="430981")
     assert enrolments.exists()
-    assert all(e.start_month is not None for e in enrolments)
+    # Each enrolment's amount history starts at its start month with an amount actually paid.
+    first = {e.pk: e.changes.order_by("effective_month", "pk").first() for e in enrolments}
+    assert all(first[e.pk].effective_month == e.start_month and first[e.pk].monthly_amount > 0 for e in enrolments)
     # Every case went through the services: its steps are on its timeline.
     assert not cases.exclude(pk__in=CaseEvent.objects.values("case")).exists()
 

@@ -1,6 +1,7 @@
 """Inboxes by role with counts, due dates and overdue flags; case detail with its timeline."""
 
 from datetime import date
+from decimal import Decimal
 
 import pytest
 
@@ -59,8 +60,12 @@ def test_case_detail_holds_the_timeline_and_the_next_steps(walk, household, user
     case = walk.to_enrolled(household)
     detail = selectors.case_detail(actor=users["auditor"], case_id=case.pk)
     assert [e.label for e in detail.events][-2:] == ["审核确认", "纳入保障（执行决定）"]
-    assert detail.decisions[0].lines.count() >= 1 and detail.enrolments and detail.next_steps == []
-    assert detail.events[-1].actor_name
+    assert [(line.programme, line.monthly_amount) for line in detail.decisions[0].lines.all()] == [
+        ("dibao", Decimal("964.00"))  # rural 485 × 2 − 54.5 counted + 48.50 minor supplement
+    ]
+    assert [(e.programme, e.monthly_amount) for e in detail.enrolments] == [("dibao", Decimal("964.00"))]
+    assert detail.next_steps == []
+    assert detail.events[-1].actor_name == users["township_officer"].display_name  # who enrolled
     with pytest.raises(NotFound):
         selectors.case_detail(actor=users["foreign_county_reviewer"], case_id=case.pk)
     assert selectors.case_list(actor=users["city_supervisor"]).get().next_due_on is None

@@ -12,7 +12,6 @@ from django.urls import reverse
 from django.utils import timezone
 
 from doudi.audit.models import AuditEvent
-from doudi.cases import services
 from doudi.cases.models import (
     Attachment,
     Case,
@@ -174,6 +173,7 @@ def test_steps_refuse_wrong_roles_with_403_and_other_regions_with_404(walk, hous
 def test_wrong_role_is_refused_before_the_lookup(users):
     response = client_for(users["auditor"]).post(reverse("cases:step", args=[999999, "confirm_case"]), {})
     assert response.status_code == 403
+    assert "“审核确认”须由县级审核人员办理，您的角色无权操作。" in response.content.decode()
 
 
 def test_missing_materials_notice_and_its_pdf(walk, household, users):
@@ -485,4 +485,5 @@ def test_services_still_refuse_what_the_page_does_not_offer(walk, household, use
     case = walk.to_notice(household, on=today(), programmes=["dibao"])
     response = post_step(users["county_reviewer"], case, "confirm_case", {"decision": "approve"})
     assert response.status_code == 400 and "公示期满后方可审核确认" in response.content.decode()
-    assert services  # the module is the one the page calls
+    assert fresh(case).status == "in_notice" and fresh(case).version == case.version
+    assert not Decision.objects.filter(case=case).exists()

@@ -127,4 +127,5 @@ def test_household_assessment_page_records_and_scopes(client, published, users, 
 @pytest.mark.parametrize("role", ["village_worker", "auditor"])
 def test_roles_without_edit_policy_cannot_open_the_draft_editor(client, published, users, role):
     login(client, users[role])
-    assert client.get(reverse("policy:draft_new")).status_code == 403
+    response = client.get(reverse("policy:draft_new"))
+    assert response.status_code == 403 and "您的角色无权执行此操作。" in response.content.decode()

@@ -311,6 +311,9 @@ def test_unknown_evidence_kind_is_404(users, income):
     url = reverse("api:evidence_correct", args=["salary", income.pk])
     response = client_for(users["village_worker"]).post(url, {"reason": "x"}, format="json")
     assert response.status_code == 404
+    assert response.json() == {"code": "not_found", "message": "证据不存在或不在您的管辖范围内。", "extra": {}}
+    income.refresh_from_db()
+    assert income.superseded_at is None
 
 
 # ---------------------------------------------------------------------------------------------
@@ -350,6 +353,9 @@ def test_unknown_region_is_refused(users, regions):
 def test_a_region_outside_the_subtree_is_not_found(users, regions):
     response = _create(users, {"id_number": f.id_number(), "name": "张三"}, region="430981006001")
     assert response.status_code == 404
+    # The same answer as for a unit that does not exist: nothing tells the user it is real.
+    assert response.json() == {"code": "not_found", "message": "村/社区不存在或不在您的管辖范围内。", "extra": {}}
+    assert not Household.objects.filter(region_id="430981006001").exists()
 
 
 def test_missing_field_is_named_in_chinese(users, regions):

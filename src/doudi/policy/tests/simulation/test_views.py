@@ -98,4 +98,5 @@ def test_another_county_cannot_simulate_or_read_our_runs(client, users, househol
 
 def test_a_role_without_assessment_is_refused(client, users):
     client.force_login(users["auditor"])
-    assert client.get(reverse("simulation:form")).status_code == 403
+    response = client.get(reverse("simulation:form"))
+    assert response.status_code == 403 and "您的角色无权执行此操作。" in response.content.decode()
