@@ -94,6 +94,11 @@ def prepare(workdir: Path, keep: bool, with_properties: bool, modules: list[str]
     for path in ALSO:
         (workdir / path).parent.mkdir(parents=True, exist_ok=True)
         shutil.copy2(ROOT / path, workdir / path)
+    mutated_tests = workdir / "mutants" / ENGINE / "tests"
+    if mutated_tests.exists():
+        # mutmut copies a file into mutants/ only when it is not there yet: refresh the tests so that a
+        # --keep run re-tests survivors against today's tests (new tests are found by their node ids).
+        shutil.copytree(target / "tests", mutated_tests, dirs_exist_ok=True)
     (workdir / "pyproject.toml").write_text(mutmut_config(with_properties, modules), encoding="utf-8")
 
 

@@ -2,7 +2,8 @@
 
 The decision letter quotes these steps, so a changed figure, a lost name or a wrong rule reference
 in a sentence is a defect even when the amount is right. ``explanations.golden.txt`` holds the
-full explanation of every household in ``test_boundaries.ROWS`` and of the dibao and tekun tables;
+full explanation of every household in ``test_boundaries.ROWS``, ``test_rule_switches.SWITCHES`` and
+the dibao and tekun tables;
 after an intended change of wording, regenerate it and read the diff before committing:
 
     DOUDI_UPDATE_GOLDEN=1 .venv/bin/python -m pytest src/doudi/policy/engine/tests/test_explanations.py
@@ -20,6 +21,7 @@ from .factories import household, make_policy, member, sample_policy
 from .test_boundaries import ROWS
 from .test_dibao import CASES as DIBAO_CASES
 from .test_extreme_poverty import CASES as TEKUN_CASES
+from .test_rule_switches import SWITCHES
 
 GOLDEN = Path(__file__).with_name("explanations.golden.txt")
 
@@ -40,7 +42,7 @@ def render(name: str, a: Assessment) -> list[str]:
 
 def all_lines() -> list[str]:
     lines: list[str] = []
-    for row in ROWS:
+    for row in (*ROWS, *SWITCHES):
         policy = make_policy(row.overrides) if row.overrides else sample_policy()
         lines += render(row.name, assess(row.facts, policy))
     for name, members, area, overrides, kwargs, *_ in DIBAO_CASES:
