@@ -127,7 +127,8 @@ def test_inbox_and_enrolments_endpoints(walk, household, users):
     assert set(inbox) >= {"items", "reviews", "counts", "overdue", "total"}
     enrolments = _client(users["township_officer"]).get(reverse("api:enrolment_list"), {"month": "2025-04-01"}).json()
     row = enrolments["results"][0]
-    assert row["programme"] == "dibao" and row["amount_in_month"] == row["monthly_amount"]
+    # Rural 485 × 2 − (wages 200 − 145.5 employment cost) + 48.50 minor supplement = 964.00.
+    assert row["programme"] == "dibao" and row["amount_in_month"] == row["monthly_amount"] == "964.00"
     assert row["changes"][0]["effective_month"] == "2025-04-01"
 
 

@@ -111,6 +111,7 @@ def test_two_officers_resuming_at_once_resume_once(enrolment, users, second):
     enrolment.refresh_from_db()
     seen, changes = enrolment.version, EnrolmentChange.objects.filter(enrolment=enrolment).count()
     amount = enrolment.monthly_amount
+    assert amount == Decimal("964.00")  # the entitlement is kept while suspended
 
     def resume(user):
         return lambda: services.do_resume_enrolment(

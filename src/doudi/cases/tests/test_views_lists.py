@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, timedelta
+from decimal import Decimal
 
 from django.urls import reverse
 from django.utils import timezone
@@ -138,7 +139,8 @@ def test_enrolment_list_shows_the_amount_history_in_scope_only(walk, household, 
     change = EnrolmentChange.objects.get()
     url = reverse("cases:enrolment_list")
     html = client_for(users["township_officer"]).get(url, {"household": household.pk}).content.decode()
-    assert "最低生活保障" in html and f"{change.effective_month:%Y-%m}" in html and str(change.monthly_amount) in html
+    assert (change.effective_month, change.monthly_amount) == (date(2025, 4, 1), Decimal("964.00"))
+    assert "最低生活保障" in html and "2025-04" in html and "964.00" in html  # 485 × 2 − 54.5 + 48.50
     other = client_for(users["other_village_worker"]).get(url, {"household": household.pk}).content.decode()
     assert 'id="enrolment-' not in other and "没有保障记录" in other
 

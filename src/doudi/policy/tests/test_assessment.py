@@ -35,7 +35,10 @@ def test_assessment_is_recorded_with_versions_and_explained(published, users, ur
     dibao = result.get("dibao")
     assert result.status == "dibao" and dibao.eligible
     assert any("740.00" in s.text_zh for s in dibao.steps)
-    assert record.total_monthly == result.total_monthly
+    # Urban 740: wages 600 − employment cost 740 × 0.3 = 222 → 378 counted; 740 × 3 − 378 = 1842,
+    # + the two children's minor supplement 74.00 each = 1990.00.
+    assert dibao.monthly_amount == Decimal("1990.00")
+    assert record.total_monthly == result.total_monthly == Decimal("1990.00")
     assert set(record.policy_versions.all()) == set(published.values())
     assert record.facts["members"][0]["incomes"][0]["category"] == "wage"
 
@@ -53,6 +56,11 @@ def test_a_new_standard_changes_the_amount_and_old_records_keep_their_version(pu
     after, new_record = do_assess_household(users["county_reviewer"], urban_household, on=date(2025, 7, 15))
     # 20 元 more standard × 3 persons, plus the supplements and employment-cost deduction tied to it.
     assert after.get("dibao").monthly_amount - before.get("dibao").monthly_amount == Decimal("70.00")
+    # 760: 600 − 228 = 372 counted; 760 × 3 − 372 = 1908, + 76.00 × 2 = 2060.00 (was 1990.00).
+    assert (before.get("dibao").monthly_amount, after.get("dibao").monthly_amount) == (
+        Decimal("1990.00"),
+        Decimal("2060.00"),
+    )
     assert any("城市低保标准 760.00" in s.text_zh for s in after.get("dibao").steps)
     assert simulated.get("dibao").monthly_amount == after.get("dibao").monthly_amount
     assert published["yuanjiang"] in old_record.policy_versions.all()
