@@ -1,15 +1,15 @@
 """Export of a household search to XLSX: one row per person, identifiers masked unless the user may see more.
 
 The households are exactly those of ``selectors.household_list`` with the same filters, so an export
-never contains a row the user could not find on the page. Rows are read in chunks and written with
+never contains a row the user could not find on the page. Rows are read in chunks and written in
 openpyxl's write-only mode to a temporary file, so 100,000 persons do not need 100,000 objects in
-memory. Full ID numbers, phones and bank accounts are written only for a user with the capability
+memory; ``core.spreadsheets`` writes them, so a name or address typed as a formula stays text. Full
+ID numbers, phones and bank accounts are written only for a user with the capability
 ``export_unmasked`` who asks for them, and every person so exported is logged as a record access.
 """
 
 from __future__ import annotations
 
-import tempfile
 from dataclasses import dataclass
 
 from django.db import transaction
@@ -19,6 +19,7 @@ from doudi.accounts.roles import Capability
 from doudi.accounts.scope import check_capability, scope_prefix
 from doudi.audit.models import RecordAccess
 from doudi.audit.services import log_record_access
+from doudi.core import spreadsheets
 from doudi.core.masking import mask_bank_account, mask_id_number, mask_phone
 from doudi.registry.models import Gender, HouseholdStatus, Person, Relation
 from doudi.registry.selectors import household_list
@@ -93,19 +94,9 @@ def export_households_xlsx(
     """
     if unmasked:
         check_capability(actor, Capability.EXPORT_UNMASKED, "您的角色无权导出完整的证件号码、手机号和银行账号。")
-    from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
-    from openpyxl.styles import Font
-
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet("家庭成员")
-    sheet.freeze_panes = "A2"
-    header = []
-    for title in HEADERS:
-        cell = WriteOnlyCell(sheet, value=title)
-        cell.font = Font(bold=True)
-        header.append(cell)
-    sheet.append(header)
+    book = spreadsheets.workbook()
+    sheet = book.create_sheet("家庭成员")
+    spreadsheets.header(sheet, HEADERS)
     show_id, show_phone, show_account = (str, str, str) if unmasked else (mask_id_number, mask_phone, mask_bank_account)
     accessed: list[tuple[int, int, str]] = []
     count = 0
@@ -129,7 +120,8 @@ def export_households_xlsx(
         bank_name,
         bank_account,
     ) in rows.iterator(chunk_size=_CHUNK):
-        sheet.append(
+        spreadsheets.append(
+            sheet,
             [
                 number,
                 region,
@@ -146,14 +138,12 @@ def export_households_xlsx(
                 show_phone(phone),
                 bank_name,
                 show_account(bank_account),
-            ]
+            ],
         )
         count += 1
         if unmasked:
             accessed.append((person_id, household_id, region))
-    handle = tempfile.TemporaryFile(mode="w+b")  # noqa: SIM115 (handed to the response, which closes it)
-    workbook.save(handle)
-    handle.seek(0)
+    handle = spreadsheets.xlsx_file(book)
     if unmasked:
         _log_unmasked(actor, accessed, detail=detail)
     return ExportResult(file=handle, persons=count, unmasked=unmasked)

@@ -1,18 +1,14 @@
 """Downloads of the changed households: CSV (UTF-8 with BOM, so Excel reads the Chinese) and XLSX.
 
 The list never holds ID numbers: household number, village, head's name, tier and amounts only.
+Both are written by ``core.spreadsheets``, so a head's name typed as a formula stays text.
 """
 
 from __future__ import annotations
 
-import csv
-import io
-
 import pyarrow as pa
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Font
 
+from doudi.core import spreadsheets
 from doudi.policy.simulation.summary import CHANGED_COLUMNS
 
 AMOUNT_COLUMNS = {"amount_before", "amount_after", "difference"}
@@ -26,33 +22,18 @@ def _rows(table: pa.Table):
 
 def changed_csv(table: pa.Table) -> bytes:
     """Return the list as CSV bytes with a header row of Chinese column names."""
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow([label for _, label in CHANGED_COLUMNS])
-    writer.writerows(_rows(table))
-    return ("\ufeff" + out.getvalue()).encode("utf-8")
+    return spreadsheets.csv_bytes([[label for _, label in CHANGED_COLUMNS], *_rows(table)])
 
 
 def changed_xlsx(table: pa.Table, *, title: str = "变化家庭") -> bytes:
     """Return the list as an XLSX workbook; amounts are numbers with two decimals."""
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(title[:31])
-    sheet.freeze_panes = "A2"
-    bold = Font(bold=True)
-    header = []
-    for _, label in CHANGED_COLUMNS:
-        cell = WriteOnlyCell(sheet, value=label)
-        cell.font = bold
-        header.append(cell)
-    sheet.append(header)
+    book = spreadsheets.workbook()
+    sheet = book.create_sheet(title[:31])
+    spreadsheets.header(sheet, [label for _, label in CHANGED_COLUMNS])
     amount_positions = [i for i, (name, _) in enumerate(CHANGED_COLUMNS) if name in AMOUNT_COLUMNS]
     for row in _rows(table):
         values = list(row)
         for i in amount_positions:
-            cell = WriteOnlyCell(sheet, value=float(values[i]))
-            cell.number_format = "0.00"
-            values[i] = cell
-        sheet.append(values)
-    out = io.BytesIO()
-    workbook.save(out)
-    return out.getvalue()
+            values[i] = spreadsheets.cell(sheet, float(values[i]), number_format="0.00")
+        spreadsheets.append(sheet, values)
+    return spreadsheets.xlsx_bytes(book)
