@@ -143,6 +143,29 @@ def do_discard_import(actor, batch: ImportBatch) -> ImportBatch:
     return batch
 
 
+@transaction.atomic(durable=True)
+def do_revalidate_import(actor, batch: ImportBatch) -> ImportBatch:
+    """Check a batch's stored file again against the registry as it is now, and queue that validation.
+
+    For a batch whose commit found rows gone stale (someone registered, moved or edited the same
+    persons meanwhile), or whose commit failed: the rows are staged afresh, each with what it now
+    means ("new", "update", "unchanged") or why it cannot be imported. Raises
+    ``import_wrong_status`` unless the batch is validated or failed and its file is kept.
+    """
+    check_capability(actor, Capability.IMPORT_REGISTRY)
+    batch = ImportBatch.objects.select_for_update().get(pk=batch.pk)
+    check_in_scope(actor, batch.region_id, "导入批次")
+    if batch.status not in (ImportStatus.VALIDATED, ImportStatus.FAILED) or not batch.file:
+        raise _status_error(batch, "重新校验")
+    batch.status, batch.progress, batch.phase, batch.error_message = ImportStatus.STAGED, 0, "等待校验", ""
+    batch.validated_at = None
+    batch.save(update_fields=["status", "progress", "phase", "error_message", "validated_at", "updated_at"])
+    from doudi.registry.imports.tasks import validate_import
+
+    transaction.on_commit(partial(validate_import.enqueue, batch.pk))
+    return batch
+
+
 # --- the background work -----------------------------------------------------------------------------
 
 
@@ -296,7 +319,8 @@ def _refuse_stale(batch_id: int, rows) -> None:
         batch.valid_rows -= marked
         batch.invalid_rows += marked
         batch.error_message = (
-            f"自校验以来登记数据已有变化，又有 {marked} 行不能导入，本次未写入任何数据：请查看错误行后重新选择。"
+            f"自校验以来登记数据已有变化，又有 {marked} 行不能导入，本次未写入任何数据："
+            "请查看错误行，重新校验该文件或只导入仍有效的行。"
         )
         batch.save()
 

@@ -13,5 +13,6 @@ urlpatterns = [
     path("<int:pk>/rejected/", views.import_rejected, name="import_rejected"),
     path("<int:pk>/commit/", views.import_commit, name="import_commit"),
     path("<int:pk>/discard/", views.import_discard, name="import_discard"),
+    path("<int:pk>/revalidate/", views.import_revalidate, name="import_revalidate"),
     path("export/", views.export, name="export"),
 ]

@@ -151,6 +151,23 @@ def import_commit(request, pk: int):
 @login_required
 @require_POST
 @require_capability(Capability.IMPORT_REGISTRY)
+def import_revalidate(request, pk: int):
+    """Check the batch's file again against the registry as it is now (after rows went stale)."""
+    batch = _batch(request, pk)
+    try:
+        services.do_revalidate_import(request.user, batch)
+    except DomainError as exc:
+        if exc.code in ("not_found", "permission_denied"):
+            raise
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, "已开始重新校验：将按当前的登记数据逐行核对。")
+    return redirect("registry:imports:import_detail", pk=batch.pk)
+
+
+@login_required
+@require_POST
+@require_capability(Capability.IMPORT_REGISTRY)
 def import_discard(request, pk: int):
     """Give up the batch: nothing is imported and its staged rows are deleted."""
     batch = _batch(request, pk)

@@ -8,10 +8,11 @@ from datetime import date
 import pytest
 from django.db import connections
 
+from doudi.core.errors import DomainError
 from doudi.registry import services as registry
 from doudi.registry.imports import recheck
 from doudi.registry.imports.models import ImportBatch
-from doudi.registry.imports.services import do_commit_import, do_stage_import
+from doudi.registry.imports.services import do_commit_import, do_revalidate_import, do_stage_import
 from doudi.registry.imports.tests.conftest import LIXIN, commit, csv_bytes, errors_of, family, stage, upload
 from doudi.registry.models import Household, Person
 from doudi.registry.tests.factories import person_input
@@ -205,3 +206,38 @@ def test_a_form_registering_the_person_during_the_commit_makes_the_rows_stale_no
     assert (5, "公民身份号码", recheck.NOW_REGISTERED) in errors_of(batch)
     assert Person.objects.get(id_number=rows[3]["公民身份号码"]).name == "赵某"
     assert Person.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_a_batch_with_stale_rows_can_be_validated_again_from_its_page(
+    client, users, django_capture_on_commit_callbacks
+):
+    """After the refusal the page offers 重新校验: the file is checked against the registry as it is now."""
+    from django.urls import reverse
+
+    actor = users["village_worker"]
+    data = csv_bytes(family("H001", members=2))
+    first = stage(actor, data, capture=django_capture_on_commit_callbacks)
+    commit(actor, first, capture=django_capture_on_commit_callbacks)
+    again = stage(actor, data, capture=django_capture_on_commit_callbacks)
+    spouse = Person.objects.get(relation="spouse")
+    registry.do_update_person(actor, spouse, expected_version=spouse.version, phone="13900009999")
+    refused = commit(actor, again, capture=django_capture_on_commit_callbacks)
+    assert refused.status == "validated" and refused.invalid_rows == 2
+
+    client.force_login(actor)
+    page = client.get(reverse("registry:imports:import_detail", args=[refused.pk])).content.decode()
+    assert 'id="revalidate"' in page and recheck.NOW_EDITED in page
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("registry:imports:import_revalidate", args=[refused.pk]))
+    assert response.status_code == 302
+    refused.refresh_from_db()
+    assert refused.status == "validated" and (refused.valid_rows, refused.invalid_rows) == (2, 0)
+    assert (refused.summary["persons_updated"], refused.summary["persons_unchanged"]) == (1, 1)
+    assert refused.error_message == ""
+
+    done = commit(actor, refused, capture=django_capture_on_commit_callbacks)
+    assert done.status == "imported"
+    with pytest.raises(DomainError) as info:
+        do_revalidate_import(actor, done)
+    assert info.value.code == "import_wrong_status"
