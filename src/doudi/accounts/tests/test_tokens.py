@@ -30,7 +30,8 @@ def _me(key: str):
 
 
 def _refused(response, *words: str) -> None:
-    assert response.status_code in (401, 403), response.content
+    assert response.status_code == 401, response.content
+    assert response["WWW-Authenticate"] == "Token"
     body = response.json()
     assert body["code"] == "not_authenticated"
     for word in words:
@@ -142,7 +143,7 @@ def test_a_deactivated_users_token_is_refused(users):
 
 def test_a_request_without_credentials_is_asked_to_log_in(db):
     response = APIClient().get(reverse("api:me"))
-    assert response.status_code in (401, 403) and response.json()["message"] == "请先登录。"
+    assert response.status_code == 401 and response.json()["message"] == "请先登录。"
 
 
 def test_last_use_is_written_at_most_once_a_minute(users):
