@@ -18,8 +18,9 @@ ROLES = [
     "city_supervisor",
     "auditor",
     "administrator",
+    "no_region",
 ]
-# Whose region holds 立新村, the household's village.
+# Whose region holds 立新村, the household's village (a user without a region sees nothing).
 IN_SCOPE = {"village_worker", "township_officer", "county_reviewer", "city_supervisor", "auditor", "administrator"}
 
 
