@@ -20,7 +20,7 @@ from rest_framework.test import APIClient
 from doudi.cases import services
 from doudi.cases.models import CommunityReview, Enrolment, ReviewTask
 from doudi.cases.services.enrolment import create_enrolment
-from doudi.cases.tests.conftest import ACCEPTED_ON, fresh
+from doudi.cases.tests.conftest import ACCEPTED_ON, fresh, poor_household
 from doudi.registry.models import Person
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"p" * 64
@@ -311,6 +311,41 @@ def test_objection_and_its_resolution(walk, household, users):
 
 
 # ---------------------------------------------------------------- decision, refusal notice, enrolment
+
+
+def test_confirm_approves_with_the_posted_amounts_or_refuses_with_reasons(walk, household, users, regions):
+    case = walk.to_notice(household)  # the notice ran 2025-03-03 … 2025-03-09: it is over
+    body = {"expected_version": case.version, "approve": True}
+    _refused(
+        _post(users["township_officer"], "case_confirm", body, case_id=case.pk), 403, "“审核确认”须由县级审核人员办理"
+    )
+    _not_found(_post(users["foreign_county_reviewer"], "case_confirm", body, case_id=case.pk), "案件")
+    _stale(_post(users["county_reviewer"], "case_confirm", {**body, "expected_version": 1}, case_id=case.pk))
+    approved = _ok(
+        _post(users["county_reviewer"], "case_confirm", {**body, "start_month": "2025-04-01"}, case_id=case.pk)
+    )
+    assert approved["case"]["status"] == "approved"
+    [decision] = approved["decisions"]
+    assert (decision["outcome"], decision["start_month"], decision["review_months"]) == ("approved", "2025-04-01", 6)
+    # Rural 485 × 2 − (wages 200 − 145.5) + the child's 48.50 = 964.00, as posted.
+    assert [(line["programme"], line["monthly_amount"]) for line in decision["lines"]] == [("dibao", "964.00")]
+    again = {**body, "expected_version": approved["case"]["version"]}
+    _refused(
+        _post(users["county_reviewer"], "case_confirm", again, case_id=case.pk),
+        400,
+        "案件当前状态为“已确认待纳入”，不能审核确认",
+    )
+
+    other = walk.to_notice(poor_household(regions["lixin"], users["county_reviewer"]))
+    refuse = {"expected_version": other.version, "approve": False, "reasons": ""}
+    no_reasons = _post(users["county_reviewer"], "case_confirm", refuse, case_id=other.pk)
+    assert _refused(no_reasons, 400, "不予确认理由：须书面说明理由")["extra"]["field"] == "reasons"
+    refused = _ok(
+        _post(users["county_reviewer"], "case_confirm", {**refuse, "reasons": "存款超过规定"}, case_id=other.pk)
+    )
+    assert refused["case"]["status"] == "refused"
+    assert (refused["decisions"][0]["outcome"], refused["decisions"][0]["reasons"]) == ("refused", "存款超过规定")
+    assert refused["decisions"][0]["lines"] == []
 
 
 def test_refusal_notice(walk, household, users):
