@@ -38,7 +38,7 @@ def test_a_second_investigator_from_another_county_is_refused_without_a_name(reg
     answers = [_survey(users["village_worker"], verified, pk) for pk in (stranger.pk, auditor.pk, 10**9)]
     for response in answers:
         assert response.status_code == 400, response.json()
-        text = response.content.decode("unicode_escape")
+        text = response.content.decode() + str(response.json())
         assert "欧阳远山" not in text and "司马静" not in text and stranger.username not in text
     # A user of another county, a user without the capability and a missing id are told the same.
     assert len({r.json()["message"] for r in answers}) == 1
