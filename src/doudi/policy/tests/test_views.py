@@ -48,7 +48,8 @@ def test_bad_draft_shows_the_parameter_and_saves_nothing(client, published, user
     content = published["yuanjiang"].content.replace("value = 485 }", "value = -485 }")
     response = client.post(reverse("policy:draft_new"), {"content": content, "region": "430981"})
     assert response.status_code == 200
-    assert "dibao.standard_rural" in response.content.decode()
+    html = response.content.decode()
+    assert "dibao.standard_rural" in html and "金额不能为负数" in html
     assert PolicyVersion.objects.count() == 3
 
 
