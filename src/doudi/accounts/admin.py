@@ -22,15 +22,17 @@ on names that match no user only an administrator of a whole province sees
 that stays possible, within the scope; the logs are read-only.
 """
 
-from axes.admin import AccessAttemptAdmin, AccessFailureLogAdmin, AccessLogAdmin
+import axes.admin  # noqa: F401 (registers axes's screens first, so that they can be replaced below)
 from axes.models import AccessAttempt, AccessFailureLog, AccessLog
+from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.models import Group
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
-from doudi.accounts.models import ApiToken, User
+from doudi.accounts.models import ApiToken, LoginAttempt, LoginFailure, LoginLog, User
 from doudi.accounts.roles import Capability
 from doudi.accounts.scope import login_name_scope_filter
 from doudi.accounts.tokens import do_revoke_api_token
@@ -128,11 +130,32 @@ class ApiTokenAdmin(ScopedModelAdmin):
         self.message_user(request, f"已注销 {count} 个令牌。", messages.SUCCESS)
 
 
+class LockedOutFilter(admin.SimpleListFilter):
+    title = "是否锁定"
+    parameter_name = "locked_out"
+
+    def lookups(self, request, model_admin):
+        return (("yes", "已锁定"), ("no", "未锁定"))
+
+    def queryset(self, request, queryset):
+        if self.value() == "yes":
+            return queryset.filter(failures_since_start__gte=settings.AXES_FAILURE_LIMIT)
+        if self.value() == "no":
+            return queryset.filter(failures_since_start__lt=settings.AXES_FAILURE_LIMIT)
+        return queryset
+
+
 class LoginNameScopedAdmin(ScopedModelAdmin):
-    """A django-axes screen whose rows follow the user names' regions (see the module docstring)."""
+    """A django-axes table whose rows follow the user names' regions (see the module docstring).
+
+    Columns are display methods because axes's own field names have no Chinese translation.
+    """
 
     view_capability = Capability.MANAGE_USERS
-    actions = None  # axes' "clean up expired attempts" would clean every region's, not the scope's
+    actions = None  # nothing to do in bulk on the logs
+    date_hierarchy = "attempt_time"
+    search_fields = ("=username", "=ip_address")
+    ordering = ("-attempt_time",)
 
     def scope_queryset(self, request, queryset):
         return login_name_scope_filter(request.user, queryset, "username")
@@ -147,11 +170,45 @@ class LoginNameScopedAdmin(ScopedModelAdmin):
     def has_change_permission(self, request, obj=None) -> bool:
         return False
 
+    @admin.display(description="时间", ordering="attempt_time")
+    def time(self, obj) -> str:
+        return timezone.localtime(obj.attempt_time).strftime("%Y-%m-%d %H:%M:%S")
 
-class ScopedAccessAttemptAdmin(LoginNameScopedAdmin, AccessAttemptAdmin):
+    @admin.display(description="用户名", ordering="username")
+    def login_name(self, obj) -> str:
+        return obj.username or "（未填）"
+
+    @admin.display(description="IP 地址")
+    def ip(self, obj) -> str:
+        return obj.ip_address or ""
+
+    @admin.display(description="浏览器/客户端")
+    def client(self, obj) -> str:
+        return obj.user_agent
+
+    @admin.display(description="登录入口")
+    def entry(self, obj) -> str:
+        return obj.path_info
+
+
+@admin.register(LoginAttempt)
+class LoginAttemptAdmin(LoginNameScopedAdmin):
     """Failed-login counters; deleting one lifts the lockout of that name (from that address)."""
 
     actions = ["delete_selected"]
+    list_display = ("time", "login_name", "ip", "failures", "status", "entry", "client")
+    list_filter = (LockedOutFilter,)
+    fields = ("login_name", "ip", "failures", "status", "time", "entry", "client")
+    readonly_fields = fields
+
+    @admin.display(description="连续失败次数", ordering="failures_since_start")
+    def failures(self, obj) -> int:
+        return obj.failures_since_start
+
+    @admin.display(description="状态")
+    def status(self, obj) -> str:
+        remaining = settings.AXES_FAILURE_LIMIT - obj.failures_since_start
+        return f"还可尝试 {remaining} 次" if remaining > 0 else "已锁定（删除本记录即解除）"
 
     def has_delete_permission(self, request, obj=None) -> bool:
         allowed = self._has(request, Capability.MANAGE_USERS)
@@ -159,25 +216,39 @@ class ScopedAccessAttemptAdmin(LoginNameScopedAdmin, AccessAttemptAdmin):
 
     def get_actions(self, request):
         # ScopedModelAdmin drops "delete_selected"; here it is the way to unlock several names.
-        return admin.ModelAdmin.get_actions(self, request)
+        actions = admin.ModelAdmin.get_actions(self, request)
+        if "delete_selected" in actions:
+            func, name, _ = actions["delete_selected"]
+            actions["delete_selected"] = (func, name, "删除所选记录（解除锁定）")
+        return actions
 
 
-class ScopedAccessLogAdmin(LoginNameScopedAdmin, AccessLogAdmin):
-    pass
+@admin.register(LoginLog)
+class LoginLogAdmin(LoginNameScopedAdmin):
+    list_display = ("time", "login_name", "ip", "logout", "entry", "client")
+    fields = ("login_name", "ip", "time", "logout", "entry", "client")
+    readonly_fields = fields
+
+    @admin.display(description="退出时间", ordering="logout_time")
+    def logout(self, obj) -> str:
+        return timezone.localtime(obj.logout_time).strftime("%Y-%m-%d %H:%M:%S") if obj.logout_time else ""
 
 
-class ScopedAccessFailureLogAdmin(LoginNameScopedAdmin, AccessFailureLogAdmin):
-    pass
+@admin.register(LoginFailure)
+class LoginFailureAdmin(LoginNameScopedAdmin):
+    list_display = ("time", "login_name", "ip", "locked", "entry", "client")
+    fields = ("login_name", "ip", "time", "locked", "entry", "client")
+    readonly_fields = fields
+
+    @admin.display(description="因此锁定", boolean=True)
+    def locked(self, obj) -> bool:
+        return obj.locked_out
 
 
-for model, model_admin in (
-    (AccessAttempt, ScopedAccessAttemptAdmin),
-    (AccessLog, ScopedAccessLogAdmin),
-    (AccessFailureLog, ScopedAccessFailureLogAdmin),
-):
+# axes's own screens show every region's rows: replaced by the scoped ones above.
+for model in (AccessAttempt, AccessLog, AccessFailureLog):
     if admin.site.is_registered(model):
         admin.site.unregister(model)
-    admin.site.register(model, model_admin)
 
 # Groups and per-model permissions play no part in doudi (roles do).
 if admin.site.is_registered(Group):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.db import models, transaction
@@ -124,3 +125,26 @@ class ApiToken(models.Model):
         if self.revoked_at is not None:
             return f"已注销（{self.get_revoked_reason_display()}）"
         return "已过期" if self.is_expired() else "有效"
+
+
+# django-axes's tables, under Chinese names in the admin (axes ships no Chinese translation), where
+# ``doudi.accounts.admin`` shows them scoped by the region of the user whose name was tried.
+class LoginAttempt(AccessAttempt):
+    class Meta:
+        proxy = True
+        verbose_name = _("登录失败计数")
+        verbose_name_plural = _("登录失败计数（锁定）")
+
+
+class LoginLog(AccessLog):
+    class Meta:
+        proxy = True
+        verbose_name = _("登录记录")
+        verbose_name_plural = _("登录记录")
+
+
+class LoginFailure(AccessFailureLog):
+    class Meta:
+        proxy = True
+        verbose_name = _("登录失败记录")
+        verbose_name_plural = _("登录失败记录")

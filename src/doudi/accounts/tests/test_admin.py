@@ -18,7 +18,8 @@ from doudi.accounts.tests.factories import UserFactory
 from doudi.accounts.tokens import do_create_api_token
 from doudi.audit.models import AuditEvent
 
-AXES_MODELS = {"accessattempt": AccessAttempt, "accesslog": AccessLog, "accessfailurelog": AccessFailureLog}
+# The admin screens (doudi's proxies, under Chinese names) of django-axes's three tables.
+AXES_MODELS = {"loginattempt": AccessAttempt, "loginlog": AccessLog, "loginfailure": AccessFailureLog}
 UNKNOWN_NAME = "no-such-user"
 
 
@@ -67,14 +68,14 @@ def names(users):
 def test_a_county_administrator_sees_only_attempts_on_users_of_the_county(county_admin, names, client, model_name):
     rows = _rows(AXES_MODELS[model_name], names.values())
     client.force_login(county_admin)
-    listing = client.get(url(f"axes_{model_name}_changelist"))
+    listing = client.get(url(f"accounts_{model_name}_changelist"))
     assert listing.status_code == 200
     html = listing.content.decode()
     assert names["inside"] in html
     assert names["foreign"] not in html and UNKNOWN_NAME not in html
-    assert client.get(url(f"axes_{model_name}_change", rows[names["inside"]].pk)).status_code == 200
+    assert client.get(url(f"accounts_{model_name}_change", rows[names["inside"]].pk)).status_code == 200
     for refused in ("foreign", "unknown"):
-        page = client.get(url(f"axes_{model_name}_change", rows[names[refused]].pk))
+        page = client.get(url(f"accounts_{model_name}_change", rows[names[refused]].pk))
         # The answer for a row of another region is the answer for a missing row.
         assert page.status_code == 302 and page["Location"] == url("index")
 
@@ -83,10 +84,10 @@ def test_a_county_administrator_sees_only_attempts_on_users_of_the_county(county
 def test_the_province_administrator_also_sees_attempts_on_unknown_names(users, names, client, model_name):
     rows = _rows(AXES_MODELS[model_name], [*names.values(), None])
     client.force_login(users["administrator"])
-    html = client.get(url(f"axes_{model_name}_changelist")).content.decode()
+    html = client.get(url(f"accounts_{model_name}_changelist")).content.decode()
     assert all(name in html for name in names.values())
     for row in rows.values():
-        assert client.get(url(f"axes_{model_name}_change", row.pk)).status_code == 200
+        assert client.get(url(f"accounts_{model_name}_change", row.pk)).status_code == 200
 
 
 def test_a_superuser_flag_does_not_widen_a_county_administrators_view(county_admin, names, client):
@@ -94,7 +95,7 @@ def test_a_superuser_flag_does_not_widen_a_county_administrators_view(county_adm
     county_admin.save(update_fields=["is_superuser"])
     _rows(AccessAttempt, names.values())
     client.force_login(county_admin)
-    html = client.get(url("axes_accessattempt_changelist")).content.decode()
+    html = client.get(url("accounts_loginattempt_changelist")).content.decode()
     assert names["inside"] in html and names["foreign"] not in html and UNKNOWN_NAME not in html
 
 
@@ -106,9 +107,10 @@ def test_staff_without_user_management_cannot_open_the_login_logs(users, names, 
     rows = _rows(AccessAttempt, names.values())
     client.force_login(user)
     for model_name in AXES_MODELS:
-        assert client.get(url(f"axes_{model_name}_changelist")).status_code == 403
-    assert client.get(url("axes_accessattempt_change", rows[names["inside"]].pk)).status_code in (302, 403)
-    assert "axes" not in client.get(url("index")).content.decode()
+        assert client.get(url(f"accounts_{model_name}_changelist")).status_code == 403
+    assert client.get(url("accounts_loginattempt_change", rows[names["inside"]].pk)).status_code in (302, 403)
+    index = client.get(url("index")).content.decode()
+    assert "登录失败计数" not in index and "登录记录" not in index
 
 
 def test_real_failed_logins_are_shown_to_the_users_administrator_only(users, county_admin, client):
@@ -117,7 +119,7 @@ def test_real_failed_logins_are_shown_to_the_users_administrator_only(users, cou
         APIClient().post(reverse("api:token_create"), {"username": name, "password": "wrong"}, format="json")
     assert AccessAttempt.objects.count() == 2
     client.force_login(county_admin)
-    html = client.get(url("axes_accessattempt_changelist")).content.decode()
+    html = client.get(url("accounts_loginattempt_changelist")).content.decode()
     assert users["village_worker"].username in html and foreign.username not in html
 
 
@@ -127,7 +129,7 @@ def test_deleting_an_attempt_in_scope_unlocks_the_name(users, county_admin, clie
         APIClient().post(reverse("api:token_create"), {"username": user.username, "password": "x"}, format="json")
     attempt = AccessAttempt.objects.get(username=user.username)
     client.force_login(county_admin)
-    response = client.post(url("axes_accessattempt_delete", attempt.pk), {"post": "yes"})
+    response = client.post(url("accounts_loginattempt_delete", attempt.pk), {"post": "yes"})
     assert response.status_code == 302
     assert not AccessAttempt.objects.exists()
 
@@ -137,20 +139,24 @@ def test_an_attempt_outside_the_scope_cannot_be_deleted(county_admin, names, cli
     client.force_login(county_admin)
     for refused in ("foreign", "unknown"):
         pk = rows[names[refused]].pk
-        client.post(url("axes_accessattempt_delete", pk), {"post": "yes"})
-        client.post(
-            url("axes_accessattempt_changelist"), {"action": "delete_selected", "_selected_action": [pk], "post": "yes"}
-        )
+        client.post(url("accounts_loginattempt_delete", pk), {"post": "yes"})
+        bulk = {"action": "delete_selected", "_selected_action": [pk], "post": "yes"}
+        client.post(url("accounts_loginattempt_changelist"), bulk)
         assert AccessAttempt.objects.filter(pk=pk).exists()
+    # The same bulk action does unlock a name of the county.
+    inside = rows[names["inside"]].pk
+    bulk = {"action": "delete_selected", "_selected_action": [inside], "post": "yes"}
+    client.post(url("accounts_loginattempt_changelist"), bulk)
+    assert not AccessAttempt.objects.filter(pk=inside).exists()
 
 
 def test_the_logs_cannot_be_deleted_or_changed(users, names, client):
     rows = _rows(AccessLog, names.values())
     client.force_login(users["administrator"])
     row = rows[names["inside"]]
-    client.post(url("axes_accesslog_delete", row.pk), {"post": "yes"})
+    client.post(url("accounts_loginlog_delete", row.pk), {"post": "yes"})
     assert AccessLog.objects.filter(pk=row.pk).exists()
-    assert "delete_selected" not in client.get(url("axes_accesslog_changelist")).content.decode()
+    assert "delete_selected" not in client.get(url("accounts_loginlog_changelist")).content.decode()
 
 
 # ---------------------------------------------------------------------------------------------
@@ -218,3 +224,15 @@ def test_the_users_page_lists_their_tokens_with_a_link_to_revoke(users, county_a
     assert link in page
     filtered = client.get(link).content.decode()
     assert "立新村导入" in filtered
+
+
+def test_the_login_screens_speak_chinese_and_axes_own_screens_are_gone(users, names, client):
+    _rows(AccessAttempt, names.values())
+    client.force_login(users["administrator"])
+    index = client.get(url("index")).content.decode()
+    assert "登录失败计数" in index and "登录记录" in index and "登录失败记录" in index
+    assert "/admin/axes/" not in index
+    html = client.get(url("accounts_loginattempt_changelist")).content.decode()
+    for label in ("时间", "用户名", "IP 地址", "连续失败次数", f"还可尝试 {settings.AXES_FAILURE_LIMIT - 3} 次"):
+        assert label in html
+    assert client.get("/admin/axes/accessattempt/").status_code == 404
