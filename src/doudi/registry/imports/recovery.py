@@ -66,17 +66,31 @@ def mark_interrupted(batch_id: int, cause: str) -> bool:
     return True
 
 
+def connection_lost(exc: BaseException) -> bool:
+    """Tell whether ``exc`` came from losing the database (a restart), not from the work itself.
+
+    A deadlock or a lock time-out is an operational error too, but leaves a usable connection.
+    """
+    if not isinstance(exc, (OperationalError, InterfaceError, connection.Database.OperationalError)):
+        return False
+    try:
+        return connection.connection is None or not connection.is_usable()
+    except DatabaseError:
+        return True
+
+
 def run_job(batch_id: int, work: Callable[[], None]) -> None:
     """Run one import job for the batch while holding its lease.
 
-    If the database goes away under the job (a restart), the job cannot record its own failure;
-    wait until the database answers again, fail the batch with the reason, and re-raise so the task
-    is recorded as failed too. Anything the job had written was in a transaction the server rolled back.
+    If the database goes away under the job (a restart), the job cannot record its own failure (the
+    services re-raise such errors, see ``connection_lost``); wait until the database answers again,
+    fail the batch with the reason, and re-raise so the task is recorded as failed too. Anything the
+    job had written was in a transaction the server rolled back.
     """
     try:
         with lease(LEASE, batch_id):
             work()
-    except (OperationalError, InterfaceError):
+    except (OperationalError, InterfaceError, connection.Database.OperationalError):
         if not wait_for_database():
             raise
         mark_interrupted(batch_id, DATABASE_LOST)

@@ -23,6 +23,7 @@ from doudi.accounts.roles import Capability
 from doudi.accounts.scope import check_capability, check_in_scope
 from doudi.audit.services import record_event
 from doudi.core.errors import DomainError, PermissionDenied
+from doudi.registry.imports import recovery
 from doudi.registry.imports.checks import check_fields, check_regions
 from doudi.registry.imports.errors import ImportErrorCode
 from doudi.registry.imports.models import ImportBatch, ImportRow, ImportStatus
@@ -217,7 +218,9 @@ def run_validation(batch_id: int) -> None:
         )
     except DomainError as exc:
         _progress(batch_id, 100, "校验失败", status=ImportStatus.FAILED, error_message=exc.message)
-    except Exception:
+    except Exception as exc:
+        if recovery.connection_lost(exc):
+            raise  # the job's runner records it once the database is back (recovery.run_job)
         logger.exception("import batch %s: validation failed", batch_id)
         _progress(
             batch_id,
@@ -286,6 +289,8 @@ def apply_import(batch_id: int, actor_id: int, valid_only: bool) -> None:
     except StaleImport as stale:
         _refuse_stale(batch_id, stale.rows)
     except Exception as exc:
+        if recovery.connection_lost(exc):
+            raise  # the job's runner records it once the database is back (recovery.run_job)
         # Someone registered one of these persons between the re-check and the writes: look again.
         if not (_is_collision(exc) and _refuse_stale_after_collision(batch_id, actor_id)):
             _fail_commit(batch_id, exc)

@@ -207,3 +207,9 @@ def test_a_database_that_stays_away_leaves_the_batch_to_the_sweep(
         recovery.run_job(batch.pk, work)
 
     assert ImportBatch.objects.get(pk=batch.pk).status == "validating"
+
+
+def test_an_operational_error_on_a_working_connection_is_not_a_lost_database():
+    """A deadlock or lock time-out fails the job with its own reason, not as a database restart."""
+    assert not recovery.connection_lost(OperationalError("deadlock detected"))
+    assert not recovery.connection_lost(ValueError("bad row"))
