@@ -274,3 +274,13 @@ def test_a_user_created_without_a_password_keeps_later_tokens_on_the_next_save(r
     user.full_name = "新名字"
     user.save()
     assert _me(key).status_code == 200
+
+
+def test_token_events_read_in_chinese_in_the_audit_log_of_the_users_region(users, client):
+    token = do_create_api_token(users["village_worker"], name="区县夜间导入任务").token
+    do_revoke_api_token(users["village_worker"], token)
+    client.force_login(users["county_reviewer"])
+    html = client.get(reverse("audit:event_list")).content.decode()
+    assert "新建接口令牌" in html and "注销接口令牌" in html and "区县夜间导入任务" in html
+    client.force_login(users["foreign_county_reviewer"])
+    assert "区县夜间导入任务" not in client.get(reverse("audit:event_list")).content.decode()
