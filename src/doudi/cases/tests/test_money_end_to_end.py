@@ -175,6 +175,11 @@ def test_rural_dibao_with_supplements_from_registry_to_enrolment_and_a_review_ad
     wages = _record(t, head, "income", category="wages", monthly_amount=D("600"))
     _record(t, grandmother, "income", category="basic_pension", monthly_amount=D("150"))
     _record(t, grandmother, "illness", diagnosis="尿毒症", serious=True, monthly_self_paid=D("300"))
+    # Property exactly at the limits, which pass (rules.md §1.6: "≤ 1 house", "人均金融资产 ≤ 2 ×
+    # annual 低保标准"; 益阳市 max_houses = 1, financial_assets_months = 24): the family home, and
+    # deposits of 3 × 24 × 485 = 34,920 (11,640 per person, exactly the limit).
+    _record(t, head, "asset", kind_of_asset="real_estate", quantity=1, value=D("80000"), description="自住房")
+    _record(t, head, "asset", kind_of_asset="deposit", value=D("34920.00"))
 
     case = _to_decision(t, hh, programmes=["dibao"])
 
@@ -287,6 +292,8 @@ def test_rural_dibao_with_disability_living_subsidy(regions, lixin_team):
     _record(t, father, "income", category="disability_subsidy", monthly_amount=D("277"))
     _record(t, father, "disability", category="physical", grade=2)
     _record(t, father, "labourcapacity", level="partial")
+    # A disabled person's mobility vehicle is exempt (§1.6; 湖南省 general.exempt_vehicle_kinds).
+    _record(t, father, "asset", kind_of_asset="vehicle", value=D("8000"), exempt=True, description="残疾人代步车")
 
     case = _to_decision(t, hh, programmes=["dibao", "disability_living_subsidy"])
 
