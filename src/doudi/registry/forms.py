@@ -152,7 +152,9 @@ class RegionChoiceField(forms.Field):
     def clean(self, value):
         value = super().clean(value) or ""
         if value and value not in self.codes:
-            raise forms.ValidationError(f"{self.label}：“{value}”不在您的管辖范围内。")
+            if not (value.isdigit() and len(value) in (2, 4, 6, 9, 12)):
+                raise forms.ValidationError(f"{self.label}：“{value[:20]}”不是有效的区划代码，请从列表中选择。")
+            raise forms.ValidationError(f"{self.label}：“{value}”不在您的管辖范围内或不可选，请从列表中选择。")
         return value
 
 

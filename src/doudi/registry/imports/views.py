@@ -194,7 +194,15 @@ def export(request):
     from doudi.registry.forms import HouseholdSearchForm
 
     form = HouseholdSearchForm(request.user, request.GET or None)
-    data = form.cleaned_data if request.GET and form.is_valid() else {}
+    if request.GET and not form.is_valid():
+        # A filter that cannot be applied must not quietly widen the export to the whole scope.
+        return render(
+            request,
+            "registry/imports/export_refused.html",
+            {"errors": _labelled_errors(form)},
+            status=400,
+        )
+    data = form.cleaned_data if request.GET else {}
     status = data.get("status") or "active"
     region = data.get("region") or ""
     q = data.get("q", "")
@@ -210,3 +218,13 @@ def export(request):
     response = FileResponse(result.file, as_attachment=True, filename=name, content_type=XLSX)
     response["X-Doudi-Rows"] = str(result.persons)
     return response
+
+
+def _labelled_errors(form) -> list[str]:
+    """Return the form's errors, each naming its field ("区划：…") as the domain's messages do."""
+    found = []
+    for name, errors in form.errors.items():
+        label = str(form.fields[name].label) if name in form.fields else ""
+        for message in errors:
+            found.append(message if not label or message.startswith(label) else f"{label}：{message}")
+    return found

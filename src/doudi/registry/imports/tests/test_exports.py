@@ -94,3 +94,36 @@ def test_vectorised_masks_equal_the_core_masks(value):
     assert writers.mask_ids(values)[0].as_py() == masking.mask_id_number(value)
     assert writers.mask_phones(values)[0].as_py() == masking.mask_phone(value)
     assert writers.mask_accounts(values)[0].as_py() == masking.mask_bank_account(value)
+
+
+def _refused(response) -> str:
+    assert response.status_code == 400 and not response.streaming
+    assert "X-Doudi-Rows" not in response and response["Content-Type"].startswith("text/html")
+    return response.content.decode()
+
+
+@pytest.mark.parametrize("region", ["abc", "4309811142011", "430981114201' OR 1=1", "x" * 5000])
+def test_a_region_filter_that_cannot_be_parsed_is_refused_not_dropped(client, users, two_regions, region):
+    client.force_login(users["county_reviewer"])
+    page = _refused(client.get(reverse("registry:imports:export"), {"region": region}))
+    assert "无法导出" in page and "不是有效的区划代码" in page and "未导出任何数据" in page
+    assert len(region) < 30 or region[:21] not in page  # an over-long value is not echoed whole
+
+
+def test_a_region_filter_outside_the_users_scope_is_refused_not_dropped(client, users, regions, two_regions):
+    client.force_login(users["county_reviewer"])
+    page = _refused(client.get(reverse("registry:imports:export"), {"region": regions["heshan"].code}))
+    assert f"区划：“{regions['heshan'].code}”不在您的管辖范围内" in page
+    # A village worker has no region list at all: any region, even a sibling village, is refused.
+    client.force_login(users["village_worker"])
+    page = _refused(client.get(reverse("registry:imports:export"), {"region": regions["hanjiacha"].code}))
+    assert "不在您的管辖范围内" in page and "韩梅" not in page
+
+
+def test_other_bad_filters_are_refused_and_a_good_region_filter_applies(client, users, regions, two_regions):
+    ours, theirs = two_regions
+    client.force_login(users["county_reviewer"])
+    assert "查询：" in _refused(client.get(reverse("registry:imports:export"), {"q": "张" * 51}))
+    assert "状态：" in _refused(client.get(reverse("registry:imports:export"), {"status": "deleted"}))
+    rows = _sheet(client.get(reverse("registry:imports:export"), {"region": regions["caowei"].code}))
+    assert {r[0] for r in rows[1:]} == {ours.number} != {theirs.number}
