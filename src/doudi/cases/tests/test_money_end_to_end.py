@@ -221,6 +221,54 @@ def test_rural_dibao_with_supplements_from_registry_to_enrolment_and_a_review_ad
     assert selectors.amount_in_month(e, date(2025, 7, 1)) == D("894.50")
 
 
+# ---------------------------------------------------------------- 单人户 at the standard
+
+
+@pytest.mark.parametrize(
+    "own_income,expected",
+    [
+        # Own income exactly the standard: not below it (§1.2, §1.4 "本人收入低于低保标准"), so no
+        # 单人户 dibao; the family stays a near-dibao household (no cash of its own, §3.1) and the
+        # living subsidy, which needs a dibao member, is not paid (§5).
+        ("485.00", {("near_dibao", "吴建华"): "0.00"}),
+        # One cent below: 单人户 dibao. Gap 485 − 484.99 = 0.01 is under the floor 485 × 0.2 = 97,
+        # so 97.00 (§1.7 保底), + severe-disability supplement 485 × 0.2 = 97.00 → 194.00; and as a
+        # dibao member she gets the grade-1 living subsidy 277.00 (§5).
+        (
+            "484.99",
+            {
+                ("near_dibao", "吴建华"): "0.00",
+                ("single_person_dibao", "郑秀梅"): "194.00",
+                ("disability_living_subsidy", "郑秀梅"): "277.00",
+            },
+        ),
+    ],
+)
+def test_single_person_dibao_at_the_standard_from_registry_to_enrolment(regions, lixin_team, own_income, expected):
+    """A severely disabled wife in a near-dibao family whose own income is at or just below the standard."""
+    t = lixin_team
+    hh = _household(
+        t,
+        regions["lixin"],
+        person_input("吴建华", "head", date(1978, 11, 3)),
+        person_input("郑秀梅", "spouse", date(1980, 2, 14), male=False),
+    )
+    husband, wife = _person(hh, "吴建华"), _person(hh, "郑秀梅")
+    _record(t, husband, "income", category="wages", monthly_amount=D("900"))
+    _record(t, wife, "income", category="transfer", monthly_amount=D(own_income))
+    _record(t, wife, "disability", category="physical", grade=1)
+
+    case = _to_decision(t, hh, programmes=["dibao"])
+
+    # Household: wages 900 − 145.5 = 754.5, + her 485.00 (or 484.99) → per head 619.75 (619.745):
+    # not below 485 (no household dibao), below 1.5 × 485 = 727.5 (near-dibao, §3.1).
+    assert {k: str(v[0]) for k, v in _lines(case).items()} == expected
+    _enrol(t, case)
+    assert {k: (str(e.monthly_amount), e.start_month) for k, e in _enrolments(hh).items()} == {
+        k: (amount, APRIL) for k, amount in expected.items()
+    }
+
+
 # ---------------------------------------------------------------- 特困 with care
 
 
