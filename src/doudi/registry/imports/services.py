@@ -36,7 +36,8 @@ from doudi.registry.imports.writers import write_plan
 logger = logging.getLogger(__name__)
 
 MAX_FILE_BYTES = getattr(settings, "DOUDI_IMPORT_MAX_BYTES", 50 * 1024 * 1024)
-# The key of the PostgreSQL advisory lock that import commits take one at a time ("doudi" + 1).
+# The key of the PostgreSQL advisory lock that import commits take one at a time ("doudi" + 1). A
+# single bigint key: its key space does not overlap the (int, int) keys of ``doudi.core.leases``.
 _COMMIT_LOCK = 0x646F756469_01
 
 
