@@ -81,6 +81,8 @@ def _too_many_rows() -> DomainError:
 def detect_format(name: str, head: bytes) -> str:
     """Return "csv" or "xlsx" from the file name and its first bytes; refuse anything else."""
     lowered = name.lower()
+    if len(name) > 60:  # named in messages, shortened: the start and the extension tell the user which file
+        name = f"{name[:40]}…{name[-15:]}"
     if head.startswith(OLE_MAGIC):
         raise file_error(
             "不支持 Excel 97-2003（.xls）或 WPS（.et）格式：请在 Excel/WPS 中“另存为” .xlsx 或 CSV 后上传。"

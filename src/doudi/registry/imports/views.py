@@ -24,11 +24,23 @@ ERRORS_PER_PAGE = 100
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
+MAX_NAME_CHARS = 200  # ``ImportBatch.original_name``
+
+
 class UploadForm(forms.Form):
+    # Every message is given here: Django's own would follow the browser's language (English included).
     file = forms.FileField(
         label="导入文件",
+        max_length=MAX_NAME_CHARS,
         help_text=f"CSV（UTF-8 或 GBK 编码）或 XLSX，不超过 {MAX_FILE_BYTES // 1048576} MB，第 1 行为表头。",
-        error_messages={"required": "请选择要上传的文件。", "empty": "文件是空的。"},
+        error_messages={
+            "required": "请选择要上传的文件。",
+            "empty": "文件是空的。",
+            "invalid": "没有收到文件：请检查表单的编码方式后重新上传。",
+            "missing": "没有收到文件：请重新选择文件后上传。",
+            "contradiction": "请选择一个文件上传，或取消选择。",
+            "max_length": "文件名过长（%(length)d 个字符）：请改为不超过 %(max)d 个字符后重新上传。",
+        },
         widget=forms.ClearableFileInput(attrs={"accept": ".csv,.xlsx,text/csv"}),
     )
 

@@ -102,3 +102,25 @@ def test_a_user_of_another_region_gets_404(client, users, django_capture_on_comm
 def test_roles_without_import_capability_are_refused(client, users):
     _login(client, users["auditor"])
     assert client.get(_url("import_list")).status_code == 403
+
+
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
+def test_an_over_long_file_name_is_refused_in_chinese_whatever_the_browser_language(client, users, language):
+    from doudi.registry.imports.models import ImportBatch
+
+    client.force_login(users["village_worker"])
+    response = client.post(
+        reverse("registry:imports:import_list"),
+        {"file": upload(csv_bytes(family()), "户" * 230 + ".csv")},
+        HTTP_ACCEPT_LANGUAGE=language,
+    )
+    page = response.content.decode()
+    assert response.status_code == 200 and "文件名过长（234 个字符）：请改为不超过 200 个字符后重新上传。" in page
+    assert "Ensure" not in page and not ImportBatch.objects.exists()
+
+
+def test_a_refused_file_is_named_shortly(client, users):
+    client.force_login(users["village_worker"])
+    response = client.post(reverse("registry:imports:import_list"), {"file": upload(b"x", "表" * 150 + ".pdf")})
+    page = response.content.decode()
+    assert f"文件类型不支持：“{'表' * 40}…{'表' * 11}.pdf”" in page and "表" * 60 not in page
