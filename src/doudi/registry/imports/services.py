@@ -324,8 +324,10 @@ def _refuse_stale(batch_id: int, rows) -> None:
         batch.status, batch.progress, batch.phase = ImportStatus.VALIDATED, 100, "校验完成"
         batch.valid_rows -= marked
         batch.invalid_rows += marked
+        numbers = sorted(int(rows.row_numbers[i]) for i in rows.errors.by_row)
+        listed = "、".join(str(n) for n in numbers[:5]) + (" 等" if len(numbers) > 5 else "")
         batch.error_message = (
-            f"自校验以来登记数据已有变化，又有 {marked} 行不能导入，本次未写入任何数据："
+            f"自校验以来登记数据已有变化，又有 {marked} 行（第 {listed} 行）不能导入，本次未写入任何数据："
             "请查看错误行，重新校验该文件或只导入仍有效的行。"
         )
         batch.save()

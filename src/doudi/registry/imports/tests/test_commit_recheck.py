@@ -37,14 +37,16 @@ def test_a_new_person_registered_meanwhile_in_the_same_village_is_not_renamed(
     batch = stage(actor, csv_bytes(rows), capture=django_capture_on_commit_callbacks)
     assert batch.summary["persons_new"] == 5 and batch.invalid_rows == 0
     existing = _register_meanwhile(users["township_officer"], rows[2]["公民身份号码"], "赵某")
+    home = existing.household_id
     before = (Household.objects.count(), Person.objects.count())
 
     refused = commit(actor, batch, capture=django_capture_on_commit_callbacks, valid_only=True)
 
     existing.refresh_from_db()
-    assert (existing.name, existing.version, existing.household_id) == ("赵某", 1, existing.household_id)
+    assert (existing.name, existing.version, existing.household_id) == ("赵某", 1, home)
     assert (Household.objects.count(), Person.objects.count()) == before  # all or nothing: nothing
-    assert refused.status == "validated" and "又有 3 行不能导入，本次未写入任何数据" in refused.error_message
+    assert refused.status == "validated"
+    assert "又有 3 行（第 4、5、6 行）不能导入，本次未写入任何数据" in refused.error_message
     assert (refused.valid_rows, refused.invalid_rows) == (2, 3)
     found = errors_of(refused)
     assert (4, "公民身份号码", recheck.NOW_REGISTERED) in found

@@ -189,7 +189,7 @@ def test_a_person_registered_after_validation_is_caught_at_commit(regions, users
     data.relation = "head"
     do_create_household(users["township_officer"], region_code=regions["shengtian"].code, head=data)
     strict = commit(actor, batch, capture=django_capture_on_commit_callbacks, valid_only=False)
-    assert strict.status == "validated" and "又有 2 行不能导入" in strict.error_message
+    assert strict.status == "validated" and "又有 2 行（第 4、5 行）不能导入" in strict.error_message
     assert Person.objects.filter(household__region_id=LIXIN).count() == 0
     assert (5, "公民身份号码", "公民身份号码：已于校验后在其他家庭登记，请重新校验。") in errors_of(strict)
     assert (4, "户编号", "户编号：同户（H002）第 5 行有错误，整户暂不导入。") in errors_of(strict)
