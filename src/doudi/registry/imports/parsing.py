@@ -302,8 +302,8 @@ def _read_csv_arrow(stream, start, codec, width, positions, progress) -> _Collec
 def _read_csv_python(stream, start, codec, positions, progress) -> _Collector:
     stream.seek(start)
     text = io.TextIOWrapper(stream, encoding=codec, newline="")
+    reader = csv.reader(text)
     try:
-        reader = csv.reader(text)
         next(reader, None)
         collector = _Collector(positions)
         for first_record, block in _blocks(reader):
@@ -316,6 +316,12 @@ def _read_csv_python(stream, start, codec, positions, progress) -> _Collector:
             if progress:
                 progress(first_record + len(block))
         return collector
+    except csv.Error as exc:
+        # No template cell is longer than 200 characters; a cell beyond the csv module's 128 KB is no data.
+        reason = "有超过 128 KB 的单元格" if "field larger" in str(exc) else "格式有误"
+        raise file_error(
+            f"第 {reader.line_num} 行附近无法读取（{reason}）：请检查该行，或用 Excel 重新保存后上传。"
+        ) from None
     finally:
         text.detach()  # the caller owns the stream
 

@@ -274,3 +274,20 @@ def test_a_nul_byte_after_the_first_4_kb_is_a_row_error(users, django_capture_on
     assert [(r, c) for r, c, _m in errors_of(batch)] == [(line, "姓名")]
     assert errors_of(batch)[0][2] == f"姓名：{parsing.NUL_MESSAGE}"
     assert batch.valid_rows == 59
+
+
+def test_a_cell_of_megabytes_is_refused_clearly_and_a_long_cell_is_quoted_shortly(
+    users, django_capture_on_commit_callbacks
+):
+    # A ragged file (a short line) is read by Python's csv module, which stops at 128 KB a cell.
+    huge = csv_bytes([person_row("H1"), person_row("H2", name="名" * 2_000_000)]) + b"H3,1\n"
+    with pytest.raises(DomainError) as info:
+        parsing.read_csv(huge)
+    assert (
+        info.value.message == "第 3 行附近无法读取（有超过 128 KB 的单元格）：请检查该行，或用 Excel 重新保存后上传。"
+    )
+    # Arrow reads a long cell of a regular file; the message that quotes it is cut short.
+    long = csv_bytes([person_row("H1", name="张" + "@" * 300_000)])
+    batch = stage(users["village_worker"], long, capture=django_capture_on_commit_callbacks)
+    [(_row, column, message)] = errors_of(batch)
+    assert column == "姓名" and message.startswith("姓名：“张@@@") and len(message) == MAX_MESSAGE_CHARS
