@@ -12,6 +12,7 @@ from django.core.signals import got_request_exception
 from django.http import JsonResponse
 from django.views import defaults
 from rest_framework import exceptions, status
+from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 from rest_framework.views import set_rollback
@@ -99,6 +100,31 @@ def server_error_handler(request):
         status=status.HTTP_500_INTERNAL_SERVER_ERROR,
         json_dumps_params={"ensure_ascii": False},
     )
+
+
+class ApiPagination(PageNumberPagination):
+    """50 a page (``page_size`` up to 200); a bad ``page`` is a 400 naming the field, not a 404.
+
+    DRF answers ``page=abc``, ``page=-1`` or a page past the last with 404 "Invalid page.", which
+    the handler would show as "记录不存在…": the client asked for a page that cannot exist, which
+    is bad input, and the message says which pages do.
+    """
+
+    page_size = 50
+    page_size_query_param = "page_size"
+    max_page_size = 200
+
+    def paginate_queryset(self, queryset, request, view=None):
+        try:
+            return super().paginate_queryset(queryset, request, view=view)
+        except exceptions.NotFound:
+            pages = self.django_paginator_class(queryset, self.get_page_size(request)).num_pages
+            value = request.query_params.get(self.page_query_param, "")[:20]
+            raise DomainError(
+                CoreErrorCode.INVALID,
+                f"页码：“{value}”无效，应为 1 至 {pages} 之间的整数。",
+                {"field": self.page_query_param, "pages": pages},
+            ) from None
 
 
 def validated(serializer_class, data, **kwargs) -> dict:

@@ -21,7 +21,6 @@ from django.db.models import Prefetch
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import serializers, status
-from rest_framework.pagination import PageNumberPagination
 from rest_framework.permissions import BasePermission, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -29,7 +28,7 @@ from rest_framework.views import APIView
 from doudi.accounts.roles import Capability
 from doudi.accounts.scope import check_capability
 from doudi.audit.services import log_record_access
-from doudi.core.api import validated
+from doudi.core.api import ApiPagination, validated
 from doudi.core.masking import mask_bank_account, mask_id_number, mask_phone
 from doudi.regions.models import AreaType, prefix_of
 from doudi.registry import selectors, services
@@ -60,10 +59,7 @@ class CanEditRegistry(BasePermission):
 WRITE_PERMISSIONS = [IsAuthenticated, CanEditRegistry]
 
 
-class RegistryPagination(PageNumberPagination):
-    page_size = 50
-    page_size_query_param = "page_size"
-    max_page_size = 200
+RegistryPagination = ApiPagination  # the name the case API imports
 
 
 def paginated_response(view: APIView, request, queryset, serializer_class) -> Response:

@@ -60,11 +60,19 @@ def test_review_list_answers_every_role_with_its_own_region(enrolled, users, rol
 
 
 @pytest.mark.parametrize("name", ["case_list", "review_list"])
-@pytest.mark.parametrize("page", ["-1", "abc", "999999", "0"])
-def test_a_bad_page_is_404_not_500(enrolled, users, name, page):
+@pytest.mark.parametrize("page", ["-1", "abc", "999999", "0", "1.5", "9" * 40])
+def test_a_bad_page_is_a_400_naming_the_field(enrolled, users, name, page):
     response = _get(users["county_reviewer"], name, {"page": page})
-    assert response.status_code == 404
-    assert response.json()["code"] == "not_found"
+    assert response.status_code == 400
+    body = response.json()
+    assert body["code"] == "invalid" and body["extra"]["field"] == "page"
+    assert body["message"] == f"页码：“{page[:20]}”无效，应为 1 至 1 之间的整数。"
+
+
+@pytest.mark.parametrize("name", ["case_list", "review_list"])
+def test_the_last_page_is_served(enrolled, users, name):
+    assert _get(users["county_reviewer"], name, {"page": "last"}).status_code == 200
+    assert _get(users["county_reviewer"], name, {"page": "1"}).json()["count"] == 1
 
 
 @pytest.mark.parametrize("name", ["case_list", "review_list"])

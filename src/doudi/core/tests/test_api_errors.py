@@ -128,3 +128,13 @@ def test_an_unknown_page_is_still_the_html_404(client, users):
     client.force_login(users["village_worker"])
     response = client.get("/registry/no-such-page/")
     assert response.status_code == 404 and response["Content-Type"].startswith("text/html")
+
+
+@pytest.mark.parametrize("path", ["/api/households/", "/api/cases/", "/api/cases/enrolments/", "/api/cases/reviews/"])
+@pytest.mark.parametrize("page", ["-1", "abc", "999999"])
+def test_every_paginated_list_answers_a_bad_page_with_400(users, path, page):
+    client = APIClient()
+    client.force_authenticate(users["county_reviewer"])
+    response = client.get(path, {"page": page})
+    assert response.status_code == 400, (path, page, response.status_code)
+    assert response.json()["extra"]["field"] == "page" and response.json()["message"].startswith("页码：")
