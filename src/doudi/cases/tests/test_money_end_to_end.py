@@ -37,6 +37,7 @@ from doudi.cases.errors import CaseError
 from doudi.cases.models import Case, Decision, Enrolment, ReviewKind, ReviewTask, TaskStatus
 from doudi.cases.workflow import CaseStatus
 from doudi.policy.engine.facts import ParentFacts
+from doudi.regions.services import do_set_area_type
 from doudi.registry import services as registry
 from doudi.registry.models import Person
 from doudi.registry.tests.factories import person_input
@@ -267,6 +268,29 @@ def test_single_person_dibao_at_the_standard_from_registry_to_enrolment(regions,
     assert {k: (str(e.monthly_amount), e.start_month) for k, e in _enrolments(hh).items()} == {
         k: (amount, APRIL) for k, amount in expected.items()
     }
+
+
+# ---------------------------------------------------------------- the urban/rural type decides the standard
+
+
+def test_a_village_corrected_to_urban_pays_the_urban_standard_from_the_next_adjustment(walk, household, users):
+    """撤村建居: the administrator corrects 立新村 to urban; the next review pays the urban standard."""
+    walk.to_enrolled(household)
+    e = Enrolment.objects.get(household=household, programme="dibao")
+    # Rural: wages 200 − min(200, 485 × 0.3 = 145.5) = 54.5 counted; 485 × 2 − 54.5 = 915.5, + the
+    # child's minor supplement 48.50 = 964.00.
+    assert e.monthly_amount == D("964.00")
+    do_set_area_type(users["administrator"], household.region, area_type="urban", reason="撤村建居")
+    household.refresh_from_db()
+    assert household.area_type == "urban"
+    review = ReviewTask.objects.get(household=household, kind=ReviewKind.PERIODIC, status=TaskStatus.OPEN)
+    services.do_complete_review(
+        users["county_reviewer"], review, outcome="adjust", reasons="改为城镇标准", today=date(2025, 6, 16)
+    )
+    # Urban: the employment cost 740 × 0.3 = 222 exceeds the wages, so 200 − 200 = 0 counted;
+    # 740 × 2 − 0 = 1480, + minor supplement 740 × 0.1 = 74.00 → 1554.00 from July.
+    e.refresh_from_db()
+    assert _history(e) == [(APRIL, D("964.00"), "active"), (date(2025, 7, 1), D("1554.00"), "active")]
 
 
 # ---------------------------------------------------------------- 特困 with care

@@ -27,7 +27,9 @@ def test_browser_starts_at_the_users_region_with_counts(client, users, regions):
 @pytest.mark.parametrize("role", ["other_village_worker", "other_township_officer", "foreign_county_reviewer"])
 def test_regions_outside_scope_are_404(client, users, role):
     client.force_login(users[role])
-    assert client.get(reverse("regions:browse_code", args=["430981114"])).status_code == 404
+    response = client.get(reverse("regions:browse_code", args=["430981114"]))
+    assert response.status_code == 404
+    assert "草尾镇" not in response.content.decode() and "立新村" not in response.content.decode()
 
 
 def test_a_user_without_region_sees_a_notice(client, users):
