@@ -52,6 +52,16 @@ def download_name(original_name: str, content_type: str) -> str:
     return f"{stem}.{allowed[0]}"
 
 
+def _shortened(name: str, limit: int = 200) -> str:
+    """Return ``name`` cut to ``limit`` characters, keeping its extension (a long name stays readable)."""
+    if len(name) <= limit:
+        return name
+    stem, dot, suffix = name.rpartition(".")
+    if dot and stem and len(suffix) <= 10:
+        return f"{stem[: limit - len(suffix) - 1]}.{suffix}"
+    return name[:limit]
+
+
 def max_bytes() -> int:
     return int(getattr(settings, "DOUDI_ATTACHMENT_MAX_BYTES", DEFAULT_MAX_BYTES))
 
@@ -125,7 +135,7 @@ def do_add_attachment(
             case=case,
             category=category,
             file=name,
-            original_name=(original_name or f"附件.{ext}").replace("/", "_").replace("\\", "_")[:200],
+            original_name=_shortened((original_name or f"附件.{ext}").replace("/", "_").replace("\\", "_")),
             content_type=content_type,
             size=len(data),
             sha256=hashlib.sha256(data).hexdigest(),

@@ -81,3 +81,17 @@ def test_uploads_follow_scope_and_role(case, users):
 )
 def test_the_download_name_carries_the_extension_of_the_real_type(original, content_type, expected):
     assert services.attachments.download_name(original, content_type) == expected
+
+
+@pytest.mark.parametrize(
+    ("original", "stored"),
+    [
+        ("名" * 300 + ".pdf", "名" * 196 + ".pdf"),
+        ("x" * 5000 + ".html", "x" * 195 + ".html"),
+        ("y" * 300, "y" * 200),
+    ],
+)
+def test_an_over_long_name_is_cut_keeping_its_extension(case, users, original, stored):
+    a = services.do_add_attachment(users["village_worker"], case, upload=PDF, original_name=original)
+    assert a.original_name == stored and len(a.original_name) == 200
+    assert services.attachments.download_name(a.original_name, a.content_type).endswith(".pdf")
