@@ -1,6 +1,6 @@
 """API plumbing shared by every app: one handler turns every error into {code, message, extra}.
 
-That includes the unexpected ones (a JSON 500) and, through ``api_not_found``, unknown URLs under
+That includes the unexpected ones (a JSON 500) and, through ``not_found_handler``, unknown URLs under
 /api/ (a JSON 404): an API client never has to parse an HTML page.
 """
 
@@ -85,7 +85,7 @@ def not_found_handler(request, exception=None):
     if not _is_api(request):
         return defaults.page_not_found(request, exception)
     return JsonResponse(
-        {"code": "not_found", "message": f"接口不存在：{request.path}，请查看接口文档 /api/docs/。", "extra": {}},
+        {"code": "not_found", "message": f"接口不存在：{request.path[:200]}，请查看接口文档 /api/docs/。", "extra": {}},
         status=status.HTTP_404_NOT_FOUND,
         json_dumps_params={"ensure_ascii": False},
     )
