@@ -110,6 +110,7 @@ def test_person_full_record_is_scoped_and_logged(users, head, role):
     response = client_for(users[role]).get(reverse("api:person_full", args=[head.pk]))
     if role in OUT_OF_SCOPE:
         assert response.status_code == 404
+        assert response.json() == {"code": "not_found", "message": "人员不存在或不在您的管辖范围内。", "extra": {}}
         assert RecordAccess.objects.count() == before
         return
     assert response.status_code == 200
