@@ -24,7 +24,13 @@ from doudi.audit.services import record_event
 from doudi.cases import deadlines
 from doudi.cases.models import CaseEvent, Enrolment, EnrolmentStatus, ReviewKind, ReviewOutcome, ReviewTask, TaskStatus
 from doudi.cases.services.common import day_of, month_start
-from doudi.cases.services.enrolment import change_amount, create_enrolment, end_enrolment, schedule_age_check
+from doudi.cases.services.enrolment import (
+    change_amount,
+    create_enrolment,
+    eighteenth_birthday,
+    end_enrolment,
+    schedule_age_check,
+)
 from doudi.cases.services.intake import open_termination_case
 from doudi.core.errors import DomainError
 from doudi.policy.engine.dates import add_months as add_months_to_date
@@ -122,6 +128,13 @@ def _run_age_check(task_id: int, on: date) -> str:
         schedule_age_check(enrolment, due_on=max(next_check, on))
         _timeline(enrolment, on, "到期核查：在校继续保障", task.reasons)
         return "continued_at_school"
+    if tekun and eighteenth_birthday(person.birth_date) <= enrolment.start_month:
+        # Support granted to an adult rests on age, disability or illness, not on being a minor: a
+        # check left over from before ``age_check_due`` must not open its termination.
+        task.status = TaskStatus.CANCELLED
+        task.reasons = f"{person.name} 纳入特困供养时已成年，不按 18 周岁核查"
+        task.save()
+        return "age_check_cancelled"
     task.status = TaskStatus.DONE
     if tekun:
         reason = f"{person.name} 已满 18 周岁且未在义务教育、普通高中或中等职业学校就读（§2.6）"

@@ -77,6 +77,25 @@ def test_an_adult_is_not_checked_against_an_18th_birthday_already_past(child):
     assert services.do_run_due_tasks(today=date(2025, 7, 2)).get("tekun_termination_opened", 0) == 0
 
 
+def test_a_left_over_age_check_of_an_adult_is_cancelled_not_turned_into_a_termination(child):
+    """Tasks scheduled before adults were exempt (due on an 18th birthday before the start) are dropped."""
+    e = _enrol_from(child, date(2025, 7, 1))
+    task = ReviewTask.objects.create(
+        kind="age_check",
+        household=e.household,
+        person=child,
+        enrolment=e,
+        region_id=e.region_id,
+        due_on=BIRTH.replace(year=2025),
+    )
+    assert services.do_run_due_tasks(today=date(2025, 7, 2))["age_check_cancelled"] == 1
+    task.refresh_from_db()
+    assert (task.status, task.reasons) == ("cancelled", "小红 纳入特困供养时已成年，不按 18 周岁核查")
+    assert not Case.objects.filter(kind="termination").exists()
+    e.refresh_from_db()
+    assert e.status == "active"
+
+
 def test_an_adult_kept_on_at_school_is_checked_from_the_start_month(child, users):
     _school(users, child)
     e = _enrol_from(child, date(2025, 7, 1))
