@@ -6,7 +6,7 @@ from enum import StrEnum
 
 from django.conf import settings
 from django.contrib.auth import authenticate
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers, status
 from rest_framework.exceptions import Throttled
 from rest_framework.permissions import AllowAny
@@ -49,6 +49,17 @@ class TokenOutputSerializer(serializers.Serializer):
 
     class Meta:
         ref_name = "ApiToken"
+
+
+class ErrorOutputSerializer(serializers.Serializer):
+    """The house error format, as ``doudi.core.api.exception_handler`` writes it."""
+
+    code = serializers.CharField(label="错误代码")
+    message = serializers.CharField(label="说明")
+    extra = serializers.DictField(label="附加信息")
+
+    class Meta:
+        ref_name = "AccountsError"
 
 
 def _lifetime_field():
@@ -120,7 +131,11 @@ class TokenCreateApi(APIView):
         summary="用用户名和密码换取令牌",
         auth=[],
         request=InputSerializer,
-        responses={200: OutputSerializer},
+        responses={
+            200: OutputSerializer,
+            400: OpenApiResponse(ErrorOutputSerializer, description="用户名或密码错误、参数有误"),
+            429: OpenApiResponse(ErrorOutputSerializer, description="登录失败次数过多，账号暂时锁定"),
+        },
         tags=["auth"],
     )
     def post(self, request):
