@@ -424,6 +424,41 @@ def test_orphan_allowance_of_a_grandchild_is_decided_without_notice(regions, lix
     assert check.due_on == date(2033, 6, 1)  # the 18th birthday
 
 
+@pytest.mark.parametrize(
+    "father_since,expected",
+    [
+        # Father dead, mother lost contact since 2024-09-02: 6 months reached on 2025-03-02, before
+        # the opinion of 2025-03-03 (§6.2) → de facto orphan at the social-orphan standard × 1 = 1651.
+        (date(2024, 9, 2), {("de_facto_orphan", "周小军"): (D("1651.00"), D("0"))}),
+        # Lost contact since 2024-09-04: 6 months only on 2025-03-04, after the opinion → no allowance.
+        (date(2024, 9, 4), None),
+    ],
+)
+def test_de_facto_orphan_needs_six_months_of_lost_contact(regions, lixin_team, registry_gap, father_since, expected):
+    t = lixin_team
+    hh = _household(
+        t,
+        regions["lixin"],
+        person_input("周秀兰", "head", date(1957, 4, 2), male=False),
+        person_input("周小军", "grandchild", date(2015, 6, 1)),
+    )
+    grandmother, child = _person(hh, "周秀兰"), _person(hh, "周小军")
+    _record(t, grandmother, "income", category="transfer", monthly_amount=D("1600"))
+    registry_gap[child.pk] = {"parents": (ParentFacts("deceased"), ParentFacts("lost_contact", since=father_since))}
+    if expected is None:
+        # Nothing to grant: the county cannot approve and must refuse with reasons (§1.8).
+        with pytest.raises(CaseError) as refused:
+            _to_decision(t, hh, programmes=["de_facto_orphan"])
+        assert refused.value.code == "decision_invalid"
+        assert not Enrolment.objects.filter(household=hh).exists()
+        return
+    case = _to_decision(t, hh, programmes=["de_facto_orphan"])
+    assert {k: v[:2] for k, v in _lines(case).items()} == expected
+    _enrol(t, case)
+    e = _enrolments(hh)[("de_facto_orphan", "周小军")]
+    assert (e.tier, _history(e)) == ("事实无人抚养儿童", [(APRIL, D("1651.00"), "active")])
+
+
 # ---------------------------------------------------------------- 临时救助
 
 
