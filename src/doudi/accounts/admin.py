@@ -13,7 +13,8 @@
 
 API tokens (``ApiToken``) are listed for the users of the subtree, never with their key (only
 its digest is stored); an administrator of the user's region revokes them (an action, audited),
-and nobody creates one for somebody else. Deactivating a user refuses their tokens as well.
+and nobody creates one for somebody else. Deactivating a user refuses their tokens as well, and
+setting a password on the user's password page revokes them all (``User.save``).
 
 The login-attempt screens of django-axes (attempts, login log, failure log) are replaced by
 scoped ones: an administrator sees the rows on user names of the users of the subtree; rows
