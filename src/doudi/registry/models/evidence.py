@@ -1,4 +1,5 @@
-"""Dated evidence about persons: income, assets, disability, illness, capacity, self-care, schooling.
+"""Dated evidence about persons: income, assets, disability, illness, capacity, self-care, schooling,
+rigid expenses, a child's parents' situation and the need for long-term care.
 
 Evidence is bitemporal and never overwritten. ``valid_from``/``valid_to`` say when a fact was
 true in the world; ``recorded_at``/``superseded_at`` say when doudi knew it. A correction or an
@@ -242,6 +243,108 @@ class Schooling(Evidence):
         constraints = _evidence_constraints("schooling")
 
 
+class ExpenseCategory(models.TextChoices):
+    """Rigid spending counted by 刚性支出困难家庭 (rules.md §3.2): the engine's ``EXPENSE_LABELS`` codes."""
+
+    MEDICAL = "medical", _("医疗支出（自付）")
+    EDUCATION = "education", _("教育支出")
+    DISABILITY_REHAB = "disability_rehab", _("残疾康复支出")
+    LIVING = "living", _("生活支出")
+    OTHER = "other", _("其他刚性支出")
+
+
+class RigidExpense(Evidence):
+    """What the family spent on one member for one rigid need over the 12 months before ``valid_from``.
+
+    The household's 近12个月刚性支出 (§3.2) is the sum over its members of the rows valid on the
+    assessment date. A declaration goes stale: record its 失效日期 (at most 12 months on) so a
+    later assessment does not count last year's spending again.
+    """
+
+    category = models.CharField(_("支出类别"), max_length=16, choices=ExpenseCategory.choices)
+    amount_12m = models.DecimalField(_("近12个月支出（元）"), max_digits=12, decimal_places=2)
+    description = models.CharField(_("支出说明"), max_length=100, blank=True)
+    value_fields = ("category", "amount_12m", "description")
+    kind_label = _("刚性支出")
+
+    class Meta(Evidence.Meta):
+        verbose_name = _("刚性支出")
+        verbose_name_plural = _("刚性支出")
+        constraints = [
+            *_evidence_constraints("rigidexpense"),
+            models.CheckConstraint(condition=Q(amount_12m__gte=0), name="rigidexpense_amount_non_negative"),
+        ]
+
+
+class ParentRole(models.TextChoices):
+    FATHER = "father", _("父亲")
+    MOTHER = "mother", _("母亲")
+
+
+class ParentSituationKind(models.TextChoices):
+    """A parent's situation (rules.md §6, 民发〔2019〕62号): the engine's ``PARENT_SITUATION_LABELS`` codes."""
+
+    PRESENT = "present", _("正常履行抚养义务")
+    DECEASED = "deceased", _("死亡")
+    DECLARED_MISSING = "declared_missing", _("宣告失踪")
+    UNKNOWN = "unknown", _("查找不到")
+    SEVERE_DISABILITY = "severe_disability", _("重残")
+    SERIOUS_ILLNESS = "serious_illness", _("重病")
+    IMPRISONED = "imprisoned", _("服刑在押")
+    DRUG_REHAB = "drug_rehab", _("强制隔离戒毒")
+    DETAINED_OTHER = "detained_other", _("被执行其他限制人身自由措施")
+    LOST_CONTACT = "lost_contact", _("失联")
+    GUARDIANSHIP_REVOKED = "guardianship_revoked", _("被撤销监护资格")
+    DEPORTED = "deported", _("被遣送（驱逐）出境")
+
+
+class ParentSituation(Evidence):
+    """A child's father's or mother's situation, recorded on the child.
+
+    ``valid_from`` is the day the situation began (death, sentence, loss of contact …): the
+    engine counts the six months of 失联 or the length of a custody measure from it.
+    ``valid_to`` is the day it ended (a release, a parent found); for a custody measure with a
+    known end it may be recorded ahead.
+    """
+
+    parent = models.CharField(_("父/母"), max_length=8, choices=ParentRole.choices)
+    situation = models.CharField(_("父/母情形"), max_length=24, choices=ParentSituationKind.choices)
+    parent_name = models.CharField(_("父/母姓名"), max_length=50, blank=True)
+    value_fields = ("parent", "situation", "parent_name")
+    kind_label = _("父母情况")
+
+    class Meta(Evidence.Meta):
+        verbose_name = _("父母情况")
+        verbose_name_plural = _("父母情况")
+        constraints = _evidence_constraints("parentsituation")
+
+
+class CareNeed(Evidence):
+    """Whether a disabled person needs long-term care (长期照护), the test of 重度残疾人护理补贴 (§5)."""
+
+    needs_long_term_care = models.BooleanField(_("需长期照护"), default=True)
+    assessed_by = models.CharField(_("评估机构/依据"), max_length=100, blank=True)
+    value_fields = ("needs_long_term_care", "assessed_by")
+    kind_label = _("长期照护需求")
+
+    class Meta(Evidence.Meta):
+        verbose_name = _("长期照护需求")
+        verbose_name_plural = _("长期照护需求")
+        constraints = _evidence_constraints("careneed")
+
+
 EVIDENCE_MODELS: dict[str, type[Evidence]] = {
-    m.kind(): m for m in (Income, Asset, Disability, Illness, LabourCapacity, SelfCare, Schooling)
+    m.kind(): m
+    for m in (
+        Income,
+        Asset,
+        Disability,
+        Illness,
+        LabourCapacity,
+        SelfCare,
+        Schooling,
+        RigidExpense,
+        ParentSituation,
+        CareNeed,
+    )
 }
