@@ -658,6 +658,8 @@ class AttachmentUploadApi(APIView):
 class EnrolmentListApi(APIView):
     """List enrolments of the user's region; with ``month`` each shows what it pays in that month."""
 
+    pagination_class = RegistryPagination  # documents the page envelope the answer has
+
     class FilterSerializer(serializers.Serializer):
         household = serializers.IntegerField(label="家庭 ID", required=False)
         status = serializers.CharField(label="状态", **_TEXT)
