@@ -341,13 +341,15 @@ class Run:
                 )
 
     def phase(self, plan, *, think: float, seconds: float, rounds: int, shares: dict):
-        deadline = time.monotonic() + seconds
         case_users = [i for i, (k, _u) in enumerate(plan) if k == "case"]
         households = self.case_households()
         shares["case"] = {
             i: households[n :: len(case_users)] for n, i in enumerate(case_users)
         }  # each case worker its own households: two never apply for the same one
-        users = [User(self, username, i, think=think, deadline=deadline) for i, (_k, username) in enumerate(plan)]
+        users = [User(self, username, i, think=think, deadline=0) for i, (_k, username) in enumerate(plan)]
+        deadline = time.monotonic() + seconds  # the logins above (password hashing) are not part of the run
+        for user in users:
+            user.deadline = deadline
         samples: list[tuple[int, int]] = []
         stop = threading.Event()
         sampler = threading.Thread(target=self.sample_connections, args=(stop, samples))
