@@ -8,7 +8,15 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from doudi.policy.engine.facts import DisabilityFact, HouseholdFacts, IncomeFact, MemberFacts, VehicleFact
+from doudi.policy.engine.facts import (
+    DisabilityFact,
+    ExpenseFact,
+    HouseholdFacts,
+    IncomeFact,
+    MemberFacts,
+    ParentFacts,
+    VehicleFact,
+)
 from doudi.registry.selectors import HouseholdSnapshot
 
 RELATION = {
@@ -53,12 +61,27 @@ def _latest(rows):
     return max(rows, key=lambda r: (r.valid_from, r.pk)) if rows else None
 
 
+def _parents(rows) -> tuple[ParentFacts, ...]:
+    """Return the father's then the mother's latest situation valid on the day (at most one each).
+
+    The registry's situation codes are the engine's; ``valid_from`` is when the situation began
+    and ``valid_to`` when it ended (or a custody measure is due to end).
+    """
+    out = []
+    for role in ("father", "mother"):
+        row = _latest([r for r in rows if r.parent == role])
+        if row is not None:
+            out.append(ParentFacts(situation=row.situation, since=row.valid_from, until=row.valid_to))
+    return tuple(out)
+
+
 def facts_from_snapshot(snapshot: HouseholdSnapshot) -> HouseholdFacts:
     """Return the engine's view of a household snapshot (``registry.selectors.household_as_of``)."""
     members = []
     financial = business = ZERO
     houses = 0
     vehicles = []
+    expenses = []
     for m in snapshot.members:
         ev = m.evidence
         incomes = tuple(
@@ -70,6 +93,8 @@ def facts_from_snapshot(snapshot: HouseholdSnapshot) -> HouseholdFacts:
         capacity = _latest(ev.get("labourcapacity", []))
         self_care = _latest(ev.get("selfcare", []))
         school = _latest(ev.get("schooling", []))
+        care = _latest(ev.get("careneed", []))
+        expenses.extend(ExpenseFact(category=e.category, amount=e.amount_12m) for e in ev.get("rigidexpense", []))
         members.append(
             MemberFacts(
                 person_id=str(m.person.pk),
@@ -83,6 +108,8 @@ def facts_from_snapshot(snapshot: HouseholdSnapshot) -> HouseholdFacts:
                 labour_capacity=capacity.level if capacity else "full",
                 self_care_unable=self_care.unable_count if self_care else None,
                 schooling=SCHOOLING.get(school.stage, "none") if school and school.full_time else "none",
+                needs_long_term_care=bool(care and care.needs_long_term_care),
+                parents=_parents(ev.get("parentsituation", [])),
             )
         )
         for asset in ev.get("asset", []):
@@ -106,4 +133,5 @@ def facts_from_snapshot(snapshot: HouseholdSnapshot) -> HouseholdFacts:
         vehicles=tuple(vehicles),
         houses=houses,
         business_capital=business,
+        rigid_expenses_12m=tuple(expenses),
     )
