@@ -19,7 +19,7 @@ import codecs
 import csv
 import io
 import zipfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from typing import BinaryIO
@@ -294,6 +294,7 @@ def _read_csv_arrow(stream, start, codec, width, positions, progress) -> _Collec
             {key: batch.column(pos) for key, pos in positions.items()}, np.arange(records + 2, records + n + 2)
         )
         records += n
+        _check_scanned(records)
         if progress:
             progress(records)
     return collector
@@ -303,18 +304,32 @@ def _read_csv_python(stream, start, codec, positions, progress) -> _Collector:
     stream.seek(start)
     text = io.TextIOWrapper(stream, encoding=codec, newline="")
     reader = csv.reader(text)
+    collector = _Collector(positions)
+    values: dict[str, list[str]] = {key: [] for key in positions}
+    numbers: list[int] = []
+
+    def flush() -> None:
+        collector.add({key: pa.array(v, pa.string()) for key, v in values.items()}, np.array(numbers, np.int64))
+        for v in values.values():
+            v.clear()
+        numbers.clear()
+
     try:
         next(reader, None)
-        collector = _Collector(positions)
-        for first_record, block in _blocks(reader):
-            values = {key: [] for key in positions}
-            for record in block:
-                for key, pos in positions.items():
-                    values[key].append(record[pos] if pos < len(record) else "")
-            arrays = {key: pa.array(v, pa.string()) for key, v in values.items()}
-            collector.add(arrays, np.arange(first_record + 2, first_record + len(block) + 2))
-            if progress:
-                progress(first_record + len(block))
+        for index, record in enumerate(reader):
+            if index % _BLOCK_ROWS == 0:
+                _check_scanned(index)
+                if progress and index:
+                    progress(index)
+            if not any(record):
+                continue  # an empty line or only commas: cheap to pass over, even by the million
+            width = len(record)
+            for key, pos in positions.items():
+                values[key].append(record[pos] if pos < width else "")
+            numbers.append(index + 2)
+            if len(numbers) == _BLOCK_ROWS:
+                flush()
+        flush()
         return collector
     except csv.Error as exc:
         # No template cell is longer than 200 characters; a cell beyond the csv module's 128 KB is no data.
@@ -326,18 +341,13 @@ def _read_csv_python(stream, start, codec, positions, progress) -> _Collector:
         text.detach()  # the caller owns the stream
 
 
-def _blocks(records: Iterator) -> Iterator[tuple[int, list]]:
-    """Yield (index of the first record, records) in blocks of ``_BLOCK_ROWS``."""
-    block: list = []
-    first = 0
-    for record in records:
-        block.append(record)
-        if len(block) == _BLOCK_ROWS:
-            yield first, block
-            first += len(block)
-            block = []
-    if block:
-        yield first, block
+def _check_scanned(records: int) -> None:
+    """Refuse a file past the most rows a spreadsheet holds, blank lines included: it is no register."""
+    if records > MAX_SCANNED_ROWS:
+        raise file_error(
+            f"文件超过 {MAX_SCANNED_ROWS:,} 行（含空行），超出电子表格的最大行数：文件可能已损坏，"
+            "请删除多余的空行或拆分后上传。"
+        )
 
 
 # --- XLSX -----------------------------------------------------------------------------------------------

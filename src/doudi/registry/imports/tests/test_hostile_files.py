@@ -232,10 +232,16 @@ def test_a_large_csv_is_parsed_in_flat_memory_and_stops_at_the_cap(tmp_path):
     assert outcome["seconds"] < MAX_SECONDS and outcome["extra_mb"] < MAX_EXTRA_MB, outcome
     capped = parse_in_child(path, "csv", max_rows=1000)
     assert "超过单次导入上限 1,000 行" in capped["refused"]
+    # Lines of commas only, ragged (read by Python's csv module) and regular (read by Arrow).
     blank = tmp_path / "blank.csv"
-    blank.write_bytes(",".join(HEADERS).encode() + b"\n" + b",\n" * 3_000_000)  # 6 MB of blank lines
+    for line, count in ((b",\n", 1_000_000), (b"," * (len(HEADERS) - 1) + b"\n", 1_000_000)):
+        blank.write_bytes(",".join(HEADERS).encode() + b"\n" + line * count)
+        outcome = parse_in_child(blank, "csv")
+        assert outcome["refused"].startswith("文件中没有数据行"), outcome
+        assert outcome["seconds"] < MAX_SECONDS and outcome["extra_mb"] < MAX_EXTRA_MB, outcome
+    blank.write_bytes(",".join(HEADERS).encode() + b"\n" + b",\n" * 3_000_000)
     outcome = parse_in_child(blank, "csv")
-    assert outcome["refused"].startswith("文件中没有数据行")
+    assert outcome["refused"].startswith("文件超过 1,048,576 行（含空行）"), outcome
     assert outcome["seconds"] < MAX_SECONDS and outcome["extra_mb"] < MAX_EXTRA_MB, outcome
 
 
