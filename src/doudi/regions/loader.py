@@ -5,8 +5,13 @@ provinces down to about 620,000 villages with their 12-digit statistical codes. 
 prefectures, counties and townships are always loaded (about 45,000 rows); villages are loaded
 for the counties asked for, or all of them.
 
-Loading is idempotent: existing codes are updated in place (name, parent), new codes are added,
-and an area type an administrator corrected by hand is never overwritten.
+Loading is idempotent: existing codes are updated in place (name, parent, full name), new codes
+are added, and a village's derived urban/rural type is derived again on every load, so a renamed
+unit (村改居) or a better rule reaches a database loaded before; an area type an administrator
+corrected by hand is never overwritten. A database loaded by an older loader is therefore fixed
+by the next ``load_regions`` (doubled names of cities without counties, types the old name-only
+rule got wrong): only the rows that differ are written. Households keep the type they were
+registered with; a correction that must reach them goes through ``do_set_area_type``.
 """
 
 from __future__ import annotations
@@ -78,12 +83,15 @@ def load_regions(
             rows.append(row)
     names = {code: name for code, name, _level, _parent in rows}
 
-    existing = {r.code: r for r in Region.objects.only("code", "name", "parent_id", "area_type_source", "full_name")}
+    existing = {
+        r.code: r
+        for r in Region.objects.only("code", "name", "parent_id", "full_name", "area_type", "area_type_source")
+    }
     to_create: list[Region] = []
     to_update: list[Region] = []
     for code, name, level, parent in rows:
         full_name = _full_name(code, level, names)
-        area_type = derive_area_type(name) if level == Level.VILLAGE else ""
+        area_type = derive_area_type(code, name) if level == Level.VILLAGE else ""
         current = existing.get(code)
         if current is None:
             to_create.append(
@@ -97,20 +105,38 @@ def load_regions(
                     area_type_source=AreaTypeSource.DERIVED if area_type else "",
                 )
             )
-        elif current.name != name or current.parent_id != parent or current.full_name != full_name:
-            current.name, current.parent_id, current.full_name = name, parent, full_name
+            continue
+        # A derived type is derived again from today's code and name; a manual one stays.
+        if current.area_type_source == AreaTypeSource.MANUAL:
+            area_type, type_source = current.area_type, AreaTypeSource.MANUAL
+        else:
+            type_source = AreaTypeSource.DERIVED if area_type else ""
+        wanted = (name, parent, full_name, area_type, type_source)
+        stored = (current.name, current.parent_id, current.full_name, current.area_type, current.area_type_source)
+        if stored != wanted:
+            current.name, current.parent_id, current.full_name, current.area_type, current.area_type_source = wanted
             to_update.append(current)
     with transaction.atomic():
         Region.objects.bulk_create(to_create, batch_size=5000)
-        Region.objects.bulk_update(to_update, ["name", "parent", "full_name"], batch_size=5000)
+        Region.objects.bulk_update(
+            to_update, ["name", "parent", "full_name", "area_type", "area_type_source"], batch_size=5000
+        )
     return LoadResult(created=len(to_create), updated=len(to_update), total=len(rows))
 
 
 def _full_name(code: str, level: int, names: dict[str, str]) -> str:
-    """Return e.g. 湖南省益阳市沅江市琼湖街道韩家汊社区 from the names of the code's ancestors."""
-    parts = []
+    """Return e.g. 湖南省益阳市沅江市琼湖街道韩家汊社区 from the names of the code's ancestors.
+
+    A city without counties (东莞市 4419) is also its own county (441900): both prefixes pad to
+    the same code, so it is named once (广东省东莞市东城街道).
+    """
+    parts, seen = [], set()
     for length in (2, 4, 6, 9, 12)[:level]:
-        name = names.get(pad_code(code[:length]))
+        ancestor = pad_code(code[:length])
+        if ancestor in seen:
+            continue
+        seen.add(ancestor)
+        name = names.get(ancestor)
         if name and name not in _FILLER_NAMES:
             parts.append(name)
     return "".join(parts)

@@ -88,9 +88,10 @@ def test_a_city_without_counties_is_one_row_with_its_townships_under_it(db, sour
     assert _region("441900003001").parent_id == "441900003000"
 
 
-@pytest.mark.xfail(strict=True, reason="东莞市 is named twice in its townships' full names (defect reported)")
 def test_a_city_without_counties_is_named_once_in_full_names(db, source):
+    """东莞市 is both city 4419 and county 441900: its townships say 广东省东莞市, not 东莞市东莞市."""
     load_regions(source=source, village_prefixes=["4419"])
+    assert _region("4419").full_name == "广东省东莞市"
     assert _region("441900003").full_name == "广东省东莞市东城街道"
     assert _region("441900003001").full_name == "广东省东莞市东城街道岗贝社区居民委员会"
 
@@ -115,7 +116,7 @@ def test_villages_only_of_the_prefixes_asked_for(db, source):
         ("441900003001", "urban"),  # 岗贝社区居民委员会
     ],
 )
-def test_villages_get_the_type_their_name_says_and_higher_levels_none(db, source, code, area_type):
+def test_villages_get_the_type_their_code_says_and_higher_levels_none(db, source, code, area_type):
     load_regions(source=source, all_villages=True)
     village = _region(code)
     assert (village.area_type, village.area_type_source) == (area_type, AreaTypeSource.DERIVED)
@@ -154,12 +155,73 @@ def test_a_renamed_unit_is_updated_in_place(db, source, tmp_path):
     assert (unit.name, unit.full_name) == ("立新社区", "湖南省益阳市沅江市草尾镇立新社区")
 
 
-@pytest.mark.xfail(strict=True, reason="the loader keeps the derived type of a renamed unit (defect reported)")
-def test_a_village_turned_community_gets_the_urban_type(db, source, tmp_path):
-    """村改居: a derived type follows the new name (only a manual correction is kept)."""
+# A database loaded before (by the name-only rule, or with 东莞市 named twice) is fixed by the next
+# load: each row is what an older loader stored, the reason, and what the reload makes of it.
+STORED_BEFORE = [
+    # code, stored (full_name, area_type, area_type_source), expected after the reload, why
+    (
+        "430981114201",
+        ("湖南省益阳市沅江市草尾镇立新村", "urban", AreaTypeSource.DERIVED),
+        ("湖南省益阳市沅江市草尾镇立新村", "rural", AreaTypeSource.DERIVED),
+        "a type derived wrongly before is derived again: code 201, a village committee",
+    ),
+    (
+        "430981006001",
+        ("湖南省益阳市沅江市琼湖街道韩家汊社区", "rural", AreaTypeSource.DERIVED),
+        ("湖南省益阳市沅江市琼湖街道韩家汊社区", "urban", AreaTypeSource.DERIVED),
+        "a type derived wrongly before is derived again: code 001, a residents' committee",
+    ),
+    (
+        "441900003000",
+        ("广东省东莞市东莞市东城街道", "", ""),
+        ("广东省东莞市东城街道", "", ""),
+        "the doubled city name of a city without counties is dropped",
+    ),
+    (
+        "441900003001",
+        ("广东省东莞市东莞市东城街道岗贝社区居民委员会", "urban", AreaTypeSource.DERIVED),
+        ("广东省东莞市东城街道岗贝社区居民委员会", "urban", AreaTypeSource.DERIVED),
+        "the doubled city name is dropped, the type kept",
+    ),
+    (
+        "430981114001",
+        ("湖南省益阳市沅江市草尾镇草尾社区", "rural", AreaTypeSource.MANUAL),
+        ("湖南省益阳市沅江市草尾镇草尾社区", "rural", AreaTypeSource.MANUAL),
+        "an administrator's correction is never derived again",
+    ),
+]
+
+
+@pytest.mark.parametrize("code,stored,expected,why", STORED_BEFORE, ids=[r[3] for r in STORED_BEFORE])
+def test_the_next_load_fixes_what_an_older_loader_stored(db, source, code, stored, expected, why):
     load_regions(source=source, all_villages=True)
+    full_name, area_type, area_type_source = stored
+    Region.objects.filter(code=code).update(full_name=full_name, area_type=area_type, area_type_source=area_type_source)
+    result = load_regions(source=source, all_villages=True)
+    unit = _region(code)
+    assert (unit.full_name, unit.area_type, unit.area_type_source) == expected, why
+    assert result.updated == (0 if stored == expected else 1), why
+
+
+def test_a_village_renamed_community_keeps_the_type_its_code_says(db, source, tmp_path):
+    """村改居 by name only: the type is derived again from code and name, and code 201 still says 村委会.
+
+    The statistical code is the registered kind; until the statistics re-code the unit into the
+    居委会 range (a new code, a new row), the administrator corrects the type by hand.
+    """
+    load_regions(source=source, all_villages=True)
+    result = load_regions(source=_renamed(source, tmp_path, "立新村", "立新社区"), all_villages=True)
+    assert result.updated == 1
+    unit = _region("430981114201")
+    assert (unit.name, unit.area_type, unit.area_type_source) == ("立新社区", "rural", AreaTypeSource.DERIVED)
+
+
+def test_a_manual_correction_survives_a_rename(db, source, tmp_path):
+    load_regions(source=source, all_villages=True)
+    Region.objects.filter(code="430981114201").update(area_type="urban", area_type_source=AreaTypeSource.MANUAL)
     load_regions(source=_renamed(source, tmp_path, "立新村", "立新社区"), all_villages=True)
-    assert _region("430981114201").area_type == "urban"
+    unit = _region("430981114201")
+    assert (unit.name, unit.area_type, unit.area_type_source) == ("立新社区", "urban", AreaTypeSource.MANUAL)
 
 
 def test_a_missing_source_is_named_in_chinese(db, tmp_path):
