@@ -185,18 +185,18 @@ class HouseholdDetailOutputSerializer(_HouseholdSummarySerializer):
         ref_name = "HouseholdDetail"
 
 
-def _household_detail(household) -> dict:
-    """Return the household's detail answer: current members (masked) with their current evidence."""
+def _household_detail(household, actor) -> dict:
+    """Return the household's detail answer: current members (masked) with the evidence ``actor`` may see."""
     members = selectors.household_members(household)
-    evidence = selectors.evidence_of([m.pk for m in members])
+    evidence = selectors.visible_evidence(actor=actor, person_ids=[m.pk for m in members])
     for member in members:
         member.current_evidence = [row for rows in evidence.values() for row in rows if row.person_id == member.pk]
     household.current_members = members
     return HouseholdDetailOutputSerializer(household).data
 
 
-def _person_evidence(person) -> list:
-    return [row for rows in selectors.evidence_of([person.pk]).values() for row in rows]
+def _person_evidence(person, actor) -> list:
+    return [row for rows in selectors.visible_evidence(actor=actor, person_ids=[person.pk]).values() for row in rows]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -314,7 +314,7 @@ class HouseholdDetailApi(APIView):
     )
     def get(self, request, household_id: int):
         household = selectors.household_get(actor=request.user, household_id=household_id)
-        return Response(_household_detail(household))
+        return Response(_household_detail(household, request.user))
 
 
 class HouseholdCreateApi(APIView):
@@ -352,7 +352,7 @@ class HouseholdCreateApi(APIView):
             joined_on=data.get("joined_on"),
         )
         household = selectors.household_get(actor=request.user, household_id=household.pk)
-        return Response(_household_detail(household), status=status.HTTP_201_CREATED)
+        return Response(_household_detail(household, request.user), status=status.HTTP_201_CREATED)
 
 
 class HouseholdUpdateApi(APIView):
@@ -388,7 +388,7 @@ class HouseholdUpdateApi(APIView):
             **data,
         )
         household = selectors.household_get(actor=request.user, household_id=household_id)
-        return Response(_household_detail(household))
+        return Response(_household_detail(household, request.user))
 
 
 class MemberAddApi(APIView):
@@ -496,7 +496,9 @@ class HouseholdAsOfApi(APIView):
     def get(self, request, household_id: int):
         filters = validated(self.FilterSerializer, request.query_params)
         household = selectors.household_get(actor=request.user, household_id=household_id)
-        snapshot = selectors.household_as_of(household, on=filters["on"], known_at=filters.get("known_at"))
+        snapshot = selectors.household_as_of(
+            household, on=filters["on"], known_at=filters.get("known_at"), actor=request.user
+        )
         return Response(self.OutputSerializer(snapshot).data)
 
 
@@ -514,7 +516,7 @@ class _PersonWithEvidenceSerializer(PersonMaskedSerializer):
 
     @extend_schema_field(EvidenceOutputSerializer(many=True))
     def get_evidence(self, person):
-        return EvidenceOutputSerializer(_person_evidence(person), many=True).data
+        return EvidenceOutputSerializer(_person_evidence(person, self.context["actor"]), many=True).data
 
 
 class PersonDetailApi(APIView):
@@ -528,7 +530,7 @@ class PersonDetailApi(APIView):
     )
     def get(self, request, person_id: int):
         person = selectors.person_get(actor=request.user, person_id=person_id)
-        return Response(_PersonWithEvidenceSerializer(person).data)
+        return Response(_PersonWithEvidenceSerializer(person, context={"actor": request.user}).data)
 
 
 class PersonFullApi(APIView):
@@ -558,7 +560,7 @@ class PersonFullApi(APIView):
             channel="api",
             detail=f"GET {request.path}",
         )
-        return Response(self.OutputSerializer(person).data)
+        return Response(self.OutputSerializer(person, context={"actor": request.user}).data)
 
 
 class PersonUpdateApi(APIView):

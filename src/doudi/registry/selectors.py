@@ -8,7 +8,7 @@ from datetime import date, datetime
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from doudi.accounts.scope import check_in_scope, scope_filter
+from doudi.accounts.scope import check_in_scope, region_in_scope, scope_filter
 from doudi.audit.models import AuditEvent
 from doudi.core.errors import NotFound
 from doudi.registry.identity import normalize_id_number
@@ -105,13 +105,17 @@ def _valid(qs: QuerySet, on: date) -> QuerySet:
     return qs.filter(valid_from__lte=on).filter(Q(valid_to__isnull=True) | Q(valid_to__gt=on))
 
 
-def household_as_of(household: Household, *, on: date, known_at: datetime | None = None) -> HouseholdSnapshot:
+def household_as_of(
+    household: Household, *, on: date, known_at: datetime | None = None, actor=None
+) -> HouseholdSnapshot:
     """Answer "what did we know about this household on date D" from the history.
 
     Members are those whose membership covered ``on``; each member's evidence is what was valid
     on ``on`` and recorded (and not yet corrected) at ``known_at``. By default ``known_at`` is
     now: the best current knowledge of that day. Passing the time of a past decision gives the
-    facts that decision was based on, before any later correction.
+    facts that decision was based on, before any later correction. With ``actor`` (pages and the
+    API), evidence another region recorded for a member who came from there is left out
+    (``hidden_evidence_windows``); the policy engine and the case work read it without an actor.
     """
     if known_at is None:
         known_at = timezone.now()
@@ -123,10 +127,12 @@ def household_as_of(household: Household, *, on: date, known_at: datetime | None
     )
     members = [MemberSnapshot(person=m.person, relation=m.relation) for m in memberships]
     by_person = {m.person.pk: m for m in members}
+    windows = hidden_evidence_windows(actor=actor, person_ids=by_person) if actor is not None else {}
     for kind, model in EVIDENCE_MODELS.items():
         rows = _valid(_known(model.objects.filter(person_id__in=by_person), known_at), on)
         for row in rows.order_by("valid_from", "id"):
-            by_person[row.person_id].evidence.setdefault(kind, []).append(row)
+            if not _hidden(row, windows):
+                by_person[row.person_id].evidence.setdefault(kind, []).append(row)
     return HouseholdSnapshot(household=household, on=on, known_at=known_at, members=members)
 
 
@@ -137,4 +143,60 @@ def evidence_get(*, actor, kind: str, evidence_id: int) -> Evidence:
     if row is None:
         raise NotFound("证据")
     check_in_scope(actor, row.person.region_code, "证据")
+    if evidence_hidden(actor=actor, row=row):
+        raise NotFound("证据")
     return row
+
+
+Window = tuple[datetime, datetime | None]
+
+
+def hidden_evidence_windows(*, actor, person_ids) -> dict[int, list[Window]]:
+    """Return, per person, the periods whose records belong to another region (see ``registry.moves``).
+
+    A period starts when the person joined a household outside the actor's scope and ends when
+    the person next joined one inside it (open-ended while still outside). Evidence recorded in
+    such a period was written by the other region and is not shown to the actor; a person who
+    never left the actor's scope has no window.
+    """
+    rows = (
+        Membership.objects.filter(person_id__in=list(person_ids))
+        .order_by("person_id", "recorded_at", "id")
+        .values_list("person_id", "household__region_id", "recorded_at")
+    )
+    windows: dict[int, list[Window]] = {}
+    started: dict[int, datetime] = {}
+    for person_id, region_code, recorded_at in rows:
+        if not region_in_scope(actor, region_code):
+            started.setdefault(person_id, recorded_at)
+        elif person_id in started:
+            windows.setdefault(person_id, []).append((started.pop(person_id), recorded_at))
+    for person_id, start in started.items():
+        windows.setdefault(person_id, []).append((start, None))
+    return windows
+
+
+def _hidden(row: Evidence, windows: dict[int, list[Window]]) -> bool:
+    return any(
+        start <= row.recorded_at and (end is None or row.recorded_at < end)
+        for start, end in windows.get(row.person_id, ())
+    )
+
+
+def visible_evidence(*, actor, person_ids, include_superseded: bool = False) -> dict[str, list[Evidence]]:
+    """Return ``evidence_of`` the persons without what another region recorded (``hidden_evidence_windows``)."""
+    windows = hidden_evidence_windows(actor=actor, person_ids=person_ids)
+    by_kind = evidence_of(person_ids, include_superseded=include_superseded)
+    if not windows:
+        return by_kind
+    return {kind: [r for r in rows if not _hidden(r, windows)] for kind, rows in by_kind.items()}
+
+
+def evidence_hidden(*, actor, row: Evidence) -> bool:
+    """Return whether ``row`` was recorded by another region while the person lived there."""
+    return _hidden(row, hidden_evidence_windows(actor=actor, person_ids=[row.person_id]))
+
+
+def lived_outside_scope(*, actor, person: Person) -> bool:
+    """Return whether the person ever belonged to a household outside the actor's scope (shown without details)."""
+    return person.pk in hidden_evidence_windows(actor=actor, person_ids=[person.pk])

@@ -18,7 +18,7 @@ from doudi.accounts.scope import check_capability, check_in_scope, region_in_sco
 from doudi.audit.services import diff_fields, record_event, snapshot
 from doudi.core.errors import Conflict, DomainError
 from doudi.regions.models import Level, Region, pad_code
-from doudi.registry.errors import REGISTERED_OUTSIDE_SCOPE, RegistryErrorCode
+from doudi.registry.errors import REGISTERED_OUTSIDE_SCOPE, WITHOUT_HOUSEHOLD_MESSAGE, RegistryErrorCode
 from doudi.registry.models import (
     EVIDENCE_MODELS,
     Evidence,
@@ -72,6 +72,13 @@ def _refuse_duplicate(actor, id_number: str, *, except_person: Person | None = N
     other = Person.objects.select_related("household__region").filter(id_number=id_number).first()
     if other is None or (except_person is not None and other.pk == except_person.pk):
         return
+    if other.household_id is None and other.death_date is None:
+        # Anyone may take in a person who belongs to no household (迁入), so every region learns
+        # that much; inside the scope the record's id helps to open it, outside it nothing more.
+        extra = {"field": "id_number", "id_number": id_number, "join": True}
+        if region_in_scope(actor, other.region_code):
+            extra["person_id"] = other.pk
+        raise DomainError(RegistryErrorCode.WITHOUT_HOUSEHOLD, WITHOUT_HOUSEHOLD_MESSAGE, extra)
     if not region_in_scope(actor, other.region_code):
         # Only what the actor typed comes back in ``extra`` (forms use it to mark the person).
         raise DomainError(
@@ -87,7 +94,7 @@ def _refuse_duplicate(actor, id_number: str, *, except_person: Person | None = N
         )
     raise DomainError(
         RegistryErrorCode.DUPLICATE_PERSON,
-        f"公民身份号码 {id_number} 已有人员记录（{other.name}），目前不属于任何在册家庭；重新登记请联系县级民政部门。",
+        f"公民身份号码 {id_number} 已有人员记录（{other.name}），已登记死亡，不能再加入家庭。",
         {"field": "id_number", "person_id": other.pk},
     )
 
@@ -155,8 +162,16 @@ def do_create_household(
     address: str = "",
     note: str = "",
     joined_on: date | None = None,
+    join_existing: bool = False,
+    join_reason: str = "",
 ) -> Household:
-    """Create a household with its head (and optionally other members) in the actor's region."""
+    """Create a household with its head (and optionally other members) in the actor's region.
+
+    A person whose ID number is registered without an active household is refused with
+    ``person_without_household`` unless ``join_existing``: then that person joins the new household
+    (迁入, ``moves.join_person``: the record and its membership history are kept, the typed name
+    must match the registered one) instead of being created again.
+    """
     check_capability(actor, Capability.EDIT_REGISTRY)
     region = _village(region_code)
     check_in_scope(actor, region.code, "村/社区")
@@ -185,10 +200,41 @@ def do_create_household(
         label=f"{head.name}户（{household.number}）",
     )
     joined_on = joined_on or timezone.localdate()
+    joined = []
     for data in (head, *cleaned):
-        _create_person(actor, household, data, joined_on)
+        existing = _joinable(data.id_number) if join_existing else None
+        if existing is None:
+            _create_person(actor, household, data, joined_on)
+        else:
+            from doudi.registry import moves  # moves builds on this module
+
+            moves.join_person(
+                actor,
+                household,
+                existing,
+                relation=data.relation,
+                joined_on=joined_on,
+                reason=join_reason or "新建家庭时迁入",
+                name=data.name,
+            )
+            joined.append(existing)
     _refresh_household_summary(household)
+    if joined:
+        from doudi.registry import moves
+
+        moves.flag_change_cases(
+            actor, [household], persons=joined, change_kind="new_member", occurred_on=joined_on, note="新建家庭时迁入"
+        )
     return household
+
+
+def _joinable(id_number: str) -> Person | None:
+    """Return the person holding ``id_number`` if it may join a household (no household, alive)."""
+    return (
+        Person.objects.select_for_update()
+        .filter(id_number=id_number, household__isnull=True, death_date__isnull=True)
+        .first()
+    )
 
 
 @transaction.atomic(durable=True)

@@ -40,9 +40,12 @@ def _household_url(household_id: int, tab: str = "") -> str:
     return f"{url}?tab={tab}" if tab else url
 
 
-def _evidence_groups(person_ids: list[int], *, include_superseded: bool = False) -> dict[int, list[tuple]]:
-    """Return {person_id: [(kind, label, [evidence, …]), …]} in the models' order, non-empty kinds only."""
-    by_kind = selectors.evidence_of(person_ids, include_superseded=include_superseded)
+def _evidence_groups(actor, person_ids: list[int], *, include_superseded: bool = False) -> dict[int, list[tuple]]:
+    """Return {person_id: [(kind, label, [evidence, …]), …]} in the models' order, non-empty kinds only.
+
+    Only what ``actor`` may see: evidence another region recorded is left out (``registry.moves``).
+    """
+    by_kind = selectors.visible_evidence(actor=actor, person_ids=person_ids, include_superseded=include_superseded)
     groups: dict[int, list[tuple]] = {pk: [] for pk in person_ids}
     for kind, rows in by_kind.items():
         label = EVIDENCE_MODELS[kind].kind_label
@@ -129,7 +132,9 @@ def household_detail(request, pk: int):
         context["form"] = form
         if form.is_bound and form.is_valid():
             known_at = form.cleaned_data.get("known_at")
-            snapshot = selectors.household_as_of(household, on=form.cleaned_data["on"], known_at=known_at)
+            snapshot = selectors.household_as_of(
+                household, on=form.cleaned_data["on"], known_at=known_at, actor=request.user
+            )
             context["snapshot"] = snapshot
             context["snapshot_members"] = [
                 (
@@ -143,7 +148,7 @@ def household_detail(request, pk: int):
         context["tab"] = "members"
         members = selectors.household_members(household)
         revealed = _revealed_ids(request, members, household)
-        groups = _evidence_groups([m.pk for m in members])
+        groups = _evidence_groups(request.user, [m.pk for m in members])
         context["members"] = [(m, m.pk in revealed, groups[m.pk]) for m in members]
         context["revealed_any"] = bool(revealed)
         context["former"] = (
@@ -303,8 +308,9 @@ def person_detail(request, pk: int):
     context = {
         "person": person,
         "revealed": revealed,
-        "groups": _evidence_groups([person.pk], include_superseded=True)[person.pk],
+        "groups": _evidence_groups(request.user, [person.pk], include_superseded=True)[person.pk],
         "memberships": memberships,
+        "lived_outside_scope": selectors.lived_outside_scope(actor=request.user, person=person),
         "evidence_kinds": [(k, m.kind_label) for k, m in EVIDENCE_MODELS.items()],
         "can_edit": request.user.can(Capability.EDIT_REGISTRY),
     }
@@ -396,6 +402,8 @@ def _evidence_get(actor, kind: str, pk: int) -> Evidence:
     if evidence is None:
         raise NotFound("信息")
     check_in_scope(actor, evidence.person.region_code, "信息")
+    if selectors.evidence_hidden(actor=actor, row=evidence):
+        raise NotFound("信息")
     return evidence
 
 

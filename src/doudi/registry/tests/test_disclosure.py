@@ -15,7 +15,7 @@ from rest_framework.test import APIClient
 
 from doudi.core.errors import DomainError
 from doudi.registry import services
-from doudi.registry.errors import REGISTERED_OUTSIDE_SCOPE
+from doudi.registry.errors import REGISTERED_OUTSIDE_SCOPE, WITHOUT_HOUSEHOLD_MESSAGE
 from doudi.registry.models import Household, Person
 from doudi.registry.tests import factories as f
 
@@ -77,8 +77,9 @@ def test_service_names_the_household_to_a_user_whose_scope_holds_it(regions, use
     assert info.value.extra["household_number"] == foreign.number
 
 
-def test_a_person_without_household_is_named_only_inside_scope(regions, users, own):
-    """A member who moved out keeps the record, placed by the 户籍地 (立新村)."""
+def test_a_person_without_household_is_offered_to_join_and_named_nowhere(regions, users, own):
+    """A member who moved out keeps the record; any region may take the person in (迁入), so every
+    region learns that the person has no household, and only that (the record's id inside the scope)."""
     kid = f.person_input("周小", "child", date(2012, 1, 1), hukou_region_code=regions["lixin"].code)
     child = services.do_add_member(users["village_worker"], own, person=kid, joined_on=date(2020, 1, 1))
     services.do_remove_member(users["village_worker"], child, left_on=date(2021, 1, 1), reason="迁往外地")
@@ -86,11 +87,13 @@ def test_a_person_without_household_is_named_only_inside_scope(regions, users, o
     other = f.household(regions["shengtian"], actor=users["township_officer"])
     with pytest.raises(DomainError) as inside:
         services.do_add_member(users["township_officer"], other, person=data)
-    assert "周小" in inside.value.message and "不属于任何在册家庭" in inside.value.message
+    assert inside.value.code == "person_without_household" and "迁入本户" in inside.value.message
+    assert inside.value.extra["person_id"] == child.pk
     mine = f.household(regions["ziyang_village"], actor=users["foreign_county_reviewer"])
     with pytest.raises(DomainError) as outside:
         services.do_add_member(users["foreign_county_reviewer"], mine, person=data)
-    assert outside.value.message == REGISTERED_OUTSIDE_SCOPE and set(outside.value.extra) == {"field", "id_number"}
+    assert outside.value.message == WITHOUT_HOUSEHOLD_MESSAGE == inside.value.message
+    assert set(outside.value.extra) == {"field", "id_number", "join"} and "立新" not in outside.value.message
 
 
 def _api(user) -> APIClient:
