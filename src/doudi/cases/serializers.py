@@ -131,6 +131,18 @@ class _VerificationSerializer(serializers.Serializer):
         ref_name = "CaseVerification"
 
 
+class _CommunityReviewSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    held_on = serializers.DateField(label="评议日期")
+    attendees = serializers.IntegerField(label="到会人数")
+    approvals = serializers.IntegerField(label="同意人数")
+    summary = serializers.CharField(label="评议情况")
+    recorded_by = serializers.CharField(source="recorded_by.display_name", allow_null=True, label="录入人")
+
+    class Meta:
+        ref_name = "CaseCommunityReview"
+
+
 class _LineSerializer(serializers.Serializer):
     programme = serializers.CharField()
     person_id = serializers.IntegerField(allow_null=True)
@@ -284,6 +296,7 @@ class CaseDetailSerializer(serializers.Serializer):
     objections = _ObjectionSerializer(many=True)
     surveys = _SurveySerializer(many=True)
     verifications = _VerificationSerializer(many=True)
+    community_reviews = _CommunityReviewSerializer(many=True, label="民主评议")
     decisions = _DecisionSerializer(many=True)
     attachments = AttachmentSerializer(many=True)
     relatives = _RelativeSerializer(many=True)

@@ -247,6 +247,20 @@ def test_community_review(walk, household, users):
     assert done["events"][-1]["note"] == "到会 9 人，同意 8 人：多数同意"
     row = CommunityReview.objects.get(case_id=case.pk)
     assert (row.held_on, row.attendees, row.approvals) == (date(2025, 3, 4), 9, 8)
+    recorded = {
+        "id": row.pk,
+        "held_on": "2025-03-04",
+        "attendees": 9,
+        "approvals": 8,
+        "summary": "多数同意",
+        "recorded_by": users["township_officer"].display_name,
+    }
+    assert done["community_reviews"] == [recorded]
+    # The case page's API shows the review too, also to the village worker who cannot record one.
+    client = APIClient()
+    client.force_authenticate(users["village_worker"])
+    detail = _ok(client.get(reverse("api:case_detail", kwargs={"case_id": case.pk})))
+    assert detail["community_reviews"] == [recorded]
 
 
 def test_objection_and_its_resolution(walk, household, users):
