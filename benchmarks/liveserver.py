@@ -204,6 +204,10 @@ def start_gunicorn(env: dict, port: int, *, workers: int = 2, threads: int = 4, 
         str(threads),
         "--timeout",
         "120",
+        # Keep idle connections longer than a person pauses between pages (the default, 2 s, makes the
+        # server close a connection just as the browser reuses it; a reverse proxy keeps 60–75 s).
+        "--keep-alive",
+        "30",
         "--log-level",
         "warning",
     ]

@@ -1,7 +1,8 @@
 """Load: simulated users on PostgreSQL behind gunicorn, mixing the day's work; errors, p50/p95, connections.
 
     .venv/bin/python benchmarks/load.py [--database-url postgres://postgres@127.0.0.1:5432/doudi_bench_load]
-                                        [--users 50] [--duration 600] [--think 2] [--workers 2] [--threads 4]
+                                        [--users 50] [--duration 600] [--think 5] [--rare-pause 30]
+                                        [--workers 2] [--threads 4]
 
 The database is created if missing, migrated and given 沅江市's villages, the demo users, the policies, a
 synthetic county (``generate_demo --households 3000 --county 430981``) and demo cases on first use.
@@ -9,7 +10,8 @@ doudi runs as in production: gunicorn (gthread) and ``manage.py run_worker``, on
 
 Every simulated user logs in through the login form with its own session and works through the web pages
 (CSRF tokens included), waiting a random think time (exponential, mean ``--think`` s) between requests,
-in a loop bounded by ``--duration`` and by a number of rounds:
+in a loop bounded by ``--duration`` and by a number of rounds; importers and exporters also pause
+``--rare-pause`` s (exponential) between two files:
 
 - readers (county reviewer, township officer, two village workers): search by ID number, by name or by
   household number, open the household found, page through a village's households, the home page and
@@ -94,6 +96,11 @@ class User:
             raise Stop
         if self.think:
             time.sleep(min(self.rng.expovariate(1 / self.think), self.think * 5))
+
+    def rest(self, mean: float) -> None:
+        """Wait between two imports or exports (rarer than page reads), without passing the deadline."""
+        if mean:
+            time.sleep(max(0.0, min(self.rng.expovariate(1 / mean), self.deadline - time.monotonic())))
 
     def request(self, kind: str, method: str, path: str, *, expect=(200,), data=None, files=None, check=None):
         """Send one request, time it, and count it as an error unless its status (and ``check``) is right."""
@@ -316,7 +323,7 @@ class Run:
             "village_worker2": self.people("430981006001"),
         }
 
-    def work_loop(self, user: User, kind: str, rounds: int, shares: dict) -> None:
+    def work_loop(self, user: User, kind: str, rounds: int, shares: dict, rare: float) -> None:
         try:
             for _ in range(rounds):
                 if kind == "reader":
@@ -325,8 +332,10 @@ class Run:
                     case_round(user, shares["case"][user.number], shares["programme"])
                 elif kind == "import":
                     import_round(user)
+                    user.rest(rare)
                 else:
                     export_round(user, shares["townships"])
+                    user.rest(rare)
         except Stop:
             pass
 
@@ -340,7 +349,7 @@ class Run:
                     ).fetchone()
                 )
 
-    def phase(self, plan, *, think: float, seconds: float, rounds: int, shares: dict):
+    def phase(self, plan, *, think: float, seconds: float, rounds: int, shares: dict, rare: float = 0.0):
         case_users = [i for i, (k, _u) in enumerate(plan) if k == "case"]
         households = self.case_households()
         shares["case"] = {
@@ -355,7 +364,7 @@ class Run:
         sampler = threading.Thread(target=self.sample_connections, args=(stop, samples))
         sampler.start()
         threads = [
-            threading.Thread(target=self.work_loop, args=(user, kind, rounds, shares))
+            threading.Thread(target=self.work_loop, args=(user, kind, rounds, shares, rare))
             for user, (kind, _u) in zip(users, plan, strict=True)
         ]
         started = time.monotonic()
@@ -436,10 +445,16 @@ class Run:
             mix = {k: sum(1 for kk, _u in plan if kk == k) for k in ("reader", "case", "import", "export")}
             load_before = os.getloadavg()[0]
             elapsed, samples = self.phase(
-                plan, think=args.think, seconds=args.duration, rounds=args.max_rounds, shares=dict(shares)
+                plan,
+                think=args.think,
+                seconds=args.duration,
+                rounds=args.max_rounds,
+                shares=dict(shares),
+                rare=args.rare_pause,
             )
             title = (
-                f"{args.users} users ({', '.join(f'{v} {k}' for k, v in mix.items())}), think {args.think:g} s, "
+                f"{args.users} users ({', '.join(f'{v} {k}' for k, v in mix.items())}), think {args.think:g} s "
+                f"(imports and exports {args.rare_pause:g} s more), "
                 f"{args.duration:.0f} s; gunicorn {args.workers} workers × {args.threads} threads; load average "
                 f"{load_before:.1f} before, {os.getloadavg()[0]:.1f} after"
             )
@@ -462,7 +477,10 @@ def main() -> None:
     parser.add_argument("--database-url", default="postgres://postgres@127.0.0.1:5432/doudi_bench_load")
     parser.add_argument("--users", type=int, default=50)
     parser.add_argument("--duration", type=float, default=600, help="seconds of load (default 10 minutes)")
-    parser.add_argument("--think", type=float, default=2.0, help="mean think time between a user's requests (s)")
+    parser.add_argument("--think", type=float, default=5.0, help="mean think time between a user's requests (s)")
+    parser.add_argument(
+        "--rare-pause", type=float, default=30.0, help="mean extra pause between one user's imports or exports (s)"
+    )
     parser.add_argument("--max-rounds", type=int, default=100_000, help="bound on each user's rounds")
     parser.add_argument("--single-rounds", type=int, default=40, help="rounds of the single reader")
     parser.add_argument("--households", type=int, default=3000, help="size of the demo county on first use")
