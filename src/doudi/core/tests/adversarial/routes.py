@@ -144,6 +144,9 @@ PARAMS: dict[str, tuple[Getter, str]] = {
     "registry:household_detail pk": (household, "scope"),
     "registry:household_edit pk": (household, "scope"),
     "registry:member_add pk": (household, "scope"),
+    "registry:member_join pk": (household, "scope"),
+    "registry:household_split pk": (household, "scope"),
+    "registry:household_merge pk": (household, "scope"),
     "registry:person_detail pk": (person, "scope"),
     "registry:person_edit pk": (person, "scope"),
     "registry:member_remove pk": (person, "scope"),
@@ -186,6 +189,12 @@ ADMIN_MISSING = {
 }  # fmt: skip
 
 
+def _is_evidence(model) -> bool:
+    from doudi.registry.models.evidence import Evidence
+
+    return issubclass(model, Evidence)
+
+
 def param_spec(route: Route, param: str) -> tuple[Getter, str] | None:
     """Return (getter, rule) for a route's parameter, or None when it is not mapped."""
     if route.name == "admin:view_on_site":
@@ -195,7 +204,8 @@ def param_spec(route: Route, param: str) -> tuple[Getter, str] | None:
         label = route.model_admin.model._meta.label_lower
         if label in ADMIN_OBJECTS:
             return ADMIN_OBJECTS[label]
-        if label in ADMIN_MISSING:
+        if label in ADMIN_MISSING or _is_evidence(route.model_admin.model):
+            # Every kind of evidence shares the income's admin class (crawled on real rows above).
             return (lambda w, s: 987654321, "missing")
         return None
     return PARAMS.get(f"{route.name} {param}") or (PARAMS.get(param) if param not in ("pk", "object_id") else None)
