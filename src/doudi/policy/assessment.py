@@ -27,6 +27,7 @@ from doudi.policy.engine import Assessment, assess
 from doudi.policy.engine.facts import HouseholdFacts
 from doudi.policy.facts_bridge import facts_from_snapshot
 from doudi.policy.models import AssessmentRecord, PolicyVersion
+from doudi.policy.plausibility import check_facts_plausible, check_region_exists
 from doudi.policy.selectors import policy_for
 from doudi.registry.models import Household
 from doudi.registry.selectors import household_as_of
@@ -92,9 +93,13 @@ def facts_to_dict(facts: HouseholdFacts) -> dict[str, Any]:
 def assess_facts(facts: HouseholdFacts, region_code: str, on: date, *, drafts=None) -> tuple[Assessment, list]:
     """Assess facts with the policy of ``region_code`` on ``on``; return the result and the versions used.
 
-    Raises ``DomainError("invalid")`` for a date outside the window (``check_assessment_date``).
+    Raises ``DomainError("invalid")`` for a date outside the window (``check_assessment_date``) or
+    impossible facts (``plausibility.check_facts_plausible``), ``DomainError("unknown_region")`` for a
+    region code that does not exist (before "no policy" could be said of it).
     """
     check_assessment_date(on)
+    check_region_exists(region_code)
+    check_facts_plausible(facts, on)
     in_force = policy_for(region_code, on, drafts=drafts)
     return assess(facts, in_force.policy, on=on), in_force.versions
 

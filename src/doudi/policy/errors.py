@@ -8,3 +8,4 @@ class PolicyErrorCode(StrEnum):
     NOT_DRAFT = "not_draft"
     NO_POLICY = "no_policy"
     REGION_MISMATCH = "region_mismatch"
+    UNKNOWN_REGION = "unknown_region"

@@ -9,15 +9,48 @@ from django import forms
 from doudi.policy.assessment import assessment_date_problem
 from doudi.policy.engine.facts import (
     DISABILITY_CATEGORY_LABELS,
+    EXPENSE_LABELS,
     LABOUR_CAPACITY_LABELS,
+    PARENT_SITUATION_LABELS,
     RELATION_LABELS,
     SCHOOLING_LABELS,
 )
+from doudi.policy.plausibility import birth_date_problem, region_code_problem
 
 BLANK = [("", "—")]
+PARENTS = (("father", "父亲"), ("mother", "母亲"))
 
 
-class HouseholdWorksheetForm(forms.Form):
+def _expense_field(category: str) -> forms.DecimalField:
+    return forms.DecimalField(
+        label=f"近12个月{EXPENSE_LABELS[category]}（元）", min_value=0, decimal_places=2, required=False
+    )
+
+
+def _situation_field(word: str) -> forms.ChoiceField:
+    return forms.ChoiceField(label=f"{word}情形", choices=BLANK + list(PARENT_SITUATION_LABELS.items()), required=False)
+
+
+def _date_field(label: str) -> forms.DateField:
+    return forms.DateField(
+        label=label, required=False, widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"})
+    )
+
+
+class NamedErrorsMixin:
+    """Begin every field error with the field's label ("出生日期：…"), as the domain messages do."""
+
+    def full_clean(self):
+        super().full_clean()
+        for name, errors in list(getattr(self, "_errors", {}).items()):
+            if name not in self.fields:
+                continue
+            label = str(self.fields[name].label)
+            named = [m if m.startswith(f"{label}：") else f"{label}：{m}" for m in errors]
+            self._errors[name] = self.error_class(named, renderer=self.renderer)
+
+
+class HouseholdWorksheetForm(NamedErrorsMixin, forms.Form):
     """Household-level facts for the assessment worksheet (试算)."""
 
     on = forms.DateField(
@@ -30,6 +63,19 @@ class HouseholdWorksheetForm(forms.Form):
     cars = forms.IntegerField(label="机动车数量（不含残疾人代步车）", min_value=0, max_value=100, initial=0)
     car_value = forms.DecimalField(label="机动车总价值（元）", min_value=0, decimal_places=2, initial=0)
     business_capital = forms.DecimalField(label="企业出资（元）", min_value=0, decimal_places=2, initial=0)
+    # 近12个月刚性支出 (§3.2), one field per category the engine counts (``EXPENSE_LABELS``).
+    expense_medical = _expense_field("medical")
+    expense_education = _expense_field("education")
+    expense_disability_rehab = _expense_field("disability_rehab")
+    expense_living = _expense_field("living")
+    expense_other = _expense_field("other")
+    income_12m = forms.DecimalField(
+        label="近12个月家庭总收入（元，可不填）",
+        min_value=0,
+        decimal_places=2,
+        required=False,
+        help_text="不填时按月收入 × 12 推算",
+    )
 
     def clean_on(self):
         on = self.cleaned_data["on"]
@@ -38,8 +84,15 @@ class HouseholdWorksheetForm(forms.Form):
             raise forms.ValidationError(f"评估日期：{problem}")
         return on
 
+    def clean_region(self):
+        code = self.cleaned_data["region"].strip()
+        problem = region_code_problem(code)
+        if problem:
+            raise forms.ValidationError(f"{problem}。")
+        return code
 
-class MemberWorksheetForm(forms.Form):
+
+class MemberWorksheetForm(NamedErrorsMixin, forms.Form):
     """One member's facts on the worksheet; a row without name and birth date is ignored."""
 
     name = forms.CharField(label="姓名/称呼", max_length=20, required=False)
@@ -62,6 +115,31 @@ class MemberWorksheetForm(forms.Form):
         label="自理不能项数", choices=BLANK + [(str(i), str(i)) for i in range(7)], coerce=int, required=False
     )
     schooling = forms.ChoiceField(label="就学", choices=list(SCHOOLING_LABELS.items()))
+    needs_long_term_care = forms.BooleanField(label="经评定需长期照护", required=False)
+    # A child's parents (孤儿, 事实无人抚养儿童, §6): situation, since, and until (custody measures).
+    father_situation = _situation_field("父亲")
+    father_since = _date_field("父亲情形起始日期")
+    father_until = _date_field("父亲情形结束日期（限制人身自由措施）")
+    mother_situation = _situation_field("母亲")
+    mother_since = _date_field("母亲情形起始日期")
+    mother_until = _date_field("母亲情形结束日期（限制人身自由措施）")
+
+    def __init__(self, *args, on: date | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.on = on
+
+    def clean(self):
+        data = super().clean()
+        birth = data.get("birth_date")
+        if birth and self.on and (problem := birth_date_problem(birth, self.on)):
+            self.add_error("birth_date", f"{problem}。")
+        for parent, _word in PARENTS:
+            since, until = data.get(f"{parent}_since"), data.get(f"{parent}_until")
+            if (since or until) and not data.get(f"{parent}_situation"):
+                self.add_error(f"{parent}_situation", "填写了日期时必填。")
+            if since and until and until < since:
+                self.add_error(f"{parent}_until", f"早于起始日期 {since.isoformat()}。")
+        return data
 
     def is_blank(self) -> bool:
         data = self.cleaned_data if hasattr(self, "cleaned_data") else {}
@@ -96,6 +174,19 @@ def worksheet_to_document(household: dict, members: list[dict]) -> dict:
             member["disability"] = {"category": m["disability_category"], "grade": m["disability_grade"]}
         if m.get("self_care_unable") not in (None, ""):
             member["self_care_unable"] = m["self_care_unable"]
+        if m.get("needs_long_term_care"):
+            member["needs_long_term_care"] = True
+        parents = [
+            {
+                "situation": m[f"{parent}_situation"],
+                "since": m[f"{parent}_since"].isoformat() if m.get(f"{parent}_since") else None,
+                "until": m[f"{parent}_until"].isoformat() if m.get(f"{parent}_until") else None,
+            }
+            for parent, _word in PARENTS
+            if m.get(f"{parent}_situation")
+        ]
+        if parents:
+            member["parents"] = parents
         doc_members.append(member)
     vehicles = [
         {"kind": "car", "value": str(household["car_value"] / household["cars"])} for _ in range(household["cars"])
@@ -109,6 +200,12 @@ def worksheet_to_document(household: dict, members: list[dict]) -> dict:
         "houses": household["houses"],
         "vehicles": vehicles,
         "business_capital": str(household["business_capital"]),
+        "rigid_expenses_12m": [
+            {"category": code, "amount": str(household[f"expense_{code}"])}
+            for code in EXPENSE_LABELS
+            if household.get(f"expense_{code}")
+        ],
+        **({"income_12m": str(household["income_12m"])} if household.get("income_12m") is not None else {}),
     }
 
 

@@ -201,7 +201,9 @@ def worksheet_view(request):
     _require(request.user, Capability.ASSESS)
     initial_region = (request.user.region_id or "")[:6]
     form = HouseholdWorksheetForm(request.POST or None, initial={"region": initial_region})
-    formset = MemberFormSet(request.POST or None, prefix="m")
+    # Members' birth dates are checked against the assessment date (``plausibility``).
+    on = form.cleaned_data.get("on") if request.method == "POST" and form.is_valid() else None
+    formset = MemberFormSet(request.POST or None, prefix="m", form_kwargs={"on": on})
     result, problems, versions, names = None, [], [], {}
     if request.method == "POST" and form.is_valid() and formset.is_valid():
         members = [f.cleaned_data for f in formset.forms if f.cleaned_data and not f.is_blank()]
@@ -213,7 +215,7 @@ def worksheet_view(request):
         except FactsError as exc:
             problems = exc.problems
         except DomainError as exc:
-            problems = [exc.message]
+            problems = list((exc.extra or {}).get("problems") or [exc.message])
     return render(
         request,
         "policy/worksheet.html",

@@ -7,6 +7,7 @@ from decimal import Decimal
 from rest_framework.test import APIClient
 
 from doudi.policy.models import AssessmentRecord
+from doudi.regions.models import Level, Region, pad_code
 from doudi.registry import services as registry
 from doudi.registry.models import Person
 from doudi.registry.tests import factories as f
@@ -62,10 +63,18 @@ def test_read_only_role_cannot_assess_and_unknown_region_is_explained(published,
         .status_code
         == 403
     )
+    Region.objects.create(code=pad_code("110101"), name="东城区", full_name="北京市东城区", level=Level.COUNTY)
     response = api(users["village_worker"]).post(
         "/api/policy/assess/", {"region": "110101", "household": DOCUMENT}, format="json"
     )
     assert response.status_code == 400 and "没有已发布的救助政策参数" in response.json()["message"]
+    # A code that is no region is named as such (issue 11), not as a region without policy.
+    response = api(users["village_worker"]).post(
+        "/api/policy/assess/", {"region": "439999", "household": DOCUMENT}, format="json"
+    )
+    assert response.status_code == 400, response.content
+    assert response.json()["message"] == "地区代码：行政区划代码 439999 不存在。"
+    assert response.json()["code"] == "unknown_region"
 
 
 def test_household_assess_records_and_is_scoped(published, users, regions):

@@ -7,6 +7,7 @@ from django.core.management import CommandError, call_command
 
 from doudi.policy.management.commands.load_policies import SAMPLES
 from doudi.policy.models import PolicyVersion
+from doudi.regions.models import Level, Region, pad_code
 
 HOUSEHOLD = {
     "as_of": "2025-06-01",
@@ -45,8 +46,12 @@ def test_assess_refuses_bad_input_with_a_clear_message(published, tmp_path, cont
 def test_assess_names_a_region_without_policy_and_a_bad_date(published, tmp_path):
     path = tmp_path / "household.json"
     path.write_text(json.dumps(HOUSEHOLD), encoding="utf-8")
+    Region.objects.create(code=pad_code("110101"), name="东城区", full_name="北京市东城区", level=Level.COUNTY)
     with pytest.raises(CommandError, match="没有已发布的救助政策参数"):
         call_command("assess", str(path), "--region", "110101")
+    # A code that is no region is named as such, not as a region without policy.
+    with pytest.raises(CommandError, match="地区代码：行政区划代码 439999 不存在"):
+        call_command("assess", str(path), "--region", "439999")
     with pytest.raises(CommandError, match="--date"):
         call_command("assess", str(path), "--region", "430981", "--date", "2025-02-30")
 

@@ -1,0 +1,63 @@
+"""The worksheet records the facts that 刚性支出, 孤儿/事实无人抚养儿童 and 护理补贴 need (issue 11)."""
+
+from __future__ import annotations
+
+import re
+
+from django.urls import reverse
+
+from doudi.policy.tests.test_views import _worksheet, login
+
+
+def _eligible(text: str) -> list[str]:
+    """Return the summaries of the programmes shown as eligible (badge 符合), tags stripped."""
+    found = re.findall(r'<details class="programme eligible".*?<summary>(.*?)</summary>', text, re.S)
+    return [" ".join(re.sub(r"<[^>]+>", " ", s).split()) for s in found]
+
+
+def test_rigid_expenses_of_twelve_months_make_a_rigid_expense_household(client, published, users):
+    login(client, users["village_worker"])
+    # Urban, wages 3000 for two: per capita above 1.5 × 740 (near-dibao) and below 51500 / 12.
+    data = _worksheet(**{"0": {"wage": "3000"}, "1": {"disability_category": "", "disability_grade": ""}})
+    without = client.post(reverse("policy:worksheet"), data).content.decode()
+    assert not any("刚性支出困难家庭" in s for s in _eligible(without))
+    data.update({"expense_medical": "40000", "expense_education": "6000"})
+    text = client.post(reverse("policy:worksheet"), data).content.decode()
+    assert any("刚性支出困难家庭" in s for s in _eligible(text)), _eligible(text)
+    assert "近 12 个月刚性支出 46000.00 元（医疗支出 40000.00、教育支出 6000.00）" in text
+
+
+def test_parents_situations_make_an_orphan_and_a_de_facto_orphan(client, published, users):
+    login(client, users["village_worker"])
+    child = {
+        "name": "小军",
+        "birth_date": "2015-06-01",
+        "relation": "grandchild",
+        "disability_category": "",
+        "disability_grade": "",
+        "father_situation": "deceased",
+        "father_since": "2020-01-01",
+        "mother_situation": "deceased",
+        "mother_since": "2021-01-01",
+    }
+    text = client.post(reverse("policy:worksheet"), _worksheet(**{"1": child})).content.decode()
+    assert any(s.startswith("符合 孤儿基本生活费（小军）") for s in _eligible(text)), _eligible(text)
+    child.update({"mother_situation": "lost_contact", "mother_since": "2024-10-01"})
+    text = client.post(reverse("policy:worksheet"), _worksheet(**{"1": child})).content.decode()
+    assert any(s.startswith("符合 事实无人抚养儿童基本生活费（小军）") for s in _eligible(text)), _eligible(text)
+    # Lost contact since 2025-01-01 is under six months on 2025-06-01: no allowance.
+    child.update({"mother_since": "2025-01-01"})
+    text = client.post(reverse("policy:worksheet"), _worksheet(**{"1": child})).content.decode()
+    assert not any("无人抚养" in s or "孤儿" in s for s in _eligible(text))
+
+
+def test_long_term_care_need_grants_the_care_subsidy(client, published, users):
+    login(client, users["village_worker"])
+    data = _worksheet(**{"0": {"wage": "3000"}})  # the spouse has a grade-1 physical disability
+    text = client.post(reverse("policy:worksheet"), data).content.decode()
+    assert not any("重度残疾人护理补贴" in s for s in _eligible(text))
+    data = _worksheet(**{"0": {"wage": "3000"}, "1": {"needs_long_term_care": "on"}})
+    text = client.post(reverse("policy:worksheet"), data).content.decode()
+    assert any(s.startswith("符合 重度残疾人护理补贴（配偶）") and s.endswith("277 元/月") for s in _eligible(text)), (
+        _eligible(text)
+    )
