@@ -29,6 +29,9 @@ urlpatterns = [
     path("households/<int:household_id>/", registry_api.HouseholdDetailApi.as_view(), name="household_detail"),
     path("households/<int:household_id>/update/", registry_api.HouseholdUpdateApi.as_view(), name="household_update"),
     path("households/<int:household_id>/members/add/", registry_api.MemberAddApi.as_view(), name="member_add"),
+    path("households/<int:household_id>/members/join/", registry_api.MemberJoinApi.as_view(), name="member_join"),
+    path("households/<int:household_id>/split/", registry_api.HouseholdSplitApi.as_view(), name="household_split"),
+    path("households/<int:household_id>/merge/", registry_api.HouseholdMergeApi.as_view(), name="household_merge"),
     path(
         "households/<int:household_id>/history/", registry_api.HouseholdHistoryApi.as_view(), name="household_history"
     ),

@@ -31,7 +31,7 @@ from doudi.audit.services import log_record_access
 from doudi.core.api import ApiPagination, validated
 from doudi.core.masking import mask_bank_account, mask_id_number, mask_phone
 from doudi.regions.models import AreaType, prefix_of
-from doudi.registry import selectors, services
+from doudi.registry import moves, selectors, services
 from doudi.registry.models import (
     EVIDENCE_MODELS,
     EvidenceSource,
@@ -329,6 +329,14 @@ class HouseholdCreateApi(APIView):
         joined_on = serializers.DateField(label="入户日期", required=False, help_text="默认今天")
         head = HeadInputSerializer(label="户主")
         members = PersonInputSerializer(many=True, required=False, label="其他成员")
+        join_existing = serializers.BooleanField(
+            label="迁入已登记人员",
+            required=False,
+            default=False,
+            help_text="为 true 时，已有登记、目前不属于任何家庭的人员（错误 person_without_household）迁入新家庭，"
+            "姓名须与登记一致，原有记录保留",
+        )
+        join_reason = serializers.CharField(label="迁入原因", max_length=100, **_OPTIONAL_TEXT)
 
         class Meta:
             ref_name = "HouseholdCreateInput"
@@ -350,6 +358,8 @@ class HouseholdCreateApi(APIView):
             address=data.get("address", ""),
             note=data.get("note", ""),
             joined_on=data.get("joined_on"),
+            join_existing=data.get("join_existing", False),
+            join_reason=data.get("join_reason", ""),
         )
         household = selectors.household_get(actor=request.user, household_id=household.pk)
         return Response(_household_detail(household, request.user), status=status.HTTP_201_CREATED)
@@ -415,6 +425,133 @@ class MemberAddApi(APIView):
         household = selectors.household_get(actor=request.user, household_id=household_id)
         person = services.do_add_member(request.user, household, person=_person_input(data), joined_on=joined_on)
         return Response(PersonMaskedSerializer(person).data, status=status.HTTP_201_CREATED)
+
+
+class MemberJoinApi(APIView):
+    """迁入: take a registered person who belongs to no household into this household.
+
+    The answer to ``members/add/`` for such a person is ``person_without_household``; this is the
+    operation it points to. The person's record and earlier memberships are kept; what another
+    region recorded stays out of this region's answers (see ``doudi.registry.moves``).
+    """
+
+    permission_classes = WRITE_PERMISSIONS
+
+    class InputSerializer(serializers.Serializer):
+        id_number = serializers.CharField(label="公民身份号码", max_length=24)
+        name = serializers.CharField(label="姓名", max_length=50, help_text="须与登记的姓名一致")
+        relation = serializers.ChoiceField(label="与户主关系", choices=Relation.choices)
+        joined_on = serializers.DateField(label="迁入日期")
+        reason = serializers.CharField(label="迁入原因", max_length=100)
+
+        class Meta:
+            ref_name = "MemberJoinInput"
+
+    @extend_schema(
+        operation_id="households_members_join",
+        summary="迁入成员（已有登记、目前不属于任何家庭的人员）",
+        request=InputSerializer,
+        responses={201: PersonMaskedSerializer},
+        tags=[TAG],
+    )
+    def post(self, request, household_id: int):
+        data = validated(self.InputSerializer, request.data)
+        household = selectors.household_get(actor=request.user, household_id=household_id)
+        person = moves.do_join_household(
+            request.user,
+            household,
+            data["id_number"],
+            relation=data["relation"],
+            joined_on=data["joined_on"],
+            reason=data["reason"],
+            name=data["name"],
+        )
+        return Response(PersonMaskedSerializer(person).data, status=status.HTTP_201_CREATED)
+
+
+class _MoveMemberSerializer(serializers.Serializer):
+    person_id = serializers.IntegerField(label="人员")
+    relation = serializers.ChoiceField(label="与户主关系", choices=Relation.choices)
+
+    class Meta:
+        ref_name = "MoveMember"
+
+
+class HouseholdSplitApi(APIView):
+    """分户: the chosen members leave for a new household of the same village; answers the new household."""
+
+    permission_classes = WRITE_PERMISSIONS
+
+    class InputSerializer(serializers.Serializer):
+        members = _MoveMemberSerializer(many=True, label="分出成员", help_text="与新户主的关系；新户主本人可不列")
+        head_id = serializers.IntegerField(label="新户户主")
+        split_on = serializers.DateField(label="分户日期")
+        reason = serializers.CharField(label="分户原因", max_length=100)
+        address = serializers.CharField(label="新户居住地址", max_length=200, **_OPTIONAL_TEXT)
+
+        class Meta:
+            ref_name = "HouseholdSplitInput"
+
+    @extend_schema(
+        operation_id="households_split",
+        summary="分户",
+        request=InputSerializer,
+        responses={201: HouseholdDetailOutputSerializer},
+        tags=[TAG],
+    )
+    def post(self, request, household_id: int):
+        data = validated(self.InputSerializer, request.data)
+        household = selectors.household_get(actor=request.user, household_id=household_id)
+        new = moves.do_split_household(
+            request.user,
+            household,
+            members={m["person_id"]: m["relation"] for m in data["members"]},
+            head_id=data["head_id"],
+            split_on=data["split_on"],
+            reason=data["reason"],
+            address=data.get("address", ""),
+        )
+        new = selectors.household_get(actor=request.user, household_id=new.pk)
+        return Response(_household_detail(new, request.user), status=status.HTTP_201_CREATED)
+
+
+class HouseholdMergeApi(APIView):
+    """合户: every member of ``source_household_id`` joins this household; the source is closed."""
+
+    permission_classes = WRITE_PERMISSIONS
+
+    class InputSerializer(serializers.Serializer):
+        source_household_id = serializers.IntegerField(label="并入本户的家庭")
+        relations = _MoveMemberSerializer(
+            many=True, required=False, label="成员与本户户主关系", help_text="未列出的成员为“其他”"
+        )
+        merged_on = serializers.DateField(label="合户日期")
+        reason = serializers.CharField(label="合户原因", max_length=100)
+
+        class Meta:
+            ref_name = "HouseholdMergeInput"
+
+    @extend_schema(
+        operation_id="households_merge",
+        summary="合户（另一户并入本户）",
+        request=InputSerializer,
+        responses={200: HouseholdDetailOutputSerializer},
+        tags=[TAG],
+    )
+    def post(self, request, household_id: int):
+        data = validated(self.InputSerializer, request.data)
+        target = selectors.household_get(actor=request.user, household_id=household_id)
+        source = selectors.household_get(actor=request.user, household_id=data["source_household_id"])
+        moves.do_merge_households(
+            request.user,
+            source,
+            target,
+            relations={m["person_id"]: m["relation"] for m in data.get("relations", [])},
+            merged_on=data["merged_on"],
+            reason=data["reason"],
+        )
+        target = selectors.household_get(actor=request.user, household_id=household_id)
+        return Response(_household_detail(target, request.user))
 
 
 class HouseholdHistoryApi(APIView):

@@ -24,8 +24,9 @@ from doudi.core.context_processors import first_url
 from doudi.core.errors import Conflict, DomainError, NotFound
 from doudi.core.web import add_domain_error, http_errors, or_404, require_capability
 from doudi.regions.models import prefix_of
-from doudi.registry import forms, selectors, services
-from doudi.registry.identity import normalize_id_number
+from doudi.registry import forms, move_forms, moves, selectors, services
+from doudi.registry.errors import RegistryErrorCode
+from doudi.registry.identity import normalize_id_number, parse_id_number
 from doudi.registry.models import EVIDENCE_MODELS, Evidence, Household, Membership, Person, Relation
 
 PAGE_SIZE = 20
@@ -168,9 +169,10 @@ def household_detail(request, pk: int):
 def household_create(request):
     user = request.user
     data = request.POST if request.method == "POST" else None
-    form = forms.HouseholdCreateForm(user, data)
+    form = move_forms.HouseholdCreateJoinForm(user, data)
     head_form = forms.PersonForm(data, prefix="head", head=True)
     member_forms = forms.MemberFormSet(data, prefix="m")
+    offer_join = bool(data and data.get("join_existing"))
     if request.method == "POST":
         forms_ok = all([form.is_valid(), head_form.is_valid(), member_forms.is_valid()])
         filled = [f for f in member_forms.forms if f.has_changed() and f.is_valid()]
@@ -184,10 +186,13 @@ def household_create(request):
                     address=form.cleaned_data["address"],
                     note=form.cleaned_data["note"],
                     joined_on=form.cleaned_data.get("joined_on"),
+                    join_existing=form.cleaned_data.get("join_existing", False),
+                    join_reason=form.cleaned_data.get("join_reason", ""),
                 )
             except NotFound as exc:  # a village typed by code that lies outside the user's region
                 form.add_error("region", f"所在村/社区：{exc.message}")
             except DomainError as exc:
+                offer_join = offer_join or exc.code == RegistryErrorCode.WITHOUT_HOUSEHOLD
                 _place_create_error(exc, form, head_form, filled)
             else:
                 messages.success(request, f"已新建家庭 {household.number}（户主 {household.head_name}）。")
@@ -195,7 +200,7 @@ def household_create(request):
     return render(
         request,
         "registry/household_create.html",
-        {"form": form, "head_form": head_form, "member_forms": member_forms},
+        {"form": form, "head_form": head_form, "member_forms": member_forms, "offer_join": offer_join},
     )
 
 
@@ -275,6 +280,7 @@ def household_edit(request, pk: int):
 def member_add(request, pk: int):
     household = or_404(selectors.household_get, actor=request.user, household_id=pk)
     form = forms.MemberAddForm(request.POST or None)
+    join_form = join_offer = None
     if request.method == "POST" and form.is_valid():
         try:
             person = services.do_add_member(
@@ -282,10 +288,129 @@ def member_add(request, pk: int):
             )
         except DomainError as exc:
             add_domain_error(form, exc, forms.PERSON_FIELD_MAP)
+            if exc.code == RegistryErrorCode.WITHOUT_HOUSEHOLD:
+                join_form, join_offer = _join_offer(form, household)
         else:
             messages.success(request, f"已添加成员 {person.name}（{person.get_relation_display()}）。")
             return redirect(_household_url(household.pk))
-    return render(request, "registry/member_add.html", {"household": household, "form": form})
+    context = {"household": household, "form": form, "join_form": join_form, "join_offer": join_offer}
+    return render(request, "registry/member_add.html", context)
+
+
+def _join_offer(form, household: Household) -> tuple[move_forms.JoinForm, dict]:
+    """Offer 迁入本户 for the person the member form found without a household.
+
+    The offer shows only what the user typed (the name) and what the ID number itself says (the
+    birth date): nothing of the registered record, which may belong to another region.
+    """
+    typed = form.data
+    id_info = parse_id_number(typed.get("id_number", ""))
+    initial = {
+        "id_number": id_info.id_number,
+        "name": typed.get("name", ""),
+        "relation": typed.get("relation", ""),
+        "joined_on": typed.get("joined_on") or timezone.localdate().isoformat(),
+    }
+    join_form = move_forms.JoinForm(initial=initial, head_free=not household.head_name, auto_id="join_%s")
+    return join_form, {"name": initial["name"], "birth_date": id_info.birth_date, "id_number": id_info.id_number}
+
+
+@login_required
+@require_capability(Capability.EDIT_REGISTRY)
+def member_join(request, pk: int):
+    """迁入本户: take in a registered person who belongs to no household (``moves.do_join_household``)."""
+    household = or_404(selectors.household_get, actor=request.user, household_id=pk)
+    form = move_forms.JoinForm(request.POST or None, head_free=not household.head_name)
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        try:
+            person = moves.do_join_household(
+                request.user,
+                household,
+                d["id_number"],
+                relation=d["relation"],
+                joined_on=d["joined_on"],
+                reason=d["reason"],
+                name=d["name"],
+            )
+        except DomainError as exc:
+            add_domain_error(form, exc, {"on": "joined_on"})
+        else:
+            messages.success(request, f"已将 {person.name} 迁入本户（{d['joined_on']:%Y-%m-%d}），原有记录已保留。")
+            return redirect(_household_url(household.pk))
+    return render(request, "registry/member_join.html", {"household": household, "form": form})
+
+
+@login_required
+@require_capability(Capability.EDIT_REGISTRY)
+def household_split(request, pk: int):
+    """分户: chosen members leave for a new household of the same village."""
+    household = or_404(selectors.household_get, actor=request.user, household_id=pk)
+    members = selectors.household_members(household)
+    form = move_forms.SplitForm(request.POST or None, members=members)
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        try:
+            new = moves.do_split_household(
+                request.user,
+                household,
+                members=d["members"],
+                head_id=int(d["head"]),
+                split_on=d["split_on"],
+                reason=d["reason"],
+                address=d["address"],
+            )
+        except DomainError as exc:
+            add_domain_error(form, exc, {"on": "split_on"})
+        else:
+            messages.success(request, f"已分户：新家庭 {new.number}（户主 {new.head_name}）。")
+            return redirect(_household_url(new.pk))
+    return render(request, "registry/household_split.html", {"household": household, "form": form})
+
+
+@login_required
+@require_capability(Capability.EDIT_REGISTRY)
+def household_merge(request, pk: int):
+    """合户: every member of another household of the user's region joins this one; that one is closed.
+
+    First the other household is named by its number (looked up in the user's scope only, so a
+    number elsewhere answers as an unknown one), then each of its members gets a relation here.
+    """
+    household = or_404(selectors.household_get, actor=request.user, household_id=pk)
+    data = request.POST if request.method == "POST" else None
+    number = (data.get("source_number") or "").strip() if data else ""
+    source = None
+    if number:
+        in_scope = selectors.household_list(actor=request.user, status="active")
+        source = in_scope.filter(number=number).first()
+    source_members = selectors.household_members(source) if source else []
+    confirming = bool(data and "confirm" in data and source is not None)
+    form = move_forms.MergeForm(data if confirming or source is None else None, source_members=source_members)
+    if data and not confirming:
+        if source is None:
+            form.is_valid()
+            if number:
+                form.add_error("source_number", f"户编号：在您的管辖范围内没有在册家庭“{number[:20]}”。")
+        else:  # step 2: the same answers, and one relation per member of the household found
+            form = move_forms.MergeForm(initial=data.dict(), source_members=source_members)
+    elif confirming and form.is_valid():
+        d = form.cleaned_data
+        try:
+            moves.do_merge_households(
+                request.user,
+                source,
+                household,
+                relations=form.relations(),
+                merged_on=d["merged_on"],
+                reason=d["reason"],
+            )
+        except DomainError as exc:
+            add_domain_error(form, exc, {"on": "merged_on", "target": "source_number"})
+        else:
+            messages.success(request, f"已合户：{source.number} 的成员已迁入本户，原户已注销。")
+            return redirect(_household_url(household.pk))
+    context = {"household": household, "form": form, "source": source}
+    return render(request, "registry/household_merge.html", context)
 
 
 @login_required
