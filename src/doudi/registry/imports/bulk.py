@@ -72,25 +72,35 @@ def allocate_ids(model, count: int) -> np.ndarray:
     return np.arange(start, start + count, dtype=np.int64)
 
 
+# Rows converted at a time: the text of 50,000 rows, not of the whole file, is in memory at once.
+_LOAD_SLICE = 50_000
+
+
 def load(table: str, data: pa.Table) -> None:
-    """Append the rows of ``data`` (column names = table columns) to ``table`` in the current transaction."""
+    """Append the rows of ``data`` (column names = table columns) to ``table`` in the current transaction.
+
+    The rows go in slices of ``_LOAD_SLICE``, all in the caller's transaction, so memory stays flat
+    in the number of rows.
+    """
     if data.num_rows == 0:
         return
     columns = ", ".join(f'"{name}"' for name in data.column_names)
-    if is_postgresql():
-        buffer = io.BytesIO()
-        pacsv.write_csv(data, buffer, pacsv.WriteOptions(include_header=False, batch_size=16384))
-        with (
-            connection.cursor() as cursor,
-            cursor.cursor.copy(f'COPY "{table}" ({columns}) FROM STDIN (FORMAT csv)') as copy,
-        ):
-            view, step = buffer.getbuffer(), 8 << 20
-            for start in range(0, len(view), step):
-                copy.write(view[start : start + step])
-        return
-    # SQLite: dates as ISO text (what Django stores), then one prepared statement for all rows.
-    arrays = [pc.cast(column, pa.string()) if pa.types.is_date(column.type) else column for column in data.columns]
-    values = list(zip(*(a.to_pylist() for a in arrays), strict=True))
-    marks = ", ".join(["%s"] * len(arrays))
     with connection.cursor() as cursor:
-        cursor.executemany(f'INSERT INTO "{table}" ({columns}) VALUES ({marks})', values)
+        if is_postgresql():
+            with cursor.cursor.copy(f'COPY "{table}" ({columns}) FROM STDIN (FORMAT csv)') as copy:
+                for start in range(0, data.num_rows, _LOAD_SLICE):
+                    buffer = io.BytesIO()
+                    options = pacsv.WriteOptions(include_header=False, batch_size=16384)
+                    pacsv.write_csv(data.slice(start, _LOAD_SLICE), buffer, options)
+                    view, step = buffer.getbuffer(), 8 << 20
+                    for offset in range(0, len(view), step):
+                        copy.write(view[offset : offset + step])
+                    del view
+            return
+        # SQLite: dates as ISO text (what Django stores), then one prepared statement per slice.
+        marks = ", ".join(["%s"] * data.num_columns)
+        for start in range(0, data.num_rows, _LOAD_SLICE):
+            part = data.slice(start, _LOAD_SLICE)
+            arrays = [pc.cast(c, pa.string()) if pa.types.is_date(c.type) else c for c in part.columns]
+            values = list(zip(*(a.to_pylist() for a in arrays), strict=True))
+            cursor.executemany(f'INSERT INTO "{table}" ({columns}) VALUES ({marks})', values)

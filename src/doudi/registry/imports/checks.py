@@ -25,7 +25,7 @@ import pyarrow.compute as pc
 from doudi.accounts.scope import region_in_scope
 from doudi.core.errors import DomainError
 from doudi.regions.models import Level, Region, pad_code
-from doudi.registry.identity import IdInfo, address_code_known, check_consistent, parse_id_number
+from doudi.registry.identity import IdInfo, address_code_known, check_consistent, earliest_birth_date, parse_id_number
 from doudi.registry.imports.columns import BY_KEY
 from doudi.registry.imports.parsing import ParsedFile
 from doudi.registry.models import Relation
@@ -103,10 +103,16 @@ class Errors:
         return bad
 
     def as_json(self, index: int) -> str:
-        return json.dumps([{"column": c, "message": m} for c, m in self.by_row.get(index, ())], ensure_ascii=False)
+        return _errors_json(tuple(self.by_row.get(index, ())))
 
     def __len__(self) -> int:
         return len(self.by_row)
+
+
+@lru_cache(maxsize=4096)
+def _errors_json(found: tuple[tuple[str, str], ...]) -> str:
+    """Return a row's errors as JSON; rows with the same errors (a number repeated 40,000 times) share one string."""
+    return json.dumps([{"column": c, "message": m} for c, m in found], ensure_ascii=False)
 
 
 @dataclass
@@ -197,6 +203,7 @@ def check_id_numbers(ids: pa.Array, errors: Errors, *, today: date) -> tuple[np.
         birth = birth.astype("datetime64[D]") + (safe_day - 1)
         day_of_month = (birth - birth.astype("datetime64[M]").astype("datetime64[D]")).astype(np.int64) + 1
         date_ok = plausible & (day_of_month == day) & (birth <= np.datetime64(today, "D"))
+        date_ok &= birth >= np.datetime64(earliest_birth_date(today), "D")  # older: the form's rule explains
         address = digits[:, 0] * 100000 + digits[:, 1] * 10000 + digits[:, 2] * 1000
         address += digits[:, 3] * 100 + digits[:, 4] * 10 + digits[:, 5]
         pairs, inverse = np.unique(address * 10000 + year, return_inverse=True)
@@ -261,6 +268,8 @@ def check_regions(rows: Rows, actor) -> None:
         fact = facts.get(code) if code.isdigit() and len(code) == 12 else None
         if not code:
             messages.append("村/社区区划代码：不能为空。")
+        elif fact is None and code.isdigit() and len(code) == 12:
+            messages.append(f"村/社区区划代码：行政区划代码 {code} 不存在。")
         elif fact is None or fact[1] != Level.VILLAGE:
             messages.append(f"村/社区区划代码：“{code}”不是有效的村/社区区划代码（应为 12 位）。")
         elif not region_in_scope(actor, code):
@@ -473,11 +482,13 @@ def check_duplicates_in_file(rows: Rows, id_ok: np.ndarray) -> None:
         more = f"等 {others:,} 行" if others > 1 else ""
         return described[j] + more
 
+    messages: dict[tuple[int, int], str] = {}  # one string per (number, row named), however many rows share it
     for i, g in zip(dup_rows.tolist(), groups.tolist(), strict=True):
         other = int(second[g]) if i == first[g] else int(first[g])
-        rows.errors.add(
-            i,
-            "id_number",
-            f"公民身份号码：{id_values[g]} 在文件中重复出现，与{describe(other, int(counts[g]) - 1)}重复；"
-            "同一人只能登记在一个家庭。",
-        )
+        message = messages.get((g, other))
+        if message is None:
+            message = messages[g, other] = (
+                f"公民身份号码：{id_values[g]} 在文件中重复出现，与{describe(other, int(counts[g]) - 1)}重复；"
+                "同一人只能登记在一个家庭。"
+            )
+        rows.errors.add(i, "id_number", message)
