@@ -310,3 +310,19 @@ def test_a_cell_of_megabytes_is_refused_clearly_and_a_long_cell_is_quoted_shortl
     batch = stage(users["village_worker"], long, capture=django_capture_on_commit_callbacks)
     [(_row, column, message)] = errors_of(batch)
     assert column == "姓名" and message.startswith("姓名：“张@@@") and len(message) == MAX_MESSAGE_CHARS
+
+
+def test_an_entity_expansion_bomb_is_refused_as_a_damaged_file(tmp_path):
+    """A few KB of nested XML entities ("billion laughs") that expand to GB: the XML parser refuses them."""
+
+    def strings(handle):
+        entities = "".join(f'<!ENTITY e{i} "{("&e" + str(i - 1) + ";") * 10 if i else "lol" * 10}">' for i in range(10))
+        handle.write(f'<?xml version="1.0"?><!DOCTYPE sst [{entities}]>'.encode())
+        handle.write(
+            b'<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><si><t>&e9;</t></si></sst>'
+        )
+
+    path = write_xlsx(tmp_path / "laughs.xlsx", {"xl/sharedStrings.xml": strings}, shared_strings=True)
+    outcome = parse_in_child(path, "xlsx")
+    assert outcome["refused"].startswith("无法读取 XLSX 文件"), outcome
+    assert outcome["seconds"] < MAX_SECONDS and outcome["extra_mb"] < MAX_EXTRA_MB, outcome
