@@ -12,7 +12,9 @@ now on) and the memberships of households in its own scope. What another region 
 with that region: memberships of households outside the scope are never listed (the pages show
 only "曾在辖区外家庭登记"), the evidence recorded while the person belonged to a household outside
 the scope (until the first later membership inside it) is not shown on pages or in the API
-(``selectors.hidden_evidence_windows``), and audit rows keep the region of the household they were
+(``selectors.hidden_evidence_windows``); the policy engine reads a household from its county's
+viewpoint, so what another county recorded does not count here either (the receiving county
+records and verifies the facts it decides on), and audit rows keep the region of the household they were
 written for, so the old household's history stays in the old region's trail. A person who still
 belongs to a household elsewhere is refused with the same neutral message as any registration of
 a person outside the scope (``REGISTERED_OUTSIDE_SCOPE``): the original region does 迁出 first.

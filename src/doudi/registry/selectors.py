@@ -113,9 +113,14 @@ def household_as_of(
     Members are those whose membership covered ``on``; each member's evidence is what was valid
     on ``on`` and recorded (and not yet corrected) at ``known_at``. By default ``known_at`` is
     now: the best current knowledge of that day. Passing the time of a past decision gives the
-    facts that decision was based on, before any later correction. With ``actor`` (pages and the
-    API), evidence another region recorded for a member who came from there is left out
-    (``hidden_evidence_windows``); the policy engine and the case work read it without an actor.
+    facts that decision was based on, before any later correction.
+
+    Evidence another region recorded for a member who came from there is left out
+    (``hidden_evidence_windows``): with ``actor`` (pages and the API), what lies outside the
+    actor's scope; without one (the policy engine, case work), what was recorded while the member
+    lived outside the household's county. A county decides on facts it recorded (and its survey
+    verified) itself, so a fact left behind in another county, unseen and uncorrectable here,
+    never moves a benefit here.
     """
     if known_at is None:
         known_at = timezone.now()
@@ -127,7 +132,7 @@ def household_as_of(
     )
     members = [MemberSnapshot(person=m.person, relation=m.relation) for m in memberships]
     by_person = {m.person.pk: m for m in members}
-    windows = hidden_evidence_windows(actor=actor, person_ids=by_person) if actor is not None else {}
+    windows = hidden_evidence_windows(actor=actor, person_ids=by_person, county_of=household.region_id)
     for kind, model in EVIDENCE_MODELS.items():
         rows = _valid(_known(model.objects.filter(person_id__in=by_person), known_at), on)
         for row in rows.order_by("valid_from", "id"):
@@ -151,14 +156,26 @@ def evidence_get(*, actor, kind: str, evidence_id: int) -> Evidence:
 Window = tuple[datetime, datetime | None]
 
 
-def hidden_evidence_windows(*, actor, person_ids) -> dict[int, list[Window]]:
+def hidden_evidence_windows(*, actor=None, person_ids, county_of: str = "") -> dict[int, list[Window]]:
     """Return, per person, the periods whose records belong to another region (see ``registry.moves``).
 
     A period starts when the person joined a household outside the actor's scope and ends when
     the person next joined one inside it (open-ended while still outside). Evidence recorded in
     such a period was written by the other region and is not shown to the actor; a person who
-    never left the actor's scope has no window.
+    never left the actor's scope has no window. Without an actor, ``county_of`` (a region code)
+    names the viewpoint instead: the county of that region, which decides on its households'
+    benefits (``household_as_of`` for the policy engine).
     """
+    if actor is None:
+        county = county_of[:6]
+
+        def in_scope(code: str) -> bool:
+            return bool(code) and code.startswith(county)
+    else:
+
+        def in_scope(code: str) -> bool:
+            return region_in_scope(actor, code)
+
     rows = (
         Membership.objects.filter(person_id__in=list(person_ids))
         .order_by("person_id", "recorded_at", "id")
@@ -167,7 +184,7 @@ def hidden_evidence_windows(*, actor, person_ids) -> dict[int, list[Window]]:
     windows: dict[int, list[Window]] = {}
     started: dict[int, datetime] = {}
     for person_id, region_code, recorded_at in rows:
-        if not region_in_scope(actor, region_code):
+        if not in_scope(region_code):
             started.setdefault(person_id, recorded_at)
         elif person_id in started:
             windows.setdefault(person_id, []).append((started.pop(person_id), recorded_at))

@@ -105,6 +105,24 @@ def test_receiving_region_sees_the_person_but_not_what_the_other_region_recorded
     assert len(selectors.visible_evidence(actor=users["administrator"], person_ids=[person.pk])["income"]) == 2
 
 
+def test_the_engine_counts_only_facts_recorded_in_the_households_county(users, own, moved_out):
+    """The old county's 3100 元 wage (still open there) does not count in the new household's assessment."""
+    _join(users["village_worker"], own, moved_out)
+    snapshot = selectors.household_as_of(own, on=timezone.localdate())
+    [bride] = [m for m in snapshot.members if m.person.pk == moved_out.pk]
+    assert bride.evidence == {}
+    services.do_record_evidence(
+        users["village_worker"],
+        moved_out,
+        kind="income",
+        values={"category": "wages", "monthly_amount": Decimal("900")},
+        valid_from=date(2024, 6, 1),
+    )
+    snapshot = selectors.household_as_of(own, on=timezone.localdate())
+    [bride] = [m for m in snapshot.members if m.person.pk == moved_out.pk]
+    assert [r.monthly_amount for r in bride.evidence["income"]] == [Decimal("900")]
+
+
 def test_person_still_in_a_household_elsewhere_is_refused_neutrally(users, own, regions):
     other = f.household(regions["ziyang_village"], actor=users["foreign_county_reviewer"], head_name="肖芝")
     head = Person.objects.get(household=other)
