@@ -11,15 +11,18 @@ from typing import Any
 from django.db import models
 
 from doudi.audit.models import AuditEvent, RecordAccess
-from doudi.core.masking import mask_bank_account, mask_id_number, mask_phone
+from doudi.core.labels import yes_no
+from doudi.core.masking import MASKED_FIELDS
 
 # Identifiers are never copied into the trail in full: the trail is readable by auditors.
-_MASKERS = {"id_number": mask_id_number, "phone": mask_phone, "bank_account": mask_bank_account}
+_MASKERS = MASKED_FIELDS
 
 
 def _plain(value: Any) -> Any:
     if isinstance(value, models.Model):
         return str(value)
+    if isinstance(value, bool):  # the trail is read by people: 是/否, never True/False
+        return yes_no(value)
     if isinstance(value, date | Decimal):
         return str(value)
     return value

@@ -39,3 +39,19 @@ def mask_name(value: str | None) -> str:
     if not value:
         return ""
     return value[0] + "*" * (len(value) - 1)
+
+
+# Fields that hold an identifier, by name, with their masker. A 残疾人证号 is the holder's ID number
+# followed by the category and grade digits, so it is masked as an ID number is.
+MASKED_FIELDS = {
+    "id_number": mask_id_number,
+    "card_number": mask_id_number,
+    "phone": mask_phone,
+    "bank_account": mask_bank_account,
+}
+
+
+def mask_field(name: str, value):
+    """Return ``value`` masked when field ``name`` holds an identifier, unchanged otherwise."""
+    masker = MASKED_FIELDS.get(name)
+    return masker(value) if masker and value else value

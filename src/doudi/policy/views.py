@@ -18,6 +18,7 @@ from django.views.decorators.http import require_POST
 
 from doudi.accounts.roles import Capability
 from doudi.core.errors import DomainError, NotFound, PermissionDenied
+from doudi.core.labels import parameter_value
 from doudi.policy import services
 from doudi.policy.assessment import (
     assess_facts,
@@ -43,19 +44,6 @@ def _parse_day(value: str | None) -> date:
         return date.fromisoformat(value) if value else timezone.localdate()
     except ValueError:
         return timezone.localdate()
-
-
-def _format(value, labels: dict | None = None) -> str:
-    """Return a parameter value as a worker reads it: 是/否, Chinese choice labels, lists joined."""
-    if isinstance(value, bool):
-        return "是" if value else "否"
-    if isinstance(value, list | tuple):
-        return "、".join(_format(v, labels) for v in value) or "（无）"
-    if value is None or value == "":
-        return "（未设置）"
-    if labels and isinstance(value, str):
-        return labels.get(value, value)
-    return str(value)
 
 
 @login_required
@@ -90,9 +78,9 @@ def version_detail_view(request, version_id: int):
         group["rows"].append(
             {
                 "spec": spec,
-                "own": _format(own.value, spec.choice_labels) if own else "",
+                "own": parameter_value(spec, own.value) if own else "",
                 "period": own.period_zh() if own else "",
-                "resolved": _format(resolved[spec.key], spec.choice_labels) if resolved is not None else "",
+                "resolved": parameter_value(spec, resolved[spec.key]) if resolved is not None else "",
                 "source": resolved.sources.get(spec.key, "默认值") if resolved is not None else "",
             }
         )

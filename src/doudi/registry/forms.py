@@ -362,7 +362,10 @@ def _value_fields(model: type[Evidence]) -> dict[str, forms.Field]:
     for name in model.value_fields:
         model_field = model._meta.get_field(name)
         kwargs = {"min_value": Decimal(0)} if model_field.get_internal_type() == "DecimalField" else {}
-        fields[name] = model_field.formfield(**kwargs)
+        field = model_field.formfield(**kwargs)
+        if getattr(field, "choices", None):  # Django's blank choice reads "---------"
+            field.choices = [("", "请选择") if value == "" else (value, label) for value, label in field.choices]
+        fields[name] = field
     return fields
 
 

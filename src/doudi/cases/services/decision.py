@@ -23,6 +23,7 @@ from doudi.cases.procedure import Procedure, procedure_for
 from doudi.cases.services.common import add_months, begin_step, day_of, finish_step, month_start, required_text
 from doudi.cases.services.enrolment import effective_month
 from doudi.cases.workflow import CaseStatus
+from doudi.core.labels import money, programme_label
 from doudi.policy.engine.dates import age_on
 from doudi.registry.models import Person
 
@@ -173,11 +174,11 @@ def do_confirm_case(
     case.decided_on = on
     lines = list(decision.lines.all())
     summary = "；".join(
-        f"{line.person.name if line.person else ''} {line.programme} "
+        f"{line.person.name if line.person else ''} {programme_label(line.programme)} "
         + (
-            f"{line.monthly_amount} 元/月"
+            f"{money(line.monthly_amount)} 元/月"
             if line.monthly_amount
-            else f"{line.one_off_amount} 元"
+            else f"{money(line.one_off_amount)} 元"
             if line.one_off_amount
             else ""
         )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django import template
 
-from doudi.policy.engine.explain import PROGRAMME_LABELS
+from doudi.core import labels
 
 register = template.Library()
 
@@ -17,7 +17,7 @@ def can(user, capability: str) -> bool:
 
 @register.filter
 def programme_label(code: str) -> str:
-    return PROGRAMME_LABELS.get(code, code)
+    return labels.programme_label(code)
 
 
 @register.inclusion_tag("cases/_todo_summary.html", takes_context=True)

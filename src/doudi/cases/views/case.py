@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
+from django import forms as django_forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
@@ -19,6 +20,7 @@ from doudi.cases.models import AttachmentCategory, CaseKind, DecisionOutcome, Re
 from doudi.cases.services.common import check_step_capability
 from doudi.cases.views.steps import STEPS, available_steps, check_uploads, make_form, perform, upload_all
 from doudi.core.errors import Conflict, DomainError
+from doudi.core.labels import yes_no
 from doudi.core.web import add_domain_error, http_errors, or_404, require_capability
 from doudi.policy.engine.explain import PROGRAMME_LABELS
 from doudi.registry import selectors as registry_selectors
@@ -78,6 +80,8 @@ def _preserved(form) -> list[tuple[str, str]]:
             continue
         value = form.data.getlist(form.add_prefix(name)) if hasattr(form.data, "getlist") else None
         value = [v for v in (value or []) if v]
+        if isinstance(field, django_forms.BooleanField):  # a ticked box is sent as "on"
+            value = [yes_no(True)] if value else []
         choices = dict(getattr(field, "choices", None) or [])
         value = [str(choices.get(v, choices.get(_int_or(v), v))) for v in value]
         if value:

@@ -1,4 +1,4 @@
-"""Template filters of the web pages: masking, audit labels and evidence values."""
+"""Template filters of the web pages: masking, the label map of ``doudi.core.labels`` and evidence values."""
 
 from __future__ import annotations
 
@@ -6,8 +6,7 @@ from decimal import Decimal
 
 from django import template
 
-from doudi.audit.labels import action_label as _action_label
-from doudi.core import masking
+from doudi.core import labels, masking
 
 register = template.Library()
 
@@ -29,7 +28,40 @@ def mask_bank(value):
 
 @register.filter
 def action_label(value):
-    return _action_label(value)
+    return labels.action_label(value)
+
+
+@register.filter
+def programme_label(value):
+    return labels.programme_label(value)
+
+
+@register.filter
+def policy_value(value, choice_labels=None):
+    return labels.policy_value(value, choice_labels)
+
+
+@register.filter
+def rule_section(value):
+    """``§1.7 [L S35]`` → ``§1.7``: the section of the national rules; the source ids are for the rules file."""
+    return labels.rule_section(value)
+
+
+@register.filter
+def yes_no(value):
+    return labels.yes_no(value)
+
+
+@register.filter
+def money(value):
+    """``{{ amount|money }}`` → ``1,234.50``."""
+    return labels.money(value)
+
+
+@register.filter
+def percent(value):
+    """``{{ ratio|percent }}`` → ``20%``."""
+    return labels.percent(value)
 
 
 @register.filter
@@ -57,30 +89,39 @@ def has_old_values(rows) -> bool:
     return any(old not in (None, "") for _label, old, _new in rows)
 
 
-def _display(instance, name: str) -> str:
+def _display(instance, name: str, *, full: bool = False) -> str:
     field = instance._meta.get_field(name)
     value = getattr(instance, name)
     if value in (None, ""):
         return "—"
+    if not full:
+        value = masking.mask_field(name, value)
     if field.choices:
         return str(getattr(instance, f"get_{name}_display")())
     if isinstance(value, bool):
-        return "是" if value else "否"
+        return labels.yes_no(value)
     if isinstance(value, Decimal):
-        return f"{value:,.2f}"
+        return labels.money(value)
     return str(value)
 
 
 @register.filter
-def evidence_values(evidence):
-    """Return ``[(label, display)]`` for the fields a user filled in on this piece of evidence."""
+def evidence_values(evidence, full=False):
+    """Return ``[(label, display)]`` for the fields a user filled in on this piece of evidence.
+
+    Identifiers (a 残疾人证号 contains the ID number) are masked unless ``full``: the page shows them in
+    full only where it shows the ID number in full, after logging the access.
+    """
     if evidence.kind() == "selfcare":
         unable = [str(evidence._meta.get_field(f).verbose_name) for f in evidence.value_fields if getattr(evidence, f)]
         rows = [("评估结果", f"{evidence.tier_label}（{evidence.unable_count}/6 项不能自理）")]
         if unable:
             rows.append(("不能自理项目", "、".join(unable)))
         return rows
-    return [(str(evidence._meta.get_field(f).verbose_name), _display(evidence, f)) for f in evidence.value_fields]
+    return [
+        (str(evidence._meta.get_field(f).verbose_name), _display(evidence, f, full=bool(full)))
+        for f in evidence.value_fields
+    ]
 
 
 @register.filter

@@ -18,11 +18,11 @@ DATE = forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"})
 
 
 def parameter_choices() -> list:
-    """Return the parameter catalogue grouped by programme, each labelled in Chinese with its key and unit."""
+    """Return the parameter catalogue grouped by programme, labelled in Chinese with the unit (the key is the value)."""
     groups: dict[str, list] = {}
     for spec in SPECS:
-        unit = f"，{spec.unit}" if spec.unit else ""
-        groups.setdefault(spec.programme, []).append((spec.key, f"{spec.label}（{spec.key}{unit}）"))
+        unit = f"（{spec.unit}）" if spec.unit else ""
+        groups.setdefault(spec.programme, []).append((spec.key, f"{spec.label}{unit}"))
     return [("", "—")] + [(PROGRAMME_LABELS.get(p, p), rows) for p, rows in groups.items()]
 
 

@@ -47,7 +47,12 @@ class Override:
 
 
 def _value_of(spec: ParamSpec, text: str) -> Any:
-    """Return the document value written as ``text``: JSON when it parses, else a list or a string."""
+    """Return the document value written as ``text``: JSON when it parses, else a list or a string.
+
+    A yes/no parameter is written 是 or 否 on the page (true/false still parse as JSON).
+    """
+    if spec.kind == "bool" and text in ("是", "否"):
+        return text == "是"
     try:
         value = json.loads(text, parse_float=Decimal)
     except (json.JSONDecodeError, InvalidOperation):

@@ -38,7 +38,7 @@ COLUMNS: tuple[Column, ...] = (
     Column("bank_name", "开户银行", False, 60, "沅江农商银行", "填写银行账号时必填"),
     Column("bank_account", "银行账号", False, 32, "6230901234567890123", "12 至 30 位数字"),
     Column("gender", "性别", False, 1, "男", "可不填；填写时须与身份证号一致"),
-    Column("birth_date", "出生日期", False, 10, "1980-05-17", "可不填；填写时须与身份证号一致，格式 YYYY-MM-DD"),
+    Column("birth_date", "出生日期", False, 10, "1980-05-17", "可不填；须与身份证号一致，按“年-月-日”填写"),
 )
 
 BY_KEY = {c.key: c for c in COLUMNS}

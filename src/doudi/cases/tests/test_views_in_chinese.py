@@ -1,0 +1,60 @@
+"""Case pages and the home page name every code in Chinese (issue 12's known defects)."""
+
+from __future__ import annotations
+
+from django.test import Client
+from django.urls import reverse
+
+from doudi.cases.tests.conftest import fresh
+
+
+def client_for(user) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def test_a_finished_case_says_it_is_enrolled_once(walk, household, users):
+    """The status 已执行 is not prefixed with a second 已 (“案件已已执行”)."""
+    case = walk.to_enrolled(household, programmes=["dibao"])
+    page = client_for(users["township_officer"]).get(reverse("cases:detail", args=[case.pk])).content.decode()
+    assert "案件已执行。" in page and "已已" not in page
+
+
+def test_a_stale_step_shows_a_ticked_box_as_yes_under_its_label(walk, household, users):
+    """After a conflict the typed values are shown again: a checkbox reads 是, never the browser's “on”."""
+    case = walk.open(household)
+    stale = fresh(case).version
+    walk.accept(case)
+    response = client_for(users["township_officer"]).post(
+        reverse("cases:step", args=[case.pk, "accept_application"]),
+        {
+            "accept_application-expected_version": stale,
+            "accept_application-authorised": "on",
+            "accept_application-special": "on",
+        },
+    )
+    html = response.content.decode()
+    assert response.status_code == 409
+    assert "<dt>材料齐全，核对授权书已签署</dt><dd>是</dd>" in html
+    assert "<dt>情况复杂（延长办理总时限）</dt><dd>是</dd>" in html
+    assert "<dd>on</dd>" not in html
+
+
+def test_home_and_household_history_name_case_steps_in_chinese(walk, household, users):
+    """Case steps in the recent changes and the household history read 案件：登记申请, not case_open_application."""
+    walk.to_enrolled(household, programmes=["dibao"])
+    client = client_for(users["township_officer"])
+    home = client.get(reverse("core:home")).content.decode()
+    history = client.get(reverse("registry:household_detail", args=[household.pk]), {"tab": "history"}).content.decode()
+    for page in (home, history):
+        assert "案件：纳入保障（执行决定）" in page
+        assert "case_enrol" not in page and "case_open_application" not in page
+    assert "案件：登记申请" in history
+
+
+def test_the_enrolment_note_names_the_programme_and_formats_the_amount(walk, household, users):
+    """The decision's summary on the timeline reads 最低生活保障 430.50 元/月, not “dibao 430.50”."""
+    case = walk.to_enrolled(household, programmes=["dibao"])
+    page = client_for(users["township_officer"]).get(reverse("cases:detail", args=[case.pk])).content.decode()
+    assert "最低生活保障" in page and " dibao " not in page
