@@ -25,18 +25,9 @@ from doudi.policy.engine.facts import HouseholdFacts, MemberFacts
 from doudi.policy.engine.facts_loader import FIELD_LABELS
 from doudi.policy.errors import PolicyErrorCode
 from doudi.regions.models import Region, pad_code
+from doudi.registry.identity import MAX_AGE_YEARS, earliest_birth_date
 
-# The oldest person ever documented lived 122 years; a register entry older than this is a typo.
-MAX_AGE_YEARS = 120
 DISABILITY_GRADES = range(1, 5)
-
-
-def earliest_birth_date(on: date) -> date:
-    """Return the earliest plausible birth date for a person alive on ``on``."""
-    try:
-        return on.replace(year=on.year - MAX_AGE_YEARS)
-    except ValueError:  # 29 February
-        return on.replace(year=on.year - MAX_AGE_YEARS, day=28)
 
 
 def birth_date_problem(birth: date, on: date) -> str | None:

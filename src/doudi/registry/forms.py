@@ -13,6 +13,7 @@ from datetime import date
 from decimal import Decimal
 
 from django import forms
+from django.core.validators import MinValueValidator
 from django.forms.utils import flatatt
 from django.utils import timezone
 from django.utils.html import escape
@@ -357,12 +358,27 @@ class EvidenceFormBase(ChineseMessagesMixin, forms.Form):
         return {f: self.cleaned_data[f] for f in self.model.value_fields if f in self.cleaned_data}
 
 
+def _name_errors(field: forms.Field, label: str) -> None:
+    """Begin a field's "not a choice", "not an amount" and "negative" errors with ``label``."""
+    field.error_messages["invalid_choice"] = f"{label}：“%(value)s”不是可选的值。"
+    if isinstance(field, forms.DecimalField):
+        field.error_messages["invalid"] = f"{label}：不是有效金额。"
+        field.validators = [
+            MinValueValidator(v.limit_value, message=f"{label}：不能为负数。")
+            if isinstance(v, MinValueValidator)
+            else v
+            for v in field.validators
+        ]
+
+
 def _value_fields(model: type[Evidence]) -> dict[str, forms.Field]:
+    """Return the form fields of an evidence kind; a refused value is named with its kind and field."""
     fields = {}
     for name in model.value_fields:
         model_field = model._meta.get_field(name)
         kwargs = {"min_value": Decimal(0)} if model_field.get_internal_type() == "DecimalField" else {}
         field = model_field.formfield(**kwargs)
+        _name_errors(field, f"{model.kind_label}·{model_field.verbose_name}")
         if getattr(field, "choices", None):  # Django's blank choice reads "---------"
             field.choices = [("", "请选择") if value == "" else (value, label) for value, label in field.choices]
         fields[name] = field

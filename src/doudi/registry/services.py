@@ -7,6 +7,7 @@ and "does not exist" raise the same ``NotFound``.
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -45,6 +46,11 @@ PERSON_EDITABLE = (
 
 def _village(region_code: str) -> Region:
     region = Region.objects.filter(code=pad_code(region_code or "")).first()
+    code = (region_code or "").strip()
+    if region is None and code.isdigit() and len(code) == 12:
+        raise DomainError(
+            RegistryErrorCode.REGION_INVALID, f"所在村/社区：行政区划代码 {code} 不存在。", {"field": "region"}
+        )
     if region is None or region.level != Level.VILLAGE:
         raise DomainError(
             RegistryErrorCode.REGION_INVALID,
@@ -404,6 +410,22 @@ def _evidence_values(model: type[Evidence], values: dict[str, Any]) -> dict[str,
 def _save_evidence(instance: Evidence) -> None:
     from django.core.exceptions import ValidationError
 
+    # Amounts are never negative (a spending, an income, a value); checked here for every kind, so
+    # the API and the import are refused with the field's name and not a database constraint's.
+    for name in instance.value_fields:
+        field = instance._meta.get_field(name)
+        value = getattr(instance, name)
+        if field.get_internal_type() == "DecimalField" and value is not None:
+            try:
+                negative = Decimal(str(value)) < 0
+            except (InvalidOperation, ValueError):
+                negative = False  # full_clean names the unreadable amount
+            if negative:
+                raise DomainError(
+                    RegistryErrorCode.EVIDENCE_INVALID,
+                    f"{instance.kind_label}·{field.verbose_name}：不能为负数（{value}）。",
+                    {"field": name},
+                )
     try:
         instance.full_clean(exclude=["person", "recorded_by", "superseded_by"])
     except ValidationError as exc:

@@ -1,0 +1,217 @@
+"""Rigid expenses, a child's parents' situation and the need for long-term care (issue 11): recorded
+as dated evidence on the household page and through the API, never overwritten, fed to the engine;
+impossible facts refused with a Chinese message naming the field on each registry road."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+from rest_framework.test import APIClient
+
+from doudi.audit.models import AuditEvent
+from doudi.core import labels
+from doudi.core.errors import DomainError
+from doudi.policy.facts_bridge import facts_from_snapshot
+from doudi.registry import services
+from doudi.registry.identity import make_id_number
+from doudi.registry.models import CareNeed, ParentSituation, Person, RigidExpense
+from doudi.registry.selectors import household_as_of
+from doudi.registry.tests import factories as f
+from doudi.registry.validation import PersonInput
+
+pytestmark = pytest.mark.django_db
+
+NEW_KINDS = {
+    "rigidexpense": {"category": "medical", "amount_12m": "36000.00", "description": "透析"},
+    "parentsituation": {"parent": "father", "situation": "imprisoned", "parent_name": "张大"},
+    "careneed": {"needs_long_term_care": True, "assessed_by": "县残联"},
+}
+
+
+@pytest.fixture
+def family(regions, users):
+    """A 立新村 household: the head and one child (born 2010)."""
+    hh = f.household(regions["lixin"], actor=users["village_worker"], members=1, joined_on=date(2015, 1, 1))
+    return hh, Person.objects.get(household=hh, relation="head"), Person.objects.get(household=hh, relation="child")
+
+
+def _api(user) -> APIClient:
+    client = APIClient()
+    client.force_authenticate(user)
+    return client
+
+
+# ------------------------------------------------------------------------- recorded and shown
+
+
+@pytest.mark.parametrize("kind", list(NEW_KINDS))
+def test_each_new_kind_is_recorded_from_the_household_page_and_shown(client, family, users, kind):
+    hh, head, child = family
+    client.force_login(users["village_worker"])
+    url = reverse("registry:evidence_create", args=[child.pk, kind])
+    page = client.get(url).content.decode()
+    model = {"rigidexpense": RigidExpense, "parentsituation": ParentSituation, "careneed": CareNeed}[kind]
+    for name in model.value_fields:
+        assert f'name="{name}"' in page
+    post = {
+        "valid_from": "2024-10-01",
+        "source": "survey",
+        **{k: v for k, v in NEW_KINDS[kind].items() if v is not True},
+    }
+    if NEW_KINDS[kind].get("needs_long_term_care"):
+        post["needs_long_term_care"] = "on"
+    response = client.post(url, post)
+    assert response.status_code == 302, response.content.decode()[:2000]
+    row = model.objects.get(person=child)
+    assert row.valid_from == date(2024, 10, 1) and row.recorded_by == users["village_worker"]
+    assert AuditEvent.objects.filter(action=f"record_{kind}", household_id=hh.pk).exists()
+    detail = client.get(reverse("registry:household_detail", args=[hh.pk])).content.decode()
+    assert str(model.kind_label) in detail
+    expected = {"rigidexpense": labels.money(Decimal("36000")), "parentsituation": "服刑在押", "careneed": "县残联"}
+    assert expected[kind] in detail
+    # The person page offers the new kinds among its evidence forms.
+    person_page = client.get(reverse("registry:person_detail", args=[head.pk])).content.decode()
+    assert reverse("registry:evidence_create", args=[head.pk, kind]) in person_page
+
+
+@pytest.mark.parametrize("kind", list(NEW_KINDS))
+def test_each_new_kind_is_recorded_through_the_api(family, users, kind):
+    _hh, _head, child = family
+    response = _api(users["village_worker"]).post(
+        f"/api/persons/{child.pk}/evidence/record/",
+        {"kind": kind, "valid_from": "2024-10-01", "values": NEW_KINDS[kind]},
+        format="json",
+    )
+    assert response.status_code == 201, response.content
+    body = response.json()
+    assert body["kind"] == kind
+    assert body["values"] == NEW_KINDS[kind]
+
+
+def test_a_correction_supersedes_and_the_engine_sees_what_was_known_then(family, users):
+    """Rigid spending corrected from 12000 to 36000: the old row stays for a decision made before."""
+    hh, head, _child = family
+    actor = users["village_worker"]
+    first = services.do_record_evidence(
+        actor,
+        head,
+        kind="rigidexpense",
+        values={"category": "medical", "amount_12m": Decimal("12000")},
+        valid_from=date(2024, 10, 1),
+    )
+    before_correction = timezone.now()
+    services.do_correct_evidence(actor, first, reason="补交住院发票", values={"amount_12m": Decimal("36000")})
+    first.refresh_from_db()
+    assert first.superseded_at is not None and first.amount_12m == Decimal("12000.00")
+    then = facts_from_snapshot(household_as_of(hh, on=date(2025, 1, 1), known_at=before_correction))
+    now = facts_from_snapshot(household_as_of(hh, on=date(2025, 1, 1)))
+    assert [(e.category, e.amount) for e in then.rigid_expenses_12m] == [("medical", Decimal("12000.00"))]
+    assert [(e.category, e.amount) for e in now.rigid_expenses_12m] == [("medical", Decimal("36000.00"))]
+
+
+def test_parents_reach_the_engine_with_their_dates(family, users):
+    hh, _head, child = family
+    actor = users["village_worker"]
+    services.do_record_evidence(
+        actor,
+        child,
+        kind="parentsituation",
+        values={"parent": "mother", "situation": "deceased"},
+        valid_from=date(2019, 3, 1),
+    )
+    services.do_record_evidence(
+        actor,
+        child,
+        kind="parentsituation",
+        values={"parent": "father", "situation": "detained_other"},
+        valid_from=date(2024, 1, 1),
+        valid_to=date(2026, 1, 1),
+    )
+    facts = facts_from_snapshot(household_as_of(hh, on=date(2025, 1, 1)))
+    member = next(m for m in facts.members if m.person_id == str(child.pk))
+    assert [(p.situation, p.since, p.until) for p in member.parents] == [
+        ("detained_other", date(2024, 1, 1), date(2026, 1, 1)),
+        ("deceased", date(2019, 3, 1), None),
+    ]
+    # After the measure ended, only the mother's situation is valid.
+    later = facts_from_snapshot(household_as_of(hh, on=date(2026, 2, 1)))
+    assert [p.situation for p in next(m for m in later.members if m.person_id == str(child.pk)).parents] == ["deceased"]
+
+
+# ------------------------------------------------------------------------- impossible facts
+
+
+@pytest.mark.parametrize(
+    "kind,values,message",
+    [
+        ("disability", {"category": "physical", "grade": 5}, "残疾·残疾等级："),
+        ("disability", {"category": "physical", "grade": 0}, "残疾·残疾等级："),
+        ("illness", {"diagnosis": "尿毒症", "monthly_self_paid": "-1"}, "疾病·月自付医疗费（元）：不能为负数（-1）。"),
+        ("income", {"category": "wages", "monthly_amount": "-0.01"}, "收入·月收入（元）：不能为负数（-0.01）。"),
+        (
+            "rigidexpense",
+            {"category": "medical", "amount_12m": "-500"},
+            "刚性支出·近12个月支出（元）：不能为负数（-500）。",
+        ),
+        ("asset", {"kind_of_asset": "deposit", "value": "-3"}, "财产·价值（元）：不能为负数（-3）。"),
+    ],
+)
+def test_impossible_evidence_is_refused_by_the_service_and_the_api(family, users, kind, values, message):
+    _hh, head, _child = family
+    with pytest.raises(DomainError) as refused:
+        services.do_record_evidence(
+            users["village_worker"], head, kind=kind, values=values, valid_from=date(2024, 1, 1)
+        )
+    assert message in refused.value.message
+    response = _api(users["village_worker"]).post(
+        f"/api/persons/{head.pk}/evidence/record/",
+        {"kind": kind, "valid_from": "2024-01-01", "values": values},
+        format="json",
+    )
+    assert response.status_code == 400, response.content
+    assert message in response.json()["message"]
+
+
+def test_impossible_evidence_is_refused_on_the_form(client, family, users):
+    _hh, head, _child = family
+    client.force_login(users["village_worker"])
+    page = client.post(
+        reverse("registry:evidence_create", args=[head.pk, "rigidexpense"]),
+        {"valid_from": "2024-10-01", "source": "declared", "category": "medical", "amount_12m": "-5"},
+    ).content.decode()
+    assert "刚性支出·近12个月支出（元）：不能为负数。" in page
+    assert not RigidExpense.objects.filter(person=head).exists()
+    page = client.post(
+        reverse("registry:evidence_create", args=[head.pk, "disability"]),
+        {"valid_from": "2024-10-01", "source": "declared", "category": "physical", "grade": "5"},
+    ).content.decode()
+    assert "残疾·残疾等级：“5”不是可选的值。" in page
+
+
+def test_a_person_born_more_than_120_years_ago_is_refused(regions, users):
+    old = make_id_number("430981", date(1890, 1, 5), 11)
+    with pytest.raises(DomainError) as refused:
+        services.do_create_household(
+            users["village_worker"],
+            region_code=regions["lixin"].code,
+            head=PersonInput(id_number=old, name="李老", relation="head"),
+            members=[],
+            address="立新村1组",
+        )
+    assert f"公民身份号码“{old}”无效：出生日期 1890-01-05 早于今天 120 年以上" in refused.value.message
+
+
+def test_a_region_code_that_does_not_exist_is_named_as_such(users):
+    with pytest.raises(DomainError) as refused:
+        services.do_create_household(
+            users["village_worker"],
+            region_code="430981114299",
+            head=f.person_input("王五"),
+            members=[],
+            address="某地",
+        )
+    assert refused.value.message == "所在村/社区：行政区划代码 430981114299 不存在。"
