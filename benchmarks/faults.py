@@ -258,12 +258,18 @@ class Run:
         def exporter() -> None:
             started = time.monotonic()
             try:
-                answer = self.site.get("/registry/imports/export/", timeout=300)  # the whole county
+                answer = self.site.get(f"/registry/imports/export/?region={self.township}", timeout=300)
                 export["result"] = f"HTTP {answer.status_code}, {len(answer.content) / 1048576:.1f} MB"
             except Exception as exc:
                 export["result"] = type(exc).__name__
             export["seconds"] = time.monotonic() - started
 
+        # The export of the township with the most persons: a request that reads for seconds.
+        self.township = live.sql(
+            self.url,
+            "SELECT rpad(left(h.region_id, 9), 12, '0') FROM registry_household h "
+            "WHERE h.region_id LIKE '430981%%' GROUP BY 1 ORDER BY sum(h.member_count) DESC LIMIT 1",
+        )[0][0]
         readers = [threading.Thread(target=reader, args=(n,)) for n in range(4)]
         for t in readers:
             t.start()
@@ -286,7 +292,7 @@ class Run:
         self.record(
             fault="B1 PostgreSQL restart during page loads",
             restart=f"{took:.1f} s",
-            export=f"{'in flight' if in_flight else 'finished before'}: {export.get('result')} "
+            export=f"{self.township} {'in flight' if in_flight else 'finished before'}: {export.get('result')} "
             f"after {export.get('seconds', 0):.1f} s",
             pages=f"{len(during)} after the restart began, {len(errors)} failed ({', '.join(kinds) or '-'}), "
             f"all answered 200 again {((first_ok or last_error) - restart_started):.1f} s after it began",
@@ -359,22 +365,27 @@ class Run:
         self.worker = live.start_worker(self.env, log=self.log)
         try:
             self.site = live.Site(self.args.port, "county_reviewer")
-            batch_id = self.kill_during_validation()
-            persons = self.args.persons
-            ids = live.sql(
-                self.url,
-                "SELECT id_number FROM registry_importrow WHERE batch_id = %s AND status = 'valid'",
-                [batch_id],
-            )
-            households = live.sql(
-                self.url,
-                "SELECT count(DISTINCT household_key) FROM registry_importrow WHERE batch_id = %s",
-                [batch_id],
-            )[0][0]
-            self.kill_during_commit(batch_id, persons, households, [r[0] for r in ids])
-            self.restart_during_pages()
-            self.restart_during_job("commit")
-            self.restart_during_job("validate")
+            wanted = set(self.args.scenarios.upper().split(","))
+            if wanted & {"A1", "A2"}:
+                batch_id = self.kill_during_validation()
+                if "A2" in wanted:
+                    ids = live.sql(
+                        self.url,
+                        "SELECT id_number FROM registry_importrow WHERE batch_id = %s AND status = 'valid'",
+                        [batch_id],
+                    )
+                    households = live.sql(
+                        self.url,
+                        "SELECT count(DISTINCT household_key) FROM registry_importrow WHERE batch_id = %s",
+                        [batch_id],
+                    )[0][0]
+                    self.kill_during_commit(batch_id, self.args.persons, households, [r[0] for r in ids])
+            if "B1" in wanted:
+                self.restart_during_pages()
+            if "B2" in wanted:
+                self.restart_during_job("commit")
+            if "B3" in wanted:
+                self.restart_during_job("validate")
         finally:
             live.stop(self.worker)
             live.stop(self.server)
@@ -389,6 +400,7 @@ def main() -> None:
     parser.add_argument("--kill-after", type=float, default=1.0, help="seconds the commit has written before a fault")
     parser.add_argument("--export-delay", type=float, default=0.5, help="seconds into the export before the restart")
     parser.add_argument("--port", type=int, default=18741)
+    parser.add_argument("--scenarios", default="A1,A2,B1,B2,B3", help="which scenarios to run (A2 runs after A1)")
     args = parser.parse_args()
     args.restart_command = args.restart_command or default_restart(args.database_url)
     Run(args).main()
