@@ -29,7 +29,7 @@ class AreaType(models.TextChoices):
 
 
 class AreaTypeSource(models.TextChoices):
-    DERIVED = "derived", _("按名称推定")
+    DERIVED = "derived", _("按区划代码推定")
     MANUAL = "manual", _("管理员更正")
 
 

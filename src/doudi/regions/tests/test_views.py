@@ -53,6 +53,16 @@ def test_administrator_corrects_a_village_and_its_households_follow(client, user
     assert AuditEvent.objects.filter(action="area_type_follows_region", household_id=hh.pk).exists()
 
 
+def test_a_village_page_says_where_its_type_comes_from(client, users, regions):
+    """A derived type is labelled as read from the division code, a corrected one as the administrator's."""
+    client.force_login(users["administrator"])
+    page = reverse("regions:browse_code", args=[regions["lixin"].code])
+    assert "按区划代码推定" in client.get(page).content.decode()
+    do_set_area_type(users["administrator"], regions["lixin"], area_type="urban", reason="撤村建居")
+    shown = client.get(page).content.decode()
+    assert "管理员更正" in shown and "按区划代码推定" not in shown
+
+
 def test_area_type_form_needs_a_reason(client, users, regions):
     client.force_login(users["administrator"])
     response = client.post(reverse("regions:set_area_type", args=[regions["lixin"].code]), {"area_type": "urban"})
