@@ -8,11 +8,14 @@ from django import forms
 
 from doudi.policy.assessment import assessment_date_problem
 from doudi.policy.engine.facts import (
+    CHILD_CHOICE_LABELS,
     DISABILITY_CATEGORY_LABELS,
+    EXCLUSION_LABELS,
     EXPENSE_LABELS,
     LABOUR_CAPACITY_LABELS,
     PARENT_SITUATION_LABELS,
     RELATION_LABELS,
+    RESIDENCE_LABELS,
     SCHOOLING_LABELS,
 )
 from doudi.policy.plausibility import birth_date_problem, region_code_problem
@@ -60,6 +63,9 @@ class HouseholdWorksheetForm(NamedErrorsMixin, forms.Form):
     area_type = forms.ChoiceField(label="城乡类别", choices=[("urban", "城市"), ("rural", "农村")])
     financial_assets = forms.DecimalField(label="金融资产合计（元）", min_value=0, decimal_places=2, initial=0)
     houses = forms.IntegerField(label="住房套数", min_value=0, max_value=1000, initial=0)
+    non_residential_properties = forms.IntegerField(
+        label="非居住类房屋（商铺、办公用房等）", min_value=0, max_value=1000, initial=0, required=False
+    )
     cars = forms.IntegerField(label="机动车数量（不含残疾人代步车）", min_value=0, max_value=100, initial=0)
     car_value = forms.DecimalField(label="机动车总价值（元）", min_value=0, decimal_places=2, initial=0)
     business_capital = forms.DecimalField(label="企业出资（元）", min_value=0, decimal_places=2, initial=0)
@@ -116,6 +122,30 @@ class MemberWorksheetForm(NamedErrorsMixin, forms.Form):
     )
     schooling = forms.ChoiceField(label="就学", choices=list(SCHOOLING_LABELS.items()))
     needs_long_term_care = forms.BooleanField(label="经评定需长期照护", required=False)
+    chronic_medication = forms.BooleanField(label="慢特病需长期服药", required=False)
+    medical_costs_monthly = forms.DecimalField(
+        label="月均自付医疗费（元）", min_value=0, decimal_places=2, required=False
+    )
+    disability_costs_monthly = forms.DecimalField(
+        label="月均残疾刚性支出（元）", min_value=0, decimal_places=2, required=False
+    )
+    residence = forms.ChoiceField(
+        label="供养/养育方式", choices=list(RESIDENCE_LABELS.items()), initial="home", required=False
+    )
+    exclusion = forms.ChoiceField(
+        label="不计入家庭成员的原因", choices=BLANK + list(EXCLUSION_LABELS.items()), required=False
+    )
+    has_capable_supporter = forms.TypedChoiceField(
+        label="有履行能力的法定赡养/抚养/扶养人",
+        choices=[("", "未查明"), ("yes", "有"), ("no", "无")],
+        coerce=lambda v: {"yes": True, "no": False}.get(v),
+        empty_value=None,
+        required=False,
+    )
+    job_refusals = forms.IntegerField(label="无正当理由拒绝就业次数", min_value=0, max_value=100, required=False)
+    child_benefit_choice = forms.ChoiceField(
+        label="儿童保障选择", choices=list(CHILD_CHOICE_LABELS.items()), initial="auto", required=False
+    )
     # A child's parents (孤儿, 事实无人抚养儿童, §6): situation, since, and until (custody measures).
     father_situation = _situation_field("父亲")
     father_since = _date_field("父亲情形起始日期")
@@ -176,6 +206,19 @@ def worksheet_to_document(household: dict, members: list[dict]) -> dict:
             member["self_care_unable"] = m["self_care_unable"]
         if m.get("needs_long_term_care"):
             member["needs_long_term_care"] = True
+        for flag in ("chronic_medication",):
+            if m.get(flag):
+                member[flag] = True
+        for amount in ("medical_costs_monthly", "disability_costs_monthly"):
+            if m.get(amount) is not None:
+                member[amount] = str(m[amount])
+        for choice in ("residence", "exclusion", "child_benefit_choice"):
+            if m.get(choice):
+                member[choice] = m[choice]
+        if m.get("has_capable_supporter") is not None:
+            member["has_capable_supporter"] = m["has_capable_supporter"]
+        if m.get("job_refusals"):
+            member["job_refusals"] = m["job_refusals"]
         parents = [
             {
                 "situation": m[f"{parent}_situation"],
@@ -198,6 +241,7 @@ def worksheet_to_document(household: dict, members: list[dict]) -> dict:
         "members": doc_members,
         "financial_assets": str(household["financial_assets"]),
         "houses": household["houses"],
+        "non_residential_properties": household.get("non_residential_properties") or 0,
         "vehicles": vehicles,
         "business_capital": str(household["business_capital"]),
         "rigid_expenses_12m": [

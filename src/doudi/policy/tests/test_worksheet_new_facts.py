@@ -61,3 +61,45 @@ def test_long_term_care_need_grants_the_care_subsidy(client, published, users):
     assert any(s.startswith("符合 重度残疾人护理补贴（配偶）") and s.endswith("277 元/月") for s in _eligible(text)), (
         _eligible(text)
     )
+
+
+def test_member_facts_beyond_the_registry_reach_the_engine(client, published, users):
+    """Residence, exclusion, supporter, costs and choices typed on the worksheet are those the engine sees."""
+    from doudi.policy.engine import facts_from_dict
+    from doudi.policy.forms import HouseholdWorksheetForm, MemberFormSet, worksheet_to_document
+
+    data = _worksheet(
+        **{
+            "0": {
+                "chronic_medication": "on",
+                "medical_costs_monthly": "120",
+                "disability_costs_monthly": "80",
+                "residence": "institution",
+                "exclusion": "conscript",
+                "has_capable_supporter": "no",
+                "job_refusals": "2",
+                "child_benefit_choice": "child_allowance",
+            }
+        }
+    )
+    data["non_residential_properties"] = "1"
+    form = HouseholdWorksheetForm(data)
+    assert form.is_valid(), form.errors
+    formset = MemberFormSet(data, prefix="m", form_kwargs={"on": form.cleaned_data["on"]})
+    assert formset.is_valid(), formset.errors
+    facts = facts_from_dict(worksheet_to_document(form.cleaned_data, [f.cleaned_data for f in formset.forms]))
+    head = facts.members[0]
+    assert (head.chronic_medication, head.medical_costs_monthly, head.disability_costs_monthly) == (
+        True,
+        120,
+        80,
+    )
+    assert (head.residence, head.exclusion, head.has_capable_supporter, head.job_refusals) == (
+        "institution",
+        "conscript",
+        False,
+        2,
+    )
+    assert head.child_benefit_choice == "child_allowance" and facts.non_residential_properties == 1
+    spouse = facts.members[1]
+    assert (spouse.residence, spouse.exclusion, spouse.has_capable_supporter) == ("home", None, None)
