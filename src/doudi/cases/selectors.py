@@ -14,7 +14,8 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
 
-from django.db.models import Exists, Min, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import Exists, Min, OuterRef, Prefetch, Q, QuerySet, Subquery, Value
+from django.db.models.functions import Coalesce
 
 from doudi.accounts.scope import check_in_scope, scope_filter
 from doudi.cases.models import (
@@ -49,13 +50,18 @@ def _open_deadlines() -> Q:
     return Q(deadlines__met_on__isnull=True, deadlines__cancelled=False)
 
 
-def _provisional_deadline() -> Exists:
-    """Whether an open limit of the case is counted Monday–Friday (its year's holidays unknown)."""
+def _provisional_deadline():
+    """Return whether the next due date (the earliest open limit) is counted Monday–Friday (holidays unknown).
+
+    Only the limit that gives ``next_due_on`` decides: a later limit running into an unknown year does not make
+    a date of a known year approximate. Of two limits due the same day, the one counted on the calendar decides.
+    """
     from doudi.cases.models import CaseDeadline
 
-    return Exists(
-        CaseDeadline.objects.filter(case=OuterRef("pk"), met_on__isnull=True, cancelled=False, provisional=True)
-    )
+    earliest = CaseDeadline.objects.filter(
+        case=OuterRef("pk"), met_on__isnull=True, cancelled=False, due_on__isnull=False
+    ).order_by("due_on", "provisional")
+    return Coalesce(Subquery(earliest.values("provisional")[:1]), Value(False))
 
 
 def case_list(

@@ -58,3 +58,27 @@ def test_the_enrolment_note_names_the_programme_and_formats_the_amount(walk, hou
     case = walk.to_enrolled(household, programmes=["dibao"])
     page = client_for(users["township_officer"]).get(reverse("cases:detail", args=[case.pk])).content.decode()
     assert "最低生活保障" in page and " dibao " not in page
+
+
+def test_a_next_due_date_in_a_known_year_is_not_marked_approximate(walk, household, users, monkeypatch):
+    """Only the limit giving the next due date decides 约: a later limit in an unknown year does not."""
+    from datetime import date
+
+    from doudi.cases import calendar, selectors
+    from doudi.cases.models import DeadlineKind
+
+    monkeypatch.setattr(calendar, "covered_years", lambda: (2004, 2025))
+    case = walk.open(household, on=date(2025, 12, 1))
+    walk.accept(case, on=date(2025, 12, 1))
+    assert case.deadlines.get(kind=DeadlineKind.TOTAL, cancelled=False).provisional  # runs into 2026
+    listed = selectors.case_list(actor=users["township_officer"]).get(pk=case.pk)
+    assert listed.next_due_on == date(2025, 12, 4) and listed.next_due_provisional is False
+    page = client_for(users["township_officer"]).get(reverse("cases:case_list")).content.decode()
+    assert "2025-12-04" in page and "约 2025-12-04" not in page
+
+    # Once only the provisional limit is open, its date is the next one and it is approximate.
+    case.deadlines.exclude(kind=DeadlineKind.TOTAL).update(cancelled=True)
+    listed = selectors.case_list(actor=users["township_officer"]).get(pk=case.pk)
+    assert listed.next_due_provisional is True
+    page = client_for(users["township_officer"]).get(reverse("cases:case_list")).content.decode()
+    assert f"约 {listed.next_due_on:%Y-%m-%d}" in page
