@@ -1,0 +1,170 @@
+"""Every fact the engine reads has a way in: the registry, the worksheet and the import (issue 11).
+
+``RECORDED`` maps each field of the engine's facts (``policy/engine/facts.py``) to where it is
+recorded on each road: a registry model field (``kind.field`` for an evidence kind of
+``EVIDENCE_MODELS``, ``Model.field`` for a person, membership, household or case field), a
+worksheet form field (``household.<field>`` / ``member.<field>``) and an import column key
+(``registry/imports/columns.py``). Every reference is checked to exist, so renaming a field or a
+column breaks this test instead of silently cutting a fact off.
+
+Two lists say where no road exists:
+
+- ``DERIVED``: facts nobody types because doudi derives them, each with its reason;
+- ``NOT_YET``: the roads still missing, each with its reason. A new engine fact fails this test
+  until it is mapped; a road that is built fails it until its ``NOT_YET`` entry is removed, so the
+  list can only shrink. The facts of issue 11's three programmes have no registry or worksheet gap.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+from django.apps import apps
+
+from doudi.policy.engine.facts import ExpenseFact, HouseholdFacts, MemberFacts, ParentFacts
+from doudi.policy.forms import HouseholdWorksheetForm, MemberWorksheetForm
+from doudi.registry.imports.columns import BY_KEY
+from doudi.registry.models import EVIDENCE_MODELS
+
+# fact: (registry, worksheet, import column); None where ``NOT_YET`` explains the gap.
+RECORDED: dict[str, tuple[str | None, str | None, str | None]] = {
+    "MemberFacts.birth_date": ("registry.Person.birth_date", "member.birth_date", "birth_date"),
+    "MemberFacts.relation": ("registry.Membership.relation", "member.relation", "relation"),
+    "MemberFacts.name": ("registry.Person.name", "member.name", "name"),
+    "MemberFacts.incomes": ("income.monthly_amount", "member.wage", None),
+    "MemberFacts.disability": ("disability.grade", "member.disability_grade", None),
+    "MemberFacts.serious_illness": ("illness.serious", "member.serious_illness", None),
+    "MemberFacts.chronic_medication": (None, "member.chronic_medication", None),
+    "MemberFacts.labour_capacity": ("labourcapacity.level", "member.labour_capacity", None),
+    "MemberFacts.self_care_unable": ("selfcare.unable_eat", "member.self_care_unable", None),
+    "MemberFacts.schooling": ("schooling.stage", "member.schooling", None),
+    "MemberFacts.residence": (None, "member.residence", None),
+    "MemberFacts.needs_long_term_care": ("careneed.needs_long_term_care", "member.needs_long_term_care", None),
+    "MemberFacts.medical_costs_monthly": ("illness.monthly_self_paid", "member.medical_costs_monthly", None),
+    "MemberFacts.disability_costs_monthly": (None, "member.disability_costs_monthly", None),
+    "MemberFacts.job_refusals": (None, "member.job_refusals", None),
+    "MemberFacts.exclusion": (None, "member.exclusion", None),
+    "MemberFacts.parents": ("parentsituation.situation", "member.father_situation", None),
+    "MemberFacts.has_capable_supporter": (None, "member.has_capable_supporter", None),
+    "MemberFacts.supporters": (None, None, None),
+    "MemberFacts.other_benefits": (None, None, None),
+    "MemberFacts.child_benefit_choice": (None, "member.child_benefit_choice", None),
+    "ParentFacts.situation": ("parentsituation.situation", "member.father_situation", None),
+    "ParentFacts.since": ("parentsituation.valid_from", "member.father_since", None),
+    "ParentFacts.until": ("parentsituation.valid_to", "member.father_until", None),
+    "HouseholdFacts.area_type": ("registry.Household.area_type", "household.area_type", "region_code"),
+    "HouseholdFacts.financial_assets": ("asset.value", "household.financial_assets", None),
+    "HouseholdFacts.vehicles": ("asset.kind_of_asset", "household.cars", None),
+    "HouseholdFacts.houses": ("asset.quantity", "household.houses", None),
+    "HouseholdFacts.non_residential_properties": (None, "household.non_residential_properties", None),
+    "HouseholdFacts.business_capital": ("asset.value", "household.business_capital", None),
+    "HouseholdFacts.rigid_expenses_12m": ("rigidexpense.amount_12m", "household.expense_medical", None),
+    "HouseholdFacts.income_12m": (None, "household.income_12m", None),
+    "HouseholdFacts.temporary_need": ("cases.Case.temporary_need", None, None),
+    "ExpenseFact.category": ("rigidexpense.category", "household.expense_education", None),
+    "ExpenseFact.amount": ("rigidexpense.amount_12m", "household.expense_other", None),
+}
+
+DERIVED = {
+    "MemberFacts.person_id": "the registry's person id, or the worksheet's row number",
+    "HouseholdFacts.as_of": "the assessment date chosen when assessing, not a fact of the family",
+    "HouseholdFacts.household_id": "the registry's household id, or 'worksheet'",
+    "HouseholdFacts.members": "the memberships valid on the date; each member's facts are mapped above",
+    "HouseholdFacts.current_dibao": "the dibao enrolment, read when a case is assessed (cases/assessing.py)",
+}
+
+_EVIDENCE_IMPORT = "the import loads households and persons only; evidence import is issue 11's caseload section"
+NOT_YET: dict[tuple[str, str], str] = {
+    **{
+        (fact, "import"): _EVIDENCE_IMPORT
+        for fact, (_registry, _worksheet, column) in RECORDED.items()
+        if column is None
+    },
+    ("MemberFacts.chronic_medication", "registry"): "no evidence kind records a chronic illness on medication",
+    ("MemberFacts.residence", "registry"): "home or institutional care is not recorded (no institution registry)",
+    ("MemberFacts.disability_costs_monthly", "registry"): "monthly disability costs have no evidence kind",
+    ("MemberFacts.job_refusals", "registry"): "job offers refused are not recorded (employment services)",
+    ("MemberFacts.exclusion", "registry"): "reasons a person is not counted (prison, conscript…) are not recorded",
+    ("MemberFacts.has_capable_supporter", "registry"): "legal supporters outside the household are not recorded",
+    ("MemberFacts.supporters", "registry"): "legal supporters outside the household are not recorded",
+    ("MemberFacts.supporters", "worksheet"): "a supporter's means test needs a form of its own",
+    ("MemberFacts.other_benefits", "registry"): "benefits from other departments (work injury care…) are not recorded",
+    ("MemberFacts.other_benefits", "worksheet"): "no worksheet field for overlapping benefits",
+    ("MemberFacts.child_benefit_choice", "registry"): "chosen at application; cases do not record it yet",
+    ("HouseholdFacts.non_residential_properties", "registry"): "the facts bridge counts every real estate as a house",
+    ("HouseholdFacts.income_12m", "registry"): "a declared 12-month total income has no evidence kind",
+    ("HouseholdFacts.temporary_need", "worksheet"): "a temporary need is assessed in its case, not on the worksheet",
+}
+
+# The facts whose absence kept 刚性支出, 孤儿/事实无人抚养儿童 and 护理补贴 out of the web (issue 11).
+ISSUE_11 = (
+    "HouseholdFacts.rigid_expenses_12m",
+    "ExpenseFact.category",
+    "ExpenseFact.amount",
+    "MemberFacts.parents",
+    "ParentFacts.situation",
+    "ParentFacts.since",
+    "ParentFacts.until",
+    "MemberFacts.needs_long_term_care",
+)
+
+CHANNELS = ("registry", "worksheet", "import")
+
+
+def engine_facts() -> list[str]:
+    """Return ``Class.field`` of every field of the household, member and nested facts the engine reads."""
+    classes = (HouseholdFacts, MemberFacts, ParentFacts, ExpenseFact)
+    return [f"{cls.__name__}.{f.name}" for cls in classes for f in dataclasses.fields(cls)]
+
+
+def _registry_ref_exists(ref: str) -> bool:
+    parts = ref.split(".")
+    if len(parts) == 2:
+        kind, field = parts
+        model = EVIDENCE_MODELS.get(kind)
+        return model is not None and field in (*model.value_fields, "valid_from", "valid_to")
+    app, model_name, field = parts
+    model = apps.get_model(app, model_name)
+    return any(f.name == field for f in model._meta.get_fields())
+
+
+def _worksheet_ref_exists(ref: str) -> bool:
+    form, field = ref.split(".")
+    return field in {"household": HouseholdWorksheetForm, "member": MemberWorksheetForm}[form].base_fields
+
+
+def test_every_engine_fact_is_mapped_or_derived():
+    facts = engine_facts()
+    unmapped = [f for f in facts if f not in RECORDED and f not in DERIVED]
+    assert not unmapped, f"engine facts with no way to be recorded and no reason: {unmapped}"
+    assert not set(RECORDED) & set(DERIVED)
+    assert not (set(RECORDED) | set(DERIVED)) - set(facts), "the mapping names facts the engine no longer has"
+    assert all(reason.strip() for reason in DERIVED.values())
+
+
+@pytest.mark.parametrize("fact", sorted(RECORDED))
+def test_each_road_of_a_fact_exists_or_its_gap_is_explained(fact):
+    for channel, ref in zip(CHANNELS, RECORDED[fact], strict=True):
+        gap = NOT_YET.get((fact, channel))
+        if ref is None:
+            assert gap, f"{fact} cannot be recorded through the {channel} and no reason is given"
+            continue
+        assert gap is None, f"{fact} is recorded through the {channel} ({ref}): remove its NOT_YET entry"
+        exists = {
+            "registry": _registry_ref_exists,
+            "worksheet": _worksheet_ref_exists,
+            "import": lambda key: key in BY_KEY,
+        }[channel](ref)
+        assert exists, f"{fact}: {channel} reference {ref} does not exist"
+
+
+def test_the_gap_list_names_only_real_facts_and_roads():
+    for fact, channel in NOT_YET:
+        assert fact in RECORDED and channel in CHANNELS, (fact, channel)
+
+
+@pytest.mark.parametrize("fact", ISSUE_11)
+def test_issue_11_facts_have_a_registry_and_a_worksheet_road(fact):
+    registry, worksheet, _column = RECORDED[fact]
+    assert registry and worksheet
