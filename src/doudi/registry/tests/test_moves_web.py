@@ -187,15 +187,6 @@ def test_merge_page_does_not_find_a_household_outside_scope(client, users, regio
     assert "确认合户" not in response.content.decode()
 
 
-@pytest.mark.parametrize("width", [390])
-def test_move_pages_fit_a_phone(client, users, own, width):
-    """The forms use the same grid as the other forms (no fixed widths that overflow 390 px)."""
-    client.force_login(users["village_worker"])
-    for name in ("member_join", "household_split", "household_merge"):
-        html = client.get(reverse(f"registry:{name}", args=[own.pk])).content.decode()
-        assert 'class="form-grid"' in html and "style=" not in html.split("<main", 1)[-1]
-
-
 # --- API ---------------------------------------------------------------------------------------------
 
 
