@@ -6,12 +6,13 @@ prefectures, counties and townships are always loaded (about 45,000 rows); villa
 for the counties asked for, or all of them.
 
 Loading is idempotent: existing codes are updated in place (name, parent, full name), new codes
-are added, and a village's derived urban/rural type is derived again on every load, so a renamed
-unit (村改居) or a better rule reaches a database loaded before; an area type an administrator
-corrected by hand is never overwritten. A database loaded by an older loader is therefore fixed
-by the next ``load_regions`` (doubled names of cities without counties, types the old name-only
-rule got wrong): only the rows that differ are written. Households keep the type they were
-registered with; a correction that must reach them goes through ``do_set_area_type``.
+are added, and a village's derived urban/rural type is derived again on every load from today's
+code and name (so a better rule, or a renamed unit whose code says nothing, reaches a database
+loaded before); an area type an administrator corrected by hand is never overwritten. A database
+loaded by an older loader is therefore fixed by the next ``load_regions`` (doubled names of cities
+without counties, types the old name-only rule got wrong): only the rows that differ are written,
+and the villages whose type changed are returned. Households keep the type they were registered
+with; a correction that must reach them goes through ``do_set_area_type``.
 """
 
 from __future__ import annotations
@@ -38,6 +39,8 @@ class LoadResult:
     created: int
     updated: int
     total: int
+    # Villages whose derived type changed on this load: (code, old type, new type).
+    retyped: tuple[tuple[str, str, str], ...] = ()
 
 
 def _read(path: Path) -> Iterator[dict[str, str]]:
@@ -89,6 +92,7 @@ def load_regions(
     }
     to_create: list[Region] = []
     to_update: list[Region] = []
+    retyped: list[tuple[str, str, str]] = []
     for code, name, level, parent in rows:
         full_name = _full_name(code, level, names)
         area_type = derive_area_type(code, name) if level == Level.VILLAGE else ""
@@ -113,6 +117,8 @@ def load_regions(
             type_source = AreaTypeSource.DERIVED if area_type else ""
         wanted = (name, parent, full_name, area_type, type_source)
         stored = (current.name, current.parent_id, current.full_name, current.area_type, current.area_type_source)
+        if current.area_type and current.area_type != area_type:
+            retyped.append((code, current.area_type, area_type))
         if stored != wanted:
             current.name, current.parent_id, current.full_name, current.area_type, current.area_type_source = wanted
             to_update.append(current)
@@ -121,7 +127,7 @@ def load_regions(
         Region.objects.bulk_update(
             to_update, ["name", "parent", "full_name", "area_type", "area_type_source"], batch_size=5000
         )
-    return LoadResult(created=len(to_create), updated=len(to_update), total=len(rows))
+    return LoadResult(created=len(to_create), updated=len(to_update), total=len(rows), retyped=tuple(retyped))
 
 
 def _full_name(code: str, level: int, names: dict[str, str]) -> str:

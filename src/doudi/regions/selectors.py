@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.db.models import Q, QuerySet
+from django.db.models import F, Q, QuerySet
 
 from doudi.accounts.scope import check_in_scope, scope_filter
 from doudi.core.errors import NotFound
@@ -77,3 +77,23 @@ def region_get_in_scope(*, actor, code: str) -> Region:
 def region_children(*, actor, region: Region) -> QuerySet[Region]:
     """Return the region's direct children that lie in the actor's subtree."""
     return scope_filter(actor, Region.objects.filter(parent=region), "code").order_by("code")
+
+
+def households_unlike_their_village(codes: list[str]) -> int:
+    """Count the active households of these villages whose urban/rural type differs from the village's.
+
+    A reload that derives a village's type again does not change the households registered there
+    (their standard changes only through an administrator's correction, which carries to them);
+    this count tells the operator how many families wait for that correction. No actor: it serves
+    the ``load_regions`` command, which answers for the whole tree.
+    """
+    from doudi.registry.models import Household, HouseholdStatus  # regions sit below the registry
+
+    total = 0
+    for start in range(0, len(codes), 500):
+        total += (
+            Household.objects.filter(region_id__in=codes[start : start + 500], status=HouseholdStatus.ACTIVE)
+            .exclude(area_type=F("region__area_type"))
+            .count()
+        )
+    return total

@@ -8,12 +8,15 @@ so every expectation below is a fact of the real data.
 from __future__ import annotations
 
 import csv
+from io import StringIO
 from pathlib import Path
 
 import pytest
+from django.core.management import call_command
 
 from doudi.regions.loader import DEFAULT_SOURCE, load_regions
 from doudi.regions.models import AreaTypeSource, Level, Region
+from doudi.registry.tests import factories as registry_factories
 
 KEEP = {
     "provinces.csv": {"11", "43", "44"},
@@ -201,6 +204,25 @@ def test_the_next_load_fixes_what_an_older_loader_stored(db, source, code, store
     unit = _region(code)
     assert (unit.full_name, unit.area_type, unit.area_type_source) == expected, why
     assert result.updated == (0 if stored == expected else 1), why
+    assert result.retyped == (((code, stored[1], expected[1]),) if stored[1] != expected[1] else ()), why
+
+
+def test_the_command_names_retyped_villages_and_the_families_still_on_the_old_type(db, source):
+    """立新村 stored urban by an older rule, a family registered there as urban: the reload names both."""
+    load_regions(source=source, all_villages=True)
+    Region.objects.filter(code="430981114201").update(area_type="urban")
+    household = registry_factories.household(_region("430981114201"))
+    assert household.area_type == "urban"
+    out = StringIO()
+    call_command("load_regions", "--all-villages", "--source", str(source), stdout=out)
+    assert out.getvalue().splitlines() == [
+        "行政区划：新增 0，更新 1，共 18。",
+        "城乡类别重新推定（按区划代码）：1 个村/社区。",
+        "  430981114201 湖南省益阳市沅江市草尾镇立新村：城镇 → 农村",
+        "其中在册家庭 1 户仍按原城乡类别：请在“区划”页核对并更正该村/社区的城乡类别，家庭随之改变。",
+    ]
+    household.refresh_from_db()
+    assert (household.area_type, _region("430981114201").area_type) == ("urban", "rural")
 
 
 def test_a_village_renamed_community_keeps_the_type_its_code_says(db, source, tmp_path):
