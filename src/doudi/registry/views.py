@@ -152,6 +152,8 @@ def household_detail(request, pk: int):
         groups = _evidence_groups(request.user, [m.pk for m in members])
         context["members"] = [(m, m.pk in revealed, groups[m.pk]) for m in members]
         context["revealed_any"] = bool(revealed)
+        # Members who lived in a household outside the user's scope: said, without details (registry.moves).
+        context["lived_outside"] = set(selectors.hidden_evidence_windows(actor=request.user, person_ids=groups))
         context["former"] = (
             Membership.objects.filter(household=household, valid_to__isnull=False)
             .select_related("person")
