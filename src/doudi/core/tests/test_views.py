@@ -68,3 +68,14 @@ def test_home_requires_login(client):
 def test_login_page_renders_in_chinese(client, db):
     page = client.get(reverse("accounts:login")).content.decode()
     assert "登录兜底系统" in page and "用户名" in page
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("language", ["en", "en-US,en;q=0.9", "fr"])
+def test_django_own_messages_stay_chinese_whatever_the_browser_language(client, language):
+    """Only Chinese is offered: a browser asking for English still gets Django's messages in Chinese."""
+    response = client.post(reverse("accounts:login"), {"username": "", "password": ""}, HTTP_ACCEPT_LANGUAGE=language)
+    body = response.content.decode()
+    assert "该字段是必填项。" in body
+    assert "This field is required" not in body
+    assert response.headers["Content-Language"] == "zh-hans"
