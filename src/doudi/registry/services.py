@@ -51,7 +51,13 @@ def _village(region_code: str) -> Region:
         raise DomainError(
             RegistryErrorCode.REGION_INVALID, f"所在村/社区：行政区划代码 {code} 不存在。", {"field": "region"}
         )
-    if region is None or region.level != Level.VILLAGE:
+    if region is not None and region.level != Level.VILLAGE:
+        raise DomainError(
+            RegistryErrorCode.REGION_INVALID,
+            f"所在村/社区：{code} 是乡镇或更高一级区划的代码，请填写村/社区的 12 位代码。",
+            {"field": "region"},
+        )
+    if region is None:
         raise DomainError(
             RegistryErrorCode.REGION_INVALID,
             f"所在村/社区：“{region_code}”不是有效的村/社区区划代码（应为 12 位）。",

@@ -26,7 +26,7 @@ from doudi.accounts.scope import region_in_scope
 from doudi.core.errors import DomainError
 from doudi.regions.models import Level, Region, pad_code
 from doudi.registry.identity import IdInfo, address_code_known, check_consistent, earliest_birth_date, parse_id_number
-from doudi.registry.imports.columns import BY_KEY
+from doudi.registry.imports.columns import BY_KEY, COLUMNS, EXAMPLE_ROW
 from doudi.registry.imports.parsing import ParsedFile
 from doudi.registry.models import Relation
 from doudi.registry.validation import (
@@ -67,6 +67,9 @@ _DATE_RE = r"^(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?$"
 _MAX_LISTED = 5
 # The form's name rule in RE2 syntax (Arrow's regex engine spells \uXXXX as \x{XXXX}).
 _NAME_RE2 = re.sub(r"\\u([0-9a-fA-F]{4})", r"\\x{\1}", NAME_RE.pattern)
+
+# The CSV template's example row, by column key: a file that still holds it is refused on that row.
+EXAMPLE = {c.key: value for c, value in zip(COLUMNS, EXAMPLE_ROW, strict=True)}
 
 
 # What one row may carry, whatever the file holds: a hostile file (one ID number on 40,000 rows, a
@@ -270,6 +273,8 @@ def check_regions(rows: Rows, actor) -> None:
             messages.append("村/社区区划代码：不能为空。")
         elif fact is None and code.isdigit() and len(code) == 12:
             messages.append(f"村/社区区划代码：行政区划代码 {code} 不存在。")
+        elif fact is not None and fact[1] != Level.VILLAGE:  # a township or county, stored padded to 12 digits
+            messages.append(f"村/社区区划代码：{code} 是乡镇或更高一级区划的代码，请填写村/社区的 12 位代码。")
         elif fact is None or fact[1] != Level.VILLAGE:
             messages.append(f"村/社区区划代码：“{code}”不是有效的村/社区区划代码（应为 12 位）。")
         elif not region_in_scope(actor, code):
@@ -316,6 +321,9 @@ def check_fields(parsed: ParsedFile, actor, *, today: date | None = None) -> Row
     # 公民身份号码, then 性别 and 出生日期, which must agree with it.
     ids = pc.utf8_upper(pc.replace_substring(col["id_number"], pattern=" ", replacement=""))
     id_ok, genders, births = check_id_numbers(ids, errors, today=today)
+    example = pc.and_(pc.equal(ids, EXAMPLE["id_number"]), pc.equal(name, EXAMPLE["name"]))  # the template's row
+    for i in np.flatnonzero(_np(pc.fill_null(example, False))):
+        errors.add(i, "id_number", "公民身份号码：这一行是模板中的示例（张三），请删除后再上传。")
 
     def gender_of(label: str) -> str | None:
         value = GENDER_BY_LABEL.get(label, label)

@@ -41,6 +41,10 @@ COLUMNS: tuple[Column, ...] = (
     Column("birth_date", "出生日期", False, 10, "1980-05-17", "可不填；须与身份证号一致，按“年-月-日”填写"),
 )
 
+# The CSV template's second row shows one filled-in person; a file that still holds it is refused on that row
+# (``checks.check_fields``), so an unedited template never imports 张三.
+EXAMPLE_ROW = tuple(c.example for c in COLUMNS)
+
 BY_KEY = {c.key: c for c in COLUMNS}
 BY_HEADER = {c.header: c for c in COLUMNS}
 KEYS = tuple(c.key for c in COLUMNS)

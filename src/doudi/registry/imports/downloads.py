@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from doudi.core import spreadsheets
-from doudi.registry.imports.columns import COLUMNS, ERROR_HEADER, HEADERS, KEYS, ROW_HEADER
+from doudi.registry.imports.columns import COLUMNS, ERROR_HEADER, EXAMPLE_ROW, HEADERS, KEYS, ROW_HEADER
 from doudi.registry.imports.models import ImportBatch, ImportRow, RowStatus
 from doudi.registry.models import Gender, Relation
 
@@ -22,8 +22,12 @@ _CHOICE_LABELS = {
 
 
 def template_csv() -> bytes:
-    """Return the CSV template: the header row only (UTF-8 with BOM)."""
-    return spreadsheets.csv_bytes([HEADERS])
+    """Return the CSV template: the header row and one example row (UTF-8 with BOM).
+
+    The CSV has no room for a sheet of instructions, so the example row shows how each column is
+    filled; an upload that still contains it is refused on that row, naming it.
+    """
+    return spreadsheets.csv_bytes([HEADERS, EXAMPLE_ROW])
 
 
 def template_xlsx() -> bytes:
