@@ -305,3 +305,24 @@ def test_join_flags_an_open_case_and_an_already_open_change(
     assert "案件" in flag.changes["flagged"]["new"]
     pending = AuditEvent.objects.get(action="flag_change_pending", household_id=own.pk)
     assert "已有办理中的变更" in pending.changes["why"]["new"]
+
+
+def test_merge_flags_both_households_and_keeps_the_case_services_refusal(
+    users,
+    regions,
+    published,  # noqa: F811
+    django_capture_on_commit_callbacks,
+):
+    """The emptied household has no head left to apply for a change case: the refusal is kept, visible."""
+    target = f.household(regions["lixin"], actor=users["village_worker"], head_name="王父", joined_on=date(2010, 1, 1))
+    source = f.household(regions["lixin"], actor=users["village_worker"], head_name="王子", joined_on=date(2012, 1, 1))
+    _enrol(target, _members(target)["王父"])
+    _enrol(source, _members(source)["王子"])
+    with django_capture_on_commit_callbacks(execute=True):
+        moves.do_merge_households(
+            users["village_worker"], source, target, relations={}, merged_on=timezone.localdate(), reason="合户"
+        )
+    assert {e.household_id for e in AuditEvent.objects.filter(action="flag_change")} == {source.pk, target.pk}
+    assert Case.objects.get(household=target, kind=CaseKind.CHANGE).change["kind"] == "new_member"
+    pending = AuditEvent.objects.get(action="flag_change_pending")
+    assert pending.household_id == source.pk and "户主" in pending.changes["why"]["new"]
