@@ -45,6 +45,8 @@ ALSO = (*PACKAGE_INITS, Path("docs/policy-format.md"))
 # The Hypothesis property tests take nine tenths of the suite's time and would run for nearly every
 # mutant; they are left out unless --with-properties, so the score measures the table tests, whose
 # hand-computed rows are what catches an off-by-one. With them, a fixed seed keeps runs comparable.
+# A mutant is a timeout after 15 × its tests' clean time + 20 s: generous, because on a shared,
+# loaded machine a slow test process must not pass for a fault detected.
 PROPERTIES = f"{ENGINE}/tests/test_properties.py"
 
 
@@ -61,6 +63,7 @@ pytest_add_cli_args_test_selection = ["{ENGINE}/tests"]
 pytest_add_cli_args = ["-p", "no:cacheprovider", "--hypothesis-seed=0", "-q"{extra}]
 also_copy = ["docs/"]
 use_git_change_detection = false
+timeout_constant = 20.0
 """
 
 
