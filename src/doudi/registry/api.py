@@ -105,7 +105,10 @@ class EvidenceOutputSerializer(serializers.Serializer):
     note = serializers.CharField(label="说明")
     values = serializers.SerializerMethodField(label="内容")
     recorded_at = serializers.DateTimeField(label="登记时间")
-    recorded_by = serializers.CharField(source="recorded_by.display_name", default=None, label="登记人")
+    # Demo and imported evidence has no recording user: the answer is null, and the schema says so.
+    recorded_by = serializers.CharField(
+        source="recorded_by.display_name", default=None, allow_null=True, label="登记人"
+    )
     superseded_at = serializers.DateTimeField(label="被更正时间", allow_null=True)
 
     class Meta:
