@@ -17,10 +17,11 @@ force for 沅江市 in 2025:
 - orphan (social care): 1651 (湖南省 example);
 - temporary assistance: cap 10 × standard, fast grant 1 × standard (湖南省).
 
-The registry cannot yet record a legal supporter's situation or a child's parents (issue 11), so
-no household recorded through it alone can be found 特困 or 孤儿. ``registry_gap`` supplies exactly
-those facts on top of what the registry recorded (everything else still comes from the registry);
+The registry cannot yet record a legal supporter's situation, so no household recorded through
+it alone can be found 特困. ``registry_gap`` supplies exactly that fact on top of what the registry
+recorded (everything else still comes from the registry);
 ``test_tekun_needs_the_supporter_fact_the_registry_cannot_record`` pins what happens without it.
+A child's parents are recorded as evidence (``parentsituation``, issue 11).
 """
 
 from __future__ import annotations
@@ -36,7 +37,6 @@ from doudi.cases import assessing, selectors, services
 from doudi.cases.errors import CaseError
 from doudi.cases.models import Case, Decision, Enrolment, ReviewKind, ReviewTask, TaskStatus
 from doudi.cases.workflow import CaseStatus
-from doudi.policy.engine.facts import ParentFacts
 from doudi.regions.services import do_set_area_type
 from doudi.registry import services as registry
 from doudi.registry.models import Person
@@ -373,7 +373,7 @@ def test_rural_dibao_with_disability_living_subsidy(regions, lixin_team):
     # Per capita 154.5 / 2 = 77.25 < 485. Base 485 × 2 − 154.5 = 815.5.
     # 分类施保: father severe disability (grade 2) 97.00, son minor 48.50 → 815.50 + 145.50 = 961.00.
     # §5: grade 2 in a dibao household → living subsidy 277. The care subsidy needs a long-term-care
-    # assessment, which the registry does not record yet: none.
+    # assessment (``careneed`` evidence), not recorded for him: none.
     assert _lines(case) == {
         ("dibao", "陈志强"): (D("961.00"), D("0"), sorted([father.pk, son.pk])),
         ("disability_living_subsidy", "陈志强"): (D("277.00"), D("0"), [father.pk]),
@@ -395,7 +395,7 @@ def test_rural_dibao_with_disability_living_subsidy(regions, lixin_team):
 # ---------------------------------------------------------------- 孤儿
 
 
-def test_orphan_allowance_of_a_grandchild_is_decided_without_notice(regions, lixin_team, registry_gap):
+def test_orphan_allowance_of_a_grandchild_is_decided_without_notice(regions, lixin_team):
     """An orphan living with his grandmother: a minors' case, never posted, 1651 a month to 18."""
     t = lixin_team
     hh = _household(
@@ -406,7 +406,8 @@ def test_orphan_allowance_of_a_grandchild_is_decided_without_notice(regions, lix
     )
     grandmother, child = _person(hh, "周秀兰"), _person(hh, "周小军")
     _record(t, grandmother, "income", category="transfer", monthly_amount=D("1600"))
-    registry_gap[child.pk] = {"parents": (ParentFacts("deceased"), ParentFacts("deceased"))}
+    _record(t, child, "parentsituation", parent="father", situation="deceased")
+    _record(t, child, "parentsituation", parent="mother", situation="deceased")
 
     case = _to_decision(t, hh, programmes=["orphan"])
     assert case.minor_case and not case.notices.exists()  # §2.3, §6.2: minors' cases are not posted
@@ -425,7 +426,7 @@ def test_orphan_allowance_of_a_grandchild_is_decided_without_notice(regions, lix
 
 
 @pytest.mark.parametrize(
-    "father_since,expected",
+    "lost_since,expected",
     [
         # Father dead, mother lost contact since 2024-09-02: 6 months reached on 2025-03-02, before
         # the opinion of 2025-03-03 (§6.2) → de facto orphan at the social-orphan standard × 1 = 1651.
@@ -434,7 +435,7 @@ def test_orphan_allowance_of_a_grandchild_is_decided_without_notice(regions, lix
         (date(2024, 9, 4), None),
     ],
 )
-def test_de_facto_orphan_needs_six_months_of_lost_contact(regions, lixin_team, registry_gap, father_since, expected):
+def test_de_facto_orphan_needs_six_months_of_lost_contact(regions, lixin_team, lost_since, expected):
     t = lixin_team
     hh = _household(
         t,
@@ -444,7 +445,14 @@ def test_de_facto_orphan_needs_six_months_of_lost_contact(regions, lixin_team, r
     )
     grandmother, child = _person(hh, "周秀兰"), _person(hh, "周小军")
     _record(t, grandmother, "income", category="transfer", monthly_amount=D("1600"))
-    registry_gap[child.pk] = {"parents": (ParentFacts("deceased"), ParentFacts("lost_contact", since=father_since))}
+    _record(t, child, "parentsituation", parent="father", situation="deceased")
+    registry.do_record_evidence(
+        t.village,
+        child,
+        kind="parentsituation",
+        values={"parent": "mother", "situation": "lost_contact"},
+        valid_from=lost_since,
+    )
     if expected is None:
         # Nothing to grant: the county cannot approve and must refuse with reasons (§1.8).
         with pytest.raises(CaseError) as refused:

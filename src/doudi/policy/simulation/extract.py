@@ -32,8 +32,10 @@ from django.db import connection
 from doudi.registry.models import (
     Asset,
     AssetKind,
+    CareNeed,
     Disability,
     DisabilityCategory,
+    ExpenseCategory,
     Household,
     Illness,
     Income,
@@ -41,8 +43,11 @@ from doudi.registry.models import (
     LabourCapacity,
     LabourCapacityLevel,
     Membership,
+    ParentSituation,
+    ParentSituationKind,
     Person,
     Relation,
+    RigidExpense,
     Schooling,
     SchoolStage,
     SelfCare,
@@ -57,7 +62,10 @@ VOCABULARIES: dict[str, tuple[str, ...]] = {
     "labour": tuple(LabourCapacityLevel.values),
     "stage": tuple(SchoolStage.values),
     "asset": tuple(AssetKind.values),
+    "expense": tuple(ExpenseCategory.values),
+    "situation": tuple(ParentSituationKind.values),
 }
+NO_DAY = -(10**6)  # days value of a missing date (a parent's situation without an end)
 FINANCIAL_ASSETS = ("deposit", "securities", "insurance")
 COUNTED_ASSETS = (*FINANCIAL_ASSETS, "business_share", "real_estate", "vehicle")
 EPOCH = date(1970, 1, 1)
@@ -73,8 +81,10 @@ class Chunk:
     Tables: ``households`` (hh, region, area), ``members`` (hh, person, relation, birth, name),
     ``income`` (hh, person, category, fen), ``disability`` (hh, person, category, grade; the worst
     per person), ``illness`` (hh, person, serious, fen), ``labour`` (hh, person, level),
-    ``selfcare`` (hh, person, unable), ``schooling`` (hh, person, stage, full_time) — the latest
-    per person —, and ``asset`` (hh, person, kind, exempt, fen, quantity; counted assets only).
+    ``selfcare`` (hh, person, unable), ``schooling`` (hh, person, stage, full_time), ``careneed``
+    (hh, person, care), ``father`` and ``mother`` (hh, person, situation, since, until; ``NO_DAY``
+    for no end) — the latest per person —, ``rigidexpense`` (hh, person, category, fen) and
+    ``asset`` (hh, person, kind, exempt, fen, quantity; counted assets only).
     """
 
     tables: dict[str, dict[str, np.ndarray]] = field(default_factory=dict)
@@ -221,6 +231,21 @@ def _queries(persons_by: str) -> dict[str, _Query]:
         "schooling": evidence(
             Schooling, f"e.stage, {_flag('e.full_time')}", (("stage", "stage"), ("full_time", "int")), "latest", True
         ),
+        "careneed": evidence(CareNeed, _flag("e.needs_long_term_care"), (("care", "int"),), "latest", True),
+        "rigidexpense": evidence(
+            RigidExpense, f"e.category, {fen('e.amount_12m')}", (("category", "expense"), ("fen", "int")), "history"
+        ),
+        **{
+            parent: evidence(
+                ParentSituation,
+                f"e.situation, {days('e.valid_from')}, COALESCE({days('e.valid_to')}, {NO_DAY})",
+                (("situation", "situation"), ("since", "int"), ("until", "int")),
+                "latest",
+                True,
+                where=f" AND e.parent = '{parent}'",
+            )
+            for parent in ("father", "mother")
+        },
         "asset": evidence(
             Asset,
             f"e.kind_of_asset, {_flag('e.exempt')}, {fen('e.value')}, e.quantity",

@@ -12,9 +12,17 @@ from collections.abc import Callable
 from datetime import date, timedelta
 from decimal import Decimal
 
-from doudi.policy.engine.facts import DisabilityFact, HouseholdFacts, IncomeFact, MemberFacts, VehicleFact
+from doudi.policy.engine.facts import (
+    DisabilityFact,
+    ExpenseFact,
+    HouseholdFacts,
+    IncomeFact,
+    MemberFacts,
+    ParentFacts,
+    VehicleFact,
+)
 from doudi.policy.facts_bridge import INCOME, RELATION, SCHOOLING
-from doudi.policy.simulation.extract import EPOCH, FINANCIAL_ASSETS, VOCABULARIES, Chunk
+from doudi.policy.simulation.extract import EPOCH, FINANCIAL_ASSETS, NO_DAY, VOCABULARIES, Chunk
 
 ZERO = Decimal(0)
 
@@ -70,11 +78,23 @@ MEMBER = fast_constructor(
         "labour_capacity",
         "self_care_unable",
         "schooling",
+        "needs_long_term_care",
+        "parents",
     ),
 )
 HOUSEHOLD = fast_constructor(
     HouseholdFacts,
-    ("as_of", "area_type", "members", "household_id", "financial_assets", "vehicles", "houses", "business_capital"),
+    (
+        "as_of",
+        "area_type",
+        "members",
+        "household_id",
+        "financial_assets",
+        "vehicles",
+        "houses",
+        "business_capital",
+        "rigid_expenses_12m",
+    ),
 )
 
 
@@ -90,6 +110,8 @@ INCOMES = _mapped("income", INCOME, "other")
 STAGES = _mapped("stage", SCHOOLING, "none")
 LEVELS = _mapped("labour", None, "full")
 DISABILITIES = _mapped("disability", None, "multiple")
+EXPENSES = _mapped("expense", None, "other")
+SITUATIONS = _mapped("situation", None, "present")
 AREAS = list(VOCABULARIES["area"])
 ASSETS = VOCABULARIES["asset"]
 FINANCIAL = frozenset(ASSETS.index(k) for k in FINANCIAL_ASSETS)
@@ -121,6 +143,25 @@ def _illness(t) -> tuple[set[int], dict[int, Decimal]]:
             serious.add(person)
         costs[person] = costs.get(person, 0) + fen
     return serious, {p: AMOUNTS[f] for p, f in costs.items()}
+
+
+def _expenses(t) -> dict[int, list[ExpenseFact]]:
+    """Return each person's rigid expenses in evidence order (the bridge adds them member by member)."""
+    out: dict[int, list[ExpenseFact]] = {}
+    for person, category, fen in zip(t["person"].tolist(), t["category"].tolist(), t["fen"].tolist(), strict=True):
+        out.setdefault(person, []).append(ExpenseFact(category=EXPENSES[category], amount=AMOUNTS[fen]))
+    return out
+
+
+def _parent(t) -> dict[int, ParentFacts]:
+    """Return each person's latest situation of one parent (``facts_bridge._parents``)."""
+    rows = zip(t["person"].tolist(), t["situation"].tolist(), t["since"].tolist(), t["until"].tolist(), strict=True)
+    return {
+        person: ParentFacts(
+            situation=SITUATIONS[situation], since=DATES[since], until=None if until == NO_DAY else DATES[until]
+        )
+        for person, situation, since, until in rows
+    }
 
 
 class _Assets:
@@ -172,6 +213,10 @@ def build_facts(chunk: Chunk, on: date) -> list[HouseholdFacts]:
         for p, c, full in zip(s["person"].tolist(), s["stage"].tolist(), s["full_time"].tolist(), strict=True)
     }
     assets = _Assets(t["asset"])
+    care = {p for p, flag in zip(t["careneed"]["person"].tolist(), t["careneed"]["care"].tolist(), strict=True) if flag}
+    father, mother = _parent(t["father"]), _parent(t["mother"])
+    expenses = _expenses(t["rigidexpense"])
+    household_expenses: dict[int, list[ExpenseFact]] = {}
 
     m = t["members"]
     member_rows = zip(
@@ -193,7 +238,11 @@ def build_facts(chunk: Chunk, on: date) -> list[HouseholdFacts]:
             labour.get(person, "full"),
             self_care.get(person),
             schooling.get(person, "none"),
+            person in care,
+            tuple(p for p in (father.get(person), mother.get(person)) if p is not None),
         )
+        if person in expenses:
+            household_expenses.setdefault(hh, []).extend(expenses[person])
         found = by_household.get(hh)
         if found is None:
             by_household[hh] = [member]
@@ -215,6 +264,7 @@ def build_facts(chunk: Chunk, on: date) -> list[HouseholdFacts]:
                 tuple(vehicles.get(hh, ())),
                 assets.houses.get(hh, 0),
                 AMOUNTS[assets.business[hh]] if hh in assets.business else ZERO,
+                tuple(household_expenses.get(hh, ())),
             )
         )
     return out

@@ -98,6 +98,30 @@ def varied(published, regions, users) -> list[Household]:
     record(actor, head, "asset", kind_of_asset="vehicle", value=Decimal("30000"), quantity=2)
     record(actor, head, "asset", kind_of_asset="business_share", value=Decimal("50000"))
     record(actor, head, "asset", kind_of_asset="other", value=Decimal("999"))
+    # Issue 11's evidence: rigid expenses of two members (one ended before ON), a care need, and
+    # parents (a father's situation replaced by a later one, a mother's custody measure with an end).
+    record(actor, kid1, "rigidexpense", category="education", amount_12m=Decimal("3000"))
+    record(actor, head, "rigidexpense", category="medical", amount_12m=Decimal("12000.40"))
+    registry.do_record_evidence(
+        actor,
+        head,
+        kind="rigidexpense",
+        values={"category": "living", "amount_12m": Decimal("800")},
+        valid_from=date(2023, 1, 1),
+        valid_to=date(2024, 1, 1),
+    )
+    record(actor, kid1, "careneed", needs_long_term_care=True)
+    record(actor, kid2, "careneed", needs_long_term_care=False)
+    record(actor, kid2, "parentsituation", parent="father", situation="lost_contact", valid_from=date(2022, 1, 1))
+    record(actor, kid2, "parentsituation", parent="father", situation="deceased", valid_from=date(2023, 3, 1))
+    registry.do_record_evidence(
+        actor,
+        kid2,
+        kind="parentsituation",
+        values={"parent": "mother", "situation": "detained_other"},
+        valid_from=date(2024, 2, 1),
+        valid_to=date(2026, 2, 1),
+    )
     out.append(a)
 
     b = f.household(regions["lixin"], actor=actor, members=2, head_name="钱", joined_on=joined)

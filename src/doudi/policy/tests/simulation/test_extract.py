@@ -37,6 +37,16 @@ def test_set_based_facts_equal_the_bridge(households, varied):
         assert built[key] == facts, key
     rich = built[str(varied[0].pk)]
     assert rich.vehicles and rich.houses == 2 and rich.members[1].disability.grade == 2
+    # Issue 11's evidence is read too: expenses in member order, the care need, both parents.
+    assert [(e.category, e.amount) for e in rich.rigid_expenses_12m] == [
+        ("medical", Decimal("12000.40")),
+        ("education", Decimal("3000.00")),
+    ]
+    assert [m.needs_long_term_care for m in rich.members] == [False, True, False, False]
+    assert [(p.situation, p.since, p.until) for p in rich.members[2].parents] == [
+        ("deceased", date(2023, 3, 1), None),
+        ("detained_other", date(2024, 2, 1), date(2026, 2, 1)),
+    ]
 
 
 def test_small_chunks_give_the_same_facts(households, varied):
