@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from doudi.audit.models import AuditEvent
 from doudi.cases.models import Case, CaseKind, Enrolment
+from doudi.cases.selectors import inbox
 from doudi.core.errors import DomainError, NotFound
 from doudi.policy.tests.conftest import published  # noqa: F401  (fixture)
 from doudi.registry import moves, selectors, services
@@ -275,6 +276,8 @@ def test_split_flags_enrolments_with_a_change_case(users, regions, published, dj
     assert "最低生活保障" in flag.changes["flagged"]["new"] or "低保" in flag.changes["flagged"]["new"]
     case = Case.objects.get(household=hh, kind=CaseKind.CHANGE)
     assert case.change["kind"] == "member_left" and enrolment in case.enrolments.all()
+    # The change case follows the change path: it is in the village worker's to-do list now (survey).
+    assert case.pk in {item.case.pk for item in inbox(actor=users["village_worker"]).items}
 
 
 def test_join_flags_an_open_case_and_an_already_open_change(
