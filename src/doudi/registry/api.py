@@ -405,7 +405,11 @@ class HouseholdUpdateApi(APIView):
 
 
 class MemberAddApi(APIView):
-    """Register a new person as a member of a household."""
+    """Register a new person as a member of a household.
+
+    An ID number already held by a person who belongs to no household is answered 400
+    ``person_without_household`` (``extra.join`` true): take that person in with ``members/join/``.
+    """
 
     permission_classes = WRITE_PERMISSIONS
 
