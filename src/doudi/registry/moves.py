@@ -27,6 +27,7 @@ from collections.abc import Iterable
 from datetime import date
 
 from django.db import transaction
+from django.db.models import Max
 from django.utils import timezone
 
 from doudi.accounts.roles import Capability
@@ -90,10 +91,10 @@ def _move(person: Person, household: Household, *, relation: str, on: date, reas
             raise invalid("变动日期", f"{person.name} 应晚于其加入原家庭的日期 {current.valid_from:%Y-%m-%d}", "on")
         current.valid_to, current.closed_at, current.reason = on, timezone.now(), reason
         current.save(update_fields=["valid_to", "closed_at", "reason"])
-    last_end = Membership.objects.filter(person=person).exclude(pk=getattr(current, "pk", None))
-    last_end = last_end.order_by("-valid_to").values_list("valid_to", flat=True).first()
-    if current is None and last_end and on < last_end:
-        raise invalid("迁入日期", f"不能早于该人员上次离开家庭的日期 {last_end:%Y-%m-%d}", "joined_on")
+    else:  # joining after a 迁出: the new membership may not overlap the last one
+        last_end = Membership.objects.filter(person=person).aggregate(m=Max("valid_to"))["m"]
+        if last_end and on < last_end:
+            raise invalid("迁入日期", f"不能早于该人员上次离开家庭的日期 {last_end:%Y-%m-%d}", "joined_on")
     person.household, person.relation = household, relation
     person.version += 1
     person.save(update_fields=["household", "relation", "version", "updated_at"])
