@@ -43,7 +43,8 @@ class Override:
 
     @property
     def label(self) -> str:
-        return f"{self.spec.label}（{self.key}）"
+        """The parameter's Chinese name, as the run page and the downloads describe the scenario."""
+        return self.spec.label
 
 
 def _value_of(spec: ParamSpec, text: str) -> Any:

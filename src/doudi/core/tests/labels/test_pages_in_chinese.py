@@ -10,9 +10,14 @@ kept out of the word rule here (the admin's branding is its own work item) but n
 
 from __future__ import annotations
 
+import csv
+import io
+import shutil
+import subprocess
+
 import pytest
 
-from doudi.core.tests.adversarial.crawl import ask, client_for
+from doudi.core.tests.adversarial.crawl import client_for
 from doudi.core.tests.adversarial.routes import all_routes, fill
 from doudi.core.tests.labels.visible import problems_in, visible_text
 
@@ -33,8 +38,41 @@ def data_typed_by_people(the_world, who: str) -> tuple[str, ...]:
     return tuple(sorted(values, key=len, reverse=True))
 
 
+def document_text(response) -> str | None:
+    """Return what a person reads in an answer: an HTML page's visible text, a PDF's text, a table's cells.
+
+    Returns None for answers that are not for people (JSON, redirects, empty bodies).
+    """
+    content_type = response.get("Content-Type", "")
+    body = b"".join(response.streaming_content) if getattr(response, "streaming", False) else response.content
+    if content_type.startswith("text/html"):
+        return visible_text(body.decode("utf-8", "replace"))
+    if content_type.startswith("application/pdf"):
+        assert shutil.which("pdftotext"), "pdftotext (poppler-utils) is not installed: run scripts/setup --test"
+        return subprocess.run(["pdftotext", "-", "-"], input=body, capture_output=True, check=True).stdout.decode()
+    if content_type.startswith("text/csv"):
+        rows = csv.reader(io.StringIO(body.decode("utf-8-sig", "replace")))
+        return "\n".join("\t".join(row) for row in rows)
+    if "spreadsheetml" in content_type:
+        from openpyxl import load_workbook
+
+        book = load_workbook(io.BytesIO(body), read_only=True)
+        lines = [sheet.title for sheet in book.worksheets]
+        for sheet in book.worksheets:
+            for row in sheet.iter_rows(values_only=True):
+                lines.append("\t".join(_cell(v) for v in row if v is not None))
+        return "\n".join(lines)
+    return None
+
+
+def _cell(value) -> str:
+    """A spreadsheet cell as read: numbers and dates are figures, not words."""
+    return value if isinstance(value, str) else ""
+
+
 @pytest.mark.parametrize("route", ROUTES, ids=lambda r: r.name)
 def test_page_reads_in_chinese(route, world, sessions, db):
+    """Pages, PDFs and CSV/XLSX downloads of the route, for every role, hold no raw code or English word."""
     problems: list[str] = []
     for who in (*ROLES, "anonymous"):
         client = client_for(who, sessions)
@@ -45,12 +83,54 @@ def test_page_reads_in_chinese(route, world, sessions, db):
             url = filled[0]
         else:
             url = route.url({})
-        answer = ask(client, who, "GET", url)
-        if answer.status >= 500:
-            problems.append(f"{answer}: server error")
+        response = client.get(url)
+        where = f"GET {url} as {who} → {response.status_code}"
+        if response.status_code >= 500:
+            problems.append(f"{where}: server error")
             continue
-        if not answer.body or answer.body.lstrip()[:1] != "<":
+        text = document_text(response)
+        if not text:
             continue
-        for line in problems_in(visible_text(answer.body), ignore=data_typed_by_people(world, who)):
-            problems.append(f"{answer}: {line}")
+        for line in problems_in(text, ignore=data_typed_by_people(world, who)):
+            problems.append(f"{where}: {line}")
+    assert not problems, "\n".join(sorted(set(problems)))
+
+
+@pytest.fixture
+def _runs_in_tmp(settings, tmp_path):
+    settings.DATA_DIR = tmp_path
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+
+
+def test_downloads_read_in_chinese(world, sessions, db, _runs_in_tmp):
+    """The CSV template, a simulation's CSV and XLSX, and the run's page name their columns and values in Chinese."""
+    from django.test import Client
+    from django.urls import reverse
+
+    client = Client()
+    client.force_login(world.users["county_reviewer"])
+    answers = [client.get(reverse("registry:imports:import_template"), {"format": "csv"})]
+    run = client.post(
+        reverse("simulation:form"),
+        {
+            "region": world.slots[SLOT].region.parent.code,
+            "on": "2025-07-01",
+            "param_1": "dibao.standard_rural",
+            "value_1": "600",
+            "param_2": "extreme_poverty.basic_living_rural",
+            "value_2": "780",
+        },
+    )
+    assert run.status_code == 302, visible_text(run.content.decode())[:2000]
+    run_id = run["Location"].rstrip("/").split("/")[-1]
+    answers += [
+        client.get(run["Location"]),
+        client.get(reverse("simulation:download_csv", args=[run_id])),
+        client.get(reverse("simulation:download_xlsx", args=[run_id])),
+    ]
+    problems = []
+    for answer in answers:
+        text = document_text(answer)
+        assert text, answer
+        problems += problems_in(text, ignore=data_typed_by_people(world, "county_reviewer"))
     assert not problems, "\n".join(sorted(set(problems)))
