@@ -215,3 +215,33 @@ def test_a_region_code_that_does_not_exist_is_named_as_such(users):
             address="某地",
         )
     assert refused.value.message == "所在村/社区：行政区划代码 430981114299 不存在。"
+
+
+
+def test_the_api_refuses_a_person_born_more_than_120_years_ago_and_a_region_that_does_not_exist(users):
+    old = make_id_number("430981", date(1890, 1, 5), 11)
+    client = _api(users["village_worker"])
+    response = client.post(
+        reverse("api:household_create"),
+        {"region": "430981114201", "head": {"id_number": old, "name": "李老"}},
+        format="json",
+    )
+    assert response.status_code == 400, response.content
+    assert "出生日期 1890-01-05 早于今天 120 年以上" in response.json()["message"]
+    response = client.post(
+        reverse("api:household_create"),
+        {"region": "430981114299", "head": {"id_number": f.id_number(), "name": "王五"}},
+        format="json",
+    )
+    assert response.status_code == 400, response.content
+    assert response.json()["message"] == "所在村/社区：行政区划代码 430981114299 不存在。"
+
+
+def test_the_household_form_refuses_a_person_born_more_than_120_years_ago(client, users, regions):
+    from doudi.registry.tests.test_views import _create_post
+
+    old = make_id_number("430981", date(1890, 1, 5), 11)
+    client.force_login(users["village_worker"])
+    response = client.post(reverse("registry:household_create"), _create_post(regions["lixin"].code, old))
+    assert response.status_code == 200 and not Person.objects.filter(id_number=old).exists()
+    assert "出生日期 1890-01-05 早于今天 120 年以上" in response.context["head_form"].errors["id_number"][0]
