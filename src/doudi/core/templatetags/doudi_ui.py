@@ -80,7 +80,14 @@ def change_rows(changes):
             rows.append((change.get("label") or name, change.get("old", ""), change.get("new", "")))
         else:
             rows.append((name, "", change))
-    return [(label, old, new) for label, old, new in rows if old not in (None, "") or new not in (None, "")]
+    return [
+        (label, _shown(old), _shown(new)) for label, old, new in rows if old not in (None, "") or new not in (None, "")
+    ]
+
+
+def _shown(value):
+    """A stored change value as read: booleans (written before the trail stored 是/否) as 是/否."""
+    return labels.yes_no(value) if isinstance(value, bool) else value
 
 
 @register.filter

@@ -56,3 +56,10 @@ def test_parameter_values_read_as_published():
         "80–89 周岁 50.00 元/月（限困难家庭）；100 周岁及以上 300.00 元/月"
     )
     assert labels.rule_section("§1.7 [L S35]") == "§1.7"
+
+
+def test_audit_change_rows_show_booleans_as_yes_or_no():
+    from doudi.core.templatetags.doudi_ui import change_rows
+
+    rows = change_rows({"special": {"label": "情况复杂", "old": False, "new": True}, "households": 3000})
+    assert rows == [("情况复杂", "否", "是"), ("households", "", 3000)]
