@@ -78,6 +78,8 @@ def judge(answer: Answer, *, who: str, rule: str, in_scope: bool, route: Route) 
         if to_login(answer) or answer.status in (401, 403, 405):
             return None
         return f"{answer}: the anonymous visitor is not sent to log in"
+    if to_login(answer) and not route.is_admin and route.name not in PUBLIC:
+        return f"{answer}: a logged-in user is sent to log in"
     if rule in ("any", "missing", "fixed"):
         return None
     if rule == "scope" and in_scope:
