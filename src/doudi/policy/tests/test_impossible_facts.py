@@ -2,7 +2,8 @@
 
 Roads: the worksheet (``/policy/assess/``), the API (``/api/policy/assess/``), ``doudi assess`` and
 ``assess_facts`` itself (which the case and household assessments use). The registry's own roads
-(forms, API, import) are tested in ``registry/tests/test_impossible_facts.py``.
+(forms, API, import) are tested in ``registry/tests/test_new_evidence.py`` and
+``registry/imports/tests/test_impossible_facts.py``.
 """
 
 from __future__ import annotations
