@@ -82,3 +82,17 @@ def test_a_next_due_date_in_a_known_year_is_not_marked_approximate(walk, househo
     assert listed.next_due_provisional is True
     page = client_for(users["township_officer"]).get(reverse("cases:case_list")).content.decode()
     assert f"约 {listed.next_due_on:%Y-%m-%d}" in page
+
+
+def test_amounts_on_case_pages_have_thousands_separators_and_two_decimals(walk, household, users):
+    """Enrolment amounts read 1,554.00 on the case page and the enrolment list."""
+    from decimal import Decimal
+
+    from doudi.cases.models import Enrolment
+
+    case = walk.to_enrolled(household, programmes=["dibao"])
+    assert Enrolment.objects.filter(household=household).update(monthly_amount=Decimal("1554"))
+    client = client_for(users["township_officer"])
+    detail = client.get(reverse("cases:detail", args=[case.pk])).content.decode()
+    listing = client.get(reverse("cases:enrolment_list")).content.decode()
+    assert "1,554.00 元/月" in detail and "<b>1,554.00</b> 元" in listing
