@@ -16,7 +16,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from doudi.cases.pdf.fonts import cjk_font
-from doudi.policy.engine.explain import PROGRAMME_LABELS
+from doudi.core.labels import money, programme_label
 
 # The appeal rights printed on every decision (行政复议法 art. 20: 60 days; 行政诉讼法 art. 46: six
 # months). CONFIGURABLE TEXT: a bureau whose notice must word them differently (or a change of
@@ -66,7 +66,7 @@ def _cn_month(day: date | None) -> str:
 
 
 def _money(value) -> str:
-    return f"{Decimal(value):,.2f}"
+    return money(value)
 
 
 class _Doc:
@@ -162,7 +162,7 @@ class _Doc:
 
 
 def _programme_names(codes) -> str:
-    return "、".join(PROGRAMME_LABELS.get(c, c) for c in codes) or "社会救助"
+    return "、".join(programme_label(c) for c in codes) or "社会救助"
 
 
 def _applicant_name(case) -> str:
@@ -304,7 +304,7 @@ def decision_pdf(case, decision) -> bytes:
             ["救助项目", "对象", "人数", "档次/类别", "月金额（元）", "一次性（元）"],
             [
                 [
-                    PROGRAMME_LABELS.get(line.programme, line.programme),
+                    programme_label(line.programme),
                     line.person.name if line.person_id else "",
                     _covered_count(line),
                     line.tier or "—",
