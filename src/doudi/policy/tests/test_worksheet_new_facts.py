@@ -58,9 +58,9 @@ def test_long_term_care_need_grants_the_care_subsidy(client, published, users):
     assert not any("重度残疾人护理补贴" in s for s in _eligible(text))
     data = _worksheet(**{"0": {"wage": "3000"}, "1": {"needs_long_term_care": "on"}})
     text = client.post(reverse("policy:worksheet"), data).content.decode()
-    assert any(s.startswith("符合 重度残疾人护理补贴（配偶）") and s.endswith("277.00 元/月") for s in _eligible(text)), (
-        _eligible(text)
-    )
+    assert any(
+        s.startswith("符合 重度残疾人护理补贴（配偶）") and s.endswith("277.00 元/月") for s in _eligible(text)
+    ), _eligible(text)
 
 
 def test_member_facts_beyond_the_registry_reach_the_engine(client, published, users):
