@@ -29,7 +29,7 @@ from doudi.accounts.roles import Capability
 from doudi.accounts.scope import check_capability
 from doudi.audit.services import log_record_access
 from doudi.core.api import ApiPagination, validated
-from doudi.core.masking import mask_bank_account, mask_id_number, mask_phone
+from doudi.core.masking import mask_bank_account, mask_field, mask_id_number, mask_phone
 from doudi.regions.models import AreaType, prefix_of
 from doudi.registry import moves, selectors, services
 from doudi.registry.models import (
@@ -119,7 +119,11 @@ class EvidenceOutputSerializer(serializers.Serializer):
 
     @extend_schema_field(OpenApiTypes.OBJECT)
     def get_values(self, row) -> dict[str, Any]:
-        return {name: _plain(getattr(row, name)) for name in row.value_fields}
+        """Return the evidence's values; identifiers (a 残疾人证号 holds the ID number) masked unless the
+        caller is the logged full record (context ``unmasked``)."""
+        if self.context.get("unmasked"):
+            return {name: _plain(getattr(row, name)) for name in row.value_fields}
+        return {name: _plain(mask_field(name, getattr(row, name))) for name in row.value_fields}
 
 
 class _RegionRefSerializer(serializers.Serializer):
@@ -660,7 +664,8 @@ class _PersonWithEvidenceSerializer(PersonMaskedSerializer):
 
     @extend_schema_field(EvidenceOutputSerializer(many=True))
     def get_evidence(self, person):
-        return EvidenceOutputSerializer(_person_evidence(person, self.context["actor"]), many=True).data
+        rows = _person_evidence(person, self.context["actor"])
+        return EvidenceOutputSerializer(rows, many=True, context={"unmasked": self.context.get("unmasked")}).data
 
 
 class PersonDetailApi(APIView):
@@ -704,7 +709,7 @@ class PersonFullApi(APIView):
             channel="api",
             detail=f"GET {request.path}",
         )
-        return Response(self.OutputSerializer(person, context={"actor": request.user}).data)
+        return Response(self.OutputSerializer(person, context={"actor": request.user, "unmasked": True}).data)
 
 
 class PersonUpdateApi(APIView):

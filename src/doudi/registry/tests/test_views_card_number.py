@@ -64,3 +64,22 @@ def test_the_audit_trail_keeps_the_card_number_masked(users, disabled_head):
     stored = str(event.changes)
     assert disabled_head.id_number not in stored
     assert mask_id_number(f"{disabled_head.id_number}42") in stored
+
+
+def test_the_api_masks_the_card_number_except_in_the_logged_full_record(users, disabled_head):
+    from rest_framework.test import APIClient
+
+    head = disabled_head
+    card = f"{head.id_number}42"
+    client = APIClient()
+    client.force_authenticate(users["county_reviewer"])
+
+    def card_of(answer):
+        return next(e["values"]["card_number"] for e in answer.json()["evidence"] if e["kind"] == "disability")
+
+    masked = client.get(reverse("api:person_detail", args=[head.pk]))
+    assert masked.status_code == 200 and card_of(masked) == mask_id_number(card) and card not in masked.content.decode()
+    assert not RecordAccess.objects.filter(person_id=head.pk).exists()
+    full = client.get(reverse("api:person_full", args=[head.pk]))
+    assert full.status_code == 200 and card_of(full) == card
+    assert RecordAccess.objects.filter(person_id=head.pk, channel="api").count() == 1
