@@ -22,6 +22,7 @@ from doudi.accounts.scope import check_in_scope, scope_filter
 from doudi.audit.services import log_record_access
 from doudi.core.context_processors import first_url
 from doudi.core.errors import Conflict, DomainError, NotFound
+from doudi.core.masking import MASKED_FIELDS
 from doudi.core.web import add_domain_error, http_errors, or_404, require_capability
 from doudi.regions.models import prefix_of
 from doudi.registry import forms, move_forms, moves, selectors, services
@@ -562,6 +563,10 @@ def evidence_create(request, pk: int, kind: str):
     return render(request, "registry/evidence_form.html", context)
 
 
+def _verbose(model, name: str) -> str:
+    return str(model._meta.get_field(name).verbose_name)
+
+
 @login_required
 @require_capability(Capability.EDIT_REGISTRY)
 def evidence_correct(request, kind: str, pk: int, mode: str = "correct"):
@@ -574,6 +579,17 @@ def evidence_correct(request, kind: str, pk: int, mode: str = "correct"):
     else:
         initial = {f: getattr(evidence, f) for f in (*model.value_fields, "valid_from", "valid_to")}
         form = forms.evidence_correct_form_class(kind)(request.POST or None, initial=initial)
+        shown = [f for f in model.value_fields if f in MASKED_FIELDS and getattr(evidence, f)]
+        if request.method == "GET" and shown:
+            # The form shows the full 残疾人证号 (it holds the ID number): an access to the full record.
+            log_record_access(
+                request.user,
+                person_id=person.pk,
+                household_id=person.household_id,
+                region_code=person.region_code,
+                channel="page",
+                detail=f"打开{model.kind_label}更正页（显示完整{'、'.join(_verbose(model, f) for f in shown)}）",
+            )
     if evidence.superseded_at is not None and request.method == "GET":
         messages.warning(request, "这条信息已被更正过，请在最新记录上操作。")
         return redirect(person_url(person))

@@ -83,3 +83,19 @@ def test_the_api_masks_the_card_number_except_in_the_logged_full_record(users, d
     full = client.get(reverse("api:person_full", args=[head.pk]))
     assert full.status_code == 200 and card_of(full) == card
     assert RecordAccess.objects.filter(person_id=head.pk, channel="api").count() == 1
+
+
+def test_the_correction_form_shows_the_full_card_number_and_logs_it(client, users, disabled_head):
+    from doudi.registry.models import Disability
+
+    head = disabled_head
+    evidence = Disability.objects.get(person=head)
+    client.force_login(users["village_worker"])
+    page = client.get(reverse("registry:evidence_correct", args=["disability", evidence.pk])).content.decode()
+    assert f"{head.id_number}42" in page
+    access = RecordAccess.objects.get(person_id=head.pk, actor=users["village_worker"])
+    assert access.detail == "打开残疾更正页（显示完整残疾人证号）"
+    # A disability without a card number shows nothing in full: nothing is logged.
+    Disability.objects.filter(pk=evidence.pk).update(card_number="")
+    client.get(reverse("registry:evidence_correct", args=["disability", evidence.pk]))
+    assert RecordAccess.objects.filter(person_id=head.pk).count() == 1
