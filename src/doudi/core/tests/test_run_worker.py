@@ -23,7 +23,9 @@ def database_tasks(settings):
     settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
 
-def test_the_worker_fails_at_start_a_batch_whose_worker_died(users, database_tasks):
+def test_the_worker_fails_at_start_a_batch_whose_worker_died(users, database_tasks, monkeypatch):
+    # django-tasks closes "old" connections between polls, which would close the test's transaction.
+    monkeypatch.setattr(db_worker, "close_old_connections", lambda: None)
     actor = users["village_worker"]
     batch = ImportBatch.objects.create(
         created_by=actor, region=actor.region, original_name="导入.csv", format="csv", status="validating"
