@@ -143,16 +143,19 @@ class RegionChoiceField(forms.Field):
 
     widget = FastSelect
 
-    def __init__(self, *, choices: list, **kwargs):
+    def __init__(self, *, choices: list, also_valid=None, **kwargs):
         super().__init__(**kwargs)
         self.choices = choices
         self.widget.choices = choices
         self.widget.option_source = choices
         self.codes = {str(v) for v, _label in choices if v}
+        # A code that is not offered in the list but still a fine filter (e.g. the user's own county,
+        # which the list shows as "全部"): checked only when the fast set lookup misses.
+        self.also_valid = also_valid
 
     def clean(self, value):
         value = super().clean(value) or ""
-        if value and value not in self.codes:
+        if value and value not in self.codes and not (self.also_valid and self.also_valid(value)):
             if not (value.isdigit() and len(value) in (2, 4, 6, 9, 12)):
                 raise forms.ValidationError(f"{self.label}：“{value[:20]}”不是有效的区划代码，请从列表中选择。")
             raise forms.ValidationError(f"{self.label}：“{value}”不在您的管辖范围内或不可选，请从列表中选择。")
@@ -207,6 +210,18 @@ def _with_all_option(choices: list) -> list:
     return cached[1]
 
 
+def _existing_in_scope(user, code: str) -> bool:
+    """True for the 12-digit code of a region that exists inside the user's subtree (their own included)."""
+    from doudi.accounts.scope import region_in_scope
+
+    return (
+        code.isdigit()
+        and len(code) == 12
+        and region_in_scope(user, code)
+        and Region.objects.filter(code=code).exists()
+    )
+
+
 class HouseholdSearchForm(ChineseMessagesMixin, forms.Form):
     q = forms.CharField(
         label=_("查询"),
@@ -224,7 +239,9 @@ class HouseholdSearchForm(ChineseMessagesMixin, forms.Form):
         levels = tuple(range(root_level + 1, min(root_level + 2, Level.VILLAGE) + 1))
         regions = (scoped_regions(user, levels=levels) or []) if levels else []
         choices = _with_all_option(region_choices(user, regions))
-        self.fields["region"] = RegionChoiceField(label=_("区划"), required=False, choices=choices)
+        self.fields["region"] = RegionChoiceField(
+            label=_("区划"), required=False, choices=choices, also_valid=lambda code: _existing_in_scope(user, code)
+        )
         if not regions:
             self.fields["region"].widget = forms.HiddenInput()
         self.order_fields(["q", "region", "status"])

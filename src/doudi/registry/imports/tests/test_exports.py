@@ -127,3 +127,19 @@ def test_other_bad_filters_are_refused_and_a_good_region_filter_applies(client, 
     assert "状态：" in _refused(client.get(reverse("registry:imports:export"), {"status": "deleted"}))
     rows = _sheet(client.get(reverse("registry:imports:export"), {"region": regions["caowei"].code}))
     assert {r[0] for r in rows[1:]} == {ours.number} != {theirs.number}
+
+
+def test_the_users_own_region_is_a_valid_filter_though_not_in_the_list(client, users, regions, two_regions):
+    """The list offers the sub-regions (its "全部" is the user's own region); the own code still works."""
+    ours, theirs = two_regions
+    client.force_login(users["county_reviewer"])
+    rows = _sheet(client.get(reverse("registry:imports:export"), {"region": regions["yuanjiang"].code}))
+    assert {r[0] for r in rows[1:]} == {ours.number, theirs.number}
+    client.force_login(users["village_worker"])
+    rows = _sheet(client.get(reverse("registry:imports:export"), {"region": regions["lixin"].code}))
+    assert {r[0] for r in rows[1:]} == {ours.number}
+    # An in-scope code that names no region is still refused.
+    client.force_login(users["county_reviewer"])
+    assert "不在您的管辖范围内或不可选" in _refused(
+        client.get(reverse("registry:imports:export"), {"region": regions["yuanjiang"].code[:6] + "999999"})
+    )
