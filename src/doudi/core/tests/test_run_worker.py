@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import signal
 from datetime import timedelta
 
 import pytest
@@ -16,6 +17,18 @@ from doudi.registry.imports.models import ImportBatch
 from doudi.registry.imports.tasks import validate_import
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _signal_handlers_restored():
+    """The worker installs its own SIGINT/SIGTERM/SIGQUIT handlers; left in the test process, they are
+    inherited by every process forked later (the simulation's pool), which then ignores the SIGTERM
+    of Pool.terminate() and hangs the run."""
+    signals = [signal.SIGINT, signal.SIGTERM, signal.SIGQUIT]
+    saved = {s: signal.getsignal(s) for s in signals}
+    yield
+    for s, handler in saved.items():
+        signal.signal(s, handler)
 
 
 @pytest.fixture

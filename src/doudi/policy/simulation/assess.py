@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import gc
 import multiprocessing
+import signal
 from collections.abc import Callable, Iterable
 from contextlib import contextmanager
 from dataclasses import dataclass, fields
@@ -211,6 +212,12 @@ _WORKER: dict = {}
 
 
 def _init_worker(on: date, policies: PolicyMap) -> None:
+    # A forked child inherits its parent's signal handlers. In the background worker (run_worker)
+    # SIGTERM and SIGINT only set a "stop after this task" flag, so a child keeping that handler
+    # would ignore the SIGTERM of Pool.terminate() and the simulation would never return.
+    for name in ("SIGTERM", "SIGINT", "SIGQUIT"):
+        if hasattr(signal, name):
+            signal.signal(getattr(signal, name), signal.SIG_DFL)
     _WORKER["on"], _WORKER["policies"] = on, policies
 
 

@@ -122,3 +122,24 @@ def test_downloads_hold_the_changed_households_without_id_numbers(households, us
 
 def test_statuses_are_the_engine_tiers():
     assert STATUSES[0] == "none" and set(STATUSES[1:]) == {"extreme_poverty", "dibao", "near_dibao", "rigid_expense"}
+
+
+def test_a_parallel_run_returns_when_the_caller_handles_sigterm(households, users):
+    """In the background worker SIGTERM only sets a flag; the pool's children must still stop on it
+    (they used to inherit the handler, ignore Pool.terminate() and hang the simulation for ever)."""
+    import signal
+
+    def hung(*_):
+        raise TimeoutError("the simulation's process pool did not stop")
+
+    saved = signal.getsignal(signal.SIGTERM), signal.getsignal(signal.SIGALRM)
+    signal.signal(signal.SIGTERM, lambda *_: None)
+    signal.signal(signal.SIGALRM, hung)
+    signal.alarm(120)
+    try:
+        result = simulate(users["county_reviewer"], RAISE_URBAN, processes=2)
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGTERM, saved[0])
+        signal.signal(signal.SIGALRM, saved[1])
+    assert result.summary.counts == {"enter": 1, "leave": 0, "change": 1, "unchanged": 1}
