@@ -17,7 +17,8 @@ from doudi.registry.tests import factories as f
 
 pytestmark = pytest.mark.django_db
 
-SECRETS = ("资阳区", "南门桥", "肖大", "3100", "汽车路", "嫁往")
+# Her income shows as 3100.00 or 3,100.00 if it leaks; a bare "3100" would also match a record id in a link.
+SECRETS = ("资阳区", "南门桥", "肖大", "3100.00", "3,100.00", "汽车路", "嫁往")
 
 
 @pytest.fixture
