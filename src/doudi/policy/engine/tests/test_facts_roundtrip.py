@@ -1,0 +1,214 @@
+"""A household file holding every fact, each away from its default, reads back to exactly those facts.
+
+``doudi assess FILE`` and the API read households through ``facts_from_dict``; a field read under the
+wrong key, a default that overrides a given value or a conversion that drops a digit would change the
+facts silently. Writing the loaded facts back out (``dataclasses.asdict``) and reading them again must
+give the same facts, and every value below differs from what the loader assumes when a field is left
+out, so each field's reading is checked. The rows of ``EXPECTED`` pin a few of them by hand.
+"""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+import json
+from datetime import date
+from decimal import Decimal
+
+import pytest
+
+from ..errors import FactsError
+from ..facts_loader import facts_from_dict
+
+FULL = {
+    "as_of": "2025-03-01",
+    "area_type": "rural",
+    "household_id": "H9",
+    "financial_assets": "12345.67",
+    "vehicles": [{"kind": "car", "value": "48000"}, {"kind": "disability_vehicle", "value": "9000"}],
+    "houses": 2,
+    "non_residential_properties": 1,
+    "business_capital": "3000.50",
+    "rigid_expenses_12m": [{"category": "education", "amount": "8000"}, {"category": "medical", "amount": "21000"}],
+    "income_12m": "15000.25",
+    "current_dibao": {"monthly_amount": "612.30", "exceeded_since": "2025-01-01", "employment_related": False},
+    "temporary_need": {
+        "kind": "expense",
+        "event": "medical",
+        "occurred_on": "2025-02-11",
+        "amount": "7300.40",
+        "other_aid": "1200",
+        "fast": False,
+    },
+    "members": [
+        {
+            "person_id": "A1",
+            "name": "甲",
+            "birth_date": "1979-04-30",
+            "relation": "applicant",
+            "incomes": [{"category": "business", "monthly_amount": "321.09"}],
+            "disability": {"category": "physical", "grade": 2},
+            "serious_illness": True,
+            "chronic_medication": True,
+            "labour_capacity": "partial",
+            "self_care_unable": 2,
+            "schooling": "higher",
+            "residence": "institution",
+            "needs_long_term_care": True,
+            "medical_costs_monthly": "88.80",
+            "disability_costs_monthly": "66.60",
+            "job_refusals": 2,
+            "exclusion": "drug_rehab",
+            "has_capable_supporter": False,
+            "supporters": [
+                {
+                    "birth_date": "1950-02-02",
+                    "is_extreme_poverty": True,
+                    "is_dibao": True,
+                    "severe_disability": True,
+                    "legal_status": "imprisoned",
+                    "annual_income_per_capita": "9000.10",
+                    "property_within_low_income_rules": True,
+                }
+            ],
+            "other_benefits": [{"kind": "work_injury_care", "monthly_amount": "455.50"}],
+            "child_benefit_choice": "extreme_poverty",
+        },
+        {
+            "person_id": "C2",
+            "name": "乙",
+            "birth_date": "2013-12-31",
+            "relation": "grandchild",
+            "labour_capacity": "none",
+            "schooling": "secondary_vocational",
+            "has_capable_supporter": True,
+            "parents": [
+                {"situation": "imprisoned", "since": "2022-06-01", "until": "2031-05-31"},
+                {"situation": "lost_contact", "since": "2024-01-01"},
+            ],
+            "child_benefit_choice": "child_allowance",
+        },
+    ],
+}
+
+
+def _plain(value):
+    if isinstance(value, date | Decimal):
+        return str(value)
+    raise TypeError(type(value))
+
+
+def _written_back(facts) -> dict:
+    return json.loads(json.dumps(dataclasses.asdict(facts), default=_plain))
+
+
+def test_every_fact_reads_back_to_itself():
+    facts = facts_from_dict(copy.deepcopy(FULL))
+    assert facts_from_dict(_written_back(facts)) == facts
+
+
+def test_no_field_is_left_at_its_default():
+    """Each value of FULL differs from the facts of the same file with that field left out."""
+    full = facts_from_dict(copy.deepcopy(FULL))
+    for key in FULL:
+        if key in ("as_of", "area_type", "members"):
+            continue
+        bare = copy.deepcopy(FULL)
+        del bare[key]
+        assert facts_from_dict(bare) != full, key
+    for index, member in enumerate(FULL["members"]):
+        for key in member:
+            if key in ("person_id", "name", "birth_date"):
+                continue
+            bare = copy.deepcopy(FULL)
+            del bare["members"][index][key]
+            assert facts_from_dict(bare) != full, (index, key)
+
+
+EXPECTED = [
+    # (path into the facts, value by hand)
+    (lambda f: f.area_type, "rural"),
+    (lambda f: f.financial_assets, Decimal("12345.67")),
+    (
+        lambda f: [(v.kind, v.value) for v in f.vehicles],
+        [("car", Decimal("48000")), ("disability_vehicle", Decimal("9000"))],
+    ),
+    (lambda f: (f.houses, f.non_residential_properties), (2, 1)),
+    (lambda f: f.business_capital, Decimal("3000.50")),
+    (
+        lambda f: [(e.category, e.amount) for e in f.rigid_expenses_12m],
+        [("education", Decimal("8000")), ("medical", Decimal("21000"))],
+    ),
+    (lambda f: f.income_12m, Decimal("15000.25")),
+    (
+        lambda f: (f.current_dibao.monthly_amount, f.current_dibao.exceeded_since, f.current_dibao.employment_related),
+        (Decimal("612.30"), date(2025, 1, 1), False),
+    ),
+    (
+        lambda f: (
+            f.temporary_need.kind,
+            f.temporary_need.event,
+            f.temporary_need.amount,
+            f.temporary_need.other_aid,
+            f.temporary_need.fast,
+        ),
+        ("expense", "medical", Decimal("7300.40"), Decimal("1200"), False),
+    ),
+    (
+        lambda f: (f.members[0].birth_date, f.members[0].relation, f.members[0].name),
+        (date(1979, 4, 30), "applicant", "甲"),
+    ),
+    (lambda f: [(i.category, i.monthly_amount) for i in f.members[0].incomes], [("business", Decimal("321.09"))]),
+    (lambda f: (f.members[0].disability.category, f.members[0].disability.grade), ("physical", 2)),
+    (
+        lambda f: (f.members[0].self_care_unable, f.members[0].job_refusals, f.members[0].exclusion),
+        (2, 2, "drug_rehab"),
+    ),
+    (
+        lambda f: (f.members[0].medical_costs_monthly, f.members[0].disability_costs_monthly),
+        (Decimal("88.80"), Decimal("66.60")),
+    ),
+    (lambda f: f.members[0].supporters[0].annual_income_per_capita, Decimal("9000.10")),
+    (lambda f: f.members[0].supporters[0].legal_status, "imprisoned"),
+    (
+        lambda f: [(o.kind, o.monthly_amount) for o in f.members[0].other_benefits],
+        [("work_injury_care", Decimal("455.50"))],
+    ),
+    (
+        lambda f: [(p.situation, p.since, p.until) for p in f.members[1].parents],
+        [("imprisoned", date(2022, 6, 1), date(2031, 5, 31)), ("lost_contact", date(2024, 1, 1), None)],
+    ),
+    (
+        lambda f: (f.members[1].schooling, f.members[1].labour_capacity, f.members[1].child_benefit_choice),
+        ("secondary_vocational", "none", "child_allowance"),
+    ),
+]
+
+
+@pytest.mark.parametrize(("read", "expected"), EXPECTED)
+def test_values_by_hand(read, expected):
+    assert read(facts_from_dict(copy.deepcopy(FULL))) == expected
+
+
+@pytest.mark.parametrize(
+    ("path", "value", "message"),
+    [
+        (("financial_assets",), "-1", "金融资产"),
+        (("houses",), -1, "住房套数"),
+        (("income_12m",), "abc", "近12个月家庭总收入"),
+        (("members", 0, "job_refusals"), -1, "成员[1].无正当理由拒绝就业次数"),
+        (("members", 0, "self_care_unable"), 7, "成员[1].生活自理不能项数"),
+        (("members", 0, "exclusion"), "holiday", "成员[1]"),
+        (("members", 1, "parents", 0, "situation"), "away", "成员[2]"),
+        (("members", 0, "supporters", 0, "birth_date"), "1950-13-01", "成员[1]"),
+    ],
+)
+def test_a_bad_value_anywhere_is_refused_naming_its_place(path, value, message):
+    data = copy.deepcopy(FULL)
+    target = data
+    for step in path[:-1]:
+        target = target[step]
+    target[path[-1]] = value
+    with pytest.raises(FactsError) as exc:
+        facts_from_dict(data)
+    assert message in exc.value.message, exc.value.message
