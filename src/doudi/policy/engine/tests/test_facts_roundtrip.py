@@ -107,6 +107,24 @@ def test_every_fact_reads_back_to_itself():
     assert facts_from_dict(_written_back(facts)) == facts
 
 
+def _assert_holds(given, read, path="") -> None:
+    """Every value the file gives, at any depth, is the value read (dates and amounts as written)."""
+    if isinstance(given, dict):
+        for key, value in given.items():
+            assert key in read, f"{path}.{key} not read"
+            _assert_holds(value, read[key], f"{path}.{key}")
+    elif isinstance(given, list):
+        assert len(given) == len(read), path
+        for index, (g, r) in enumerate(zip(given, read, strict=True)):
+            _assert_holds(g, r, f"{path}[{index}]")
+    else:
+        assert read == given and type(read) is type(given), (path, given, read)
+
+
+def test_every_value_of_the_file_is_the_value_read():
+    _assert_holds(FULL, _written_back(facts_from_dict(copy.deepcopy(FULL))))
+
+
 def test_no_field_is_left_at_its_default():
     """Each value of FULL differs from the facts of the same file with that field left out."""
     full = facts_from_dict(copy.deepcopy(FULL))
