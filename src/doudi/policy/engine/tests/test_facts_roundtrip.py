@@ -230,3 +230,159 @@ def test_a_bad_value_anywhere_is_refused_naming_its_place(path, value, message):
     with pytest.raises(FactsError) as exc:
         facts_from_dict(data)
     assert message in exc.value.message, exc.value.message
+
+
+MINIMAL = {
+    "as_of": "2025-03-01",
+    "area_type": "urban",
+    "current_dibao": {"monthly_amount": "100"},
+    "temporary_need": {"kind": "emergency", "event": "fire", "occurred_on": "2025-02-20", "amount": "10"},
+    "members": [
+        {
+            "person_id": "P1",
+            "name": "丙",
+            "birth_date": "1990-01-01",
+            "supporters": [{"birth_date": "1960-01-01"}],
+            "parents": [{"situation": "deceased"}],
+        }
+    ],
+}
+
+
+def test_what_a_file_leaves_out_takes_the_documented_default():
+    read = _written_back(facts_from_dict(copy.deepcopy(MINIMAL)))
+    member = read["members"][0]
+    assert {k: member[k] for k in member if k not in ("supporters", "parents")} == {
+        "person_id": "P1",
+        "birth_date": "1990-01-01",
+        "relation": "other",
+        "name": "丙",
+        "incomes": [],
+        "disability": None,
+        "serious_illness": False,
+        "chronic_medication": False,
+        "labour_capacity": "full",
+        "self_care_unable": None,
+        "schooling": "none",
+        "residence": "home",
+        "needs_long_term_care": False,
+        "medical_costs_monthly": "0",
+        "disability_costs_monthly": "0",
+        "job_refusals": 0,
+        "exclusion": None,
+        "has_capable_supporter": None,
+        "other_benefits": [],
+        "child_benefit_choice": "auto",
+    }
+    assert member["supporters"] == [
+        {
+            "birth_date": "1960-01-01",
+            "is_extreme_poverty": False,
+            "is_dibao": False,
+            "severe_disability": False,
+            "legal_status": "none",
+            "annual_income_per_capita": None,
+            "property_within_low_income_rules": False,
+        }
+    ]
+    assert member["parents"] == [{"situation": "deceased", "since": None, "until": None}]
+    assert read["current_dibao"] == {"monthly_amount": "100", "exceeded_since": None, "employment_related": True}
+    assert read["temporary_need"] == {
+        "kind": "emergency",
+        "event": "fire",
+        "occurred_on": "2025-02-20",
+        "amount": "10",
+        "other_aid": "0",
+        "fast": False,
+    }
+    assert {k: read[k] for k in ("household_id", "financial_assets", "vehicles", "houses")} == {
+        "household_id": "",
+        "financial_assets": "0",
+        "vehicles": [],
+        "houses": 0,
+    }
+    assert {k: read[k] for k in ("non_residential_properties", "business_capital", "rigid_expenses_12m")} == {
+        "non_residential_properties": 0,
+        "business_capital": "0",
+        "rigid_expenses_12m": [],
+    }
+    assert read["income_12m"] is None
+
+
+BAD_AT = [
+    # (JSON path as the loader reports it, the bad value)
+    ("financial_assets", "x"),
+    ("houses", "x"),
+    ("non_residential_properties", -1),
+    ("business_capital", "x"),
+    ("income_12m", "x"),
+    ("vehicles[0].kind", "boat"),
+    ("vehicles[0].value", "x"),
+    ("rigid_expenses_12m[1].category", "x"),
+    ("rigid_expenses_12m[0].amount", "x"),
+    ("current_dibao.monthly_amount", "x"),
+    ("current_dibao.exceeded_since", "x"),
+    ("current_dibao.employment_related", "x"),
+    ("temporary_need.kind", "x"),
+    ("temporary_need.event", "x"),
+    ("temporary_need.occurred_on", "x"),
+    ("temporary_need.amount", "x"),
+    ("temporary_need.other_aid", "x"),
+    ("temporary_need.fast", "x"),
+    ("members[0].person_id", ""),
+    ("members[0].birth_date", "x"),
+    ("members[0].relation", "x"),
+    ("members[0].incomes[0].category", "x"),
+    ("members[0].incomes[0].monthly_amount", "x"),
+    ("members[0].disability.category", "x"),
+    ("members[0].disability.grade", 5),
+    ("members[0].serious_illness", "x"),
+    ("members[0].chronic_medication", "x"),
+    ("members[0].labour_capacity", "x"),
+    ("members[0].self_care_unable", 7),
+    ("members[0].schooling", "x"),
+    ("members[0].residence", "x"),
+    ("members[0].needs_long_term_care", "x"),
+    ("members[0].medical_costs_monthly", "x"),
+    ("members[0].disability_costs_monthly", "x"),
+    ("members[0].job_refusals", "x"),
+    ("members[0].exclusion", "x"),
+    ("members[0].has_capable_supporter", "x"),
+    ("members[0].supporters[0].birth_date", "x"),
+    ("members[0].supporters[0].is_extreme_poverty", "x"),
+    ("members[0].supporters[0].is_dibao", "x"),
+    ("members[0].supporters[0].severe_disability", "x"),
+    ("members[0].supporters[0].legal_status", "x"),
+    ("members[0].supporters[0].annual_income_per_capita", "x"),
+    ("members[0].supporters[0].property_within_low_income_rules", "x"),
+    ("members[0].other_benefits[0].kind", "x"),
+    ("members[0].other_benefits[0].monthly_amount", "x"),
+    ("members[0].child_benefit_choice", "x"),
+    ("members[1].parents[0].situation", "x"),
+    ("members[1].parents[0].since", "x"),
+    ("members[1].parents[0].until", "x"),
+]
+
+
+def _set(data, path: str, value) -> None:
+    steps = []
+    for part in path.split("."):
+        name, _, rest = part.partition("[")
+        steps.append(name)
+        steps.extend(int(i) for i in rest.replace("]", "[").split("[") if i)
+    target = data
+    for step in steps[:-1]:
+        target = target[step]
+    target[steps[-1]] = value
+
+
+@pytest.mark.parametrize(("path", "value"), BAD_AT)
+def test_a_bad_value_is_reported_at_exactly_its_place(path, value):
+    data = copy.deepcopy(FULL)
+    _set(data, path, value)
+    with pytest.raises(FactsError) as exc:
+        facts_from_dict(data)
+    assert exc.value.extra["paths"] == [path]
+    (problem,) = exc.value.extra["problems"]
+    assert problem.startswith(exc.value.message.split("：")[0].split(": ")[0])
+    assert ": " in problem and problem.split(": ", 1)[1]
