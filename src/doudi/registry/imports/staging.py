@@ -108,16 +108,4 @@ def load_valid_rows(batch: ImportBatch) -> Rows:
     return Rows(columns=columns, row_numbers=row_numbers)
 
 
-def mark_rows_invalid(batch: ImportBatch, rows: Rows) -> int:
-    """Record errors found at commit time (the registry changed since validation) on the staged rows."""
-    count = 0
-    for i, found in rows.errors.by_row.items():
-        count += ImportRow.objects.filter(batch=batch, row_number=int(rows.row_numbers[i])).update(
-            status=RowStatus.INVALID,
-            action="",
-            errors=[{"column": c, "message": m} for c, m in found],
-        )
-    return count
-
-
-__all__ = ["load_valid_rows", "mark_rows_invalid", "raw_json", "stage_rows"]
+__all__ = ["load_valid_rows", "raw_json", "stage_rows"]
