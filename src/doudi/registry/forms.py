@@ -215,10 +215,7 @@ def _existing_in_scope(user, code: str) -> bool:
     from doudi.accounts.scope import region_in_scope
 
     return (
-        code.isdigit()
-        and len(code) == 12
-        and region_in_scope(user, code)
-        and Region.objects.filter(code=code).exists()
+        code.isdigit() and len(code) == 12 and region_in_scope(user, code) and Region.objects.filter(code=code).exists()
     )
 
 

@@ -85,8 +85,12 @@ def test_an_event_with_plain_values_in_changes_is_still_shown(client, users, reg
     from doudi.audit.models import AuditEvent
 
     AuditEvent.objects.create(
-        action="generate_demo", target_type="region", target_id="430981000000", target_label="旧演示数据",
-        region_code="430981000000", changes={"households": 3000, "seed": None, "note": ["a"]},
+        action="generate_demo",
+        target_type="region",
+        target_id="430981000000",
+        target_label="旧演示数据",
+        region_code="430981000000",
+        changes={"households": 3000, "seed": None, "note": ["a"]},
     )
     client.force_login(users["administrator"])
     response = client.get(reverse("audit:event_list"))

@@ -86,9 +86,7 @@ def synthetic_households(n: int, on: date, seed: int = 1) -> list[HouseholdFacts
         for j in range(rnd.randint(1, 5)):
             incomes = ()
             if rnd.random() < 0.6:
-                incomes = (
-                    IncomeFact(rnd.choice(("wage", "transfer", "business")), Decimal(rnd.randint(0, 3000))),
-                )
+                incomes = (IncomeFact(rnd.choice(("wage", "transfer", "business")), Decimal(rnd.randint(0, 3000))),)
             disability = DisabilityFact("physical", rnd.randint(1, 4)) if rnd.random() < 0.1 else None
             members.append(
                 MemberFacts(

@@ -128,9 +128,7 @@ def assess(facts: HouseholdFacts, policy: Policy, on: date | None = None, explai
         inc = income if len(rest) == len(ctx.members) and income else household_income(ctx, ctx.members, t)
         results.append(_finish(assess_temporary(ctx, inc, t), t))
     for m in ctx.members:
-        member_status = (
-            "extreme_poverty" if m.person_id in tekun else ("dibao" if m.person_id in single else status)
-        )
+        member_status = "extreme_poverty" if m.person_id in tekun else ("dibao" if m.person_id in single else status)
         c = child.get(m.person_id)
         chose_child = c is not None and m.person_id not in tekun
         if chose_child:
@@ -138,9 +136,7 @@ def assess(facts: HouseholdFacts, policy: Policy, on: date | None = None, explai
         if values["disability_subsidies.enabled"] and m.facts.disability is not None:
             tl, tc = _trace(explain), _trace(explain)
             kind = c.programme if chose_child else None
-            living, care = disability_subsidies.assess_member(
-                ctx, m, member_status, m.person_id in tekun, kind, tl, tc
-            )
+            living, care = disability_subsidies.assess_member(ctx, m, member_status, m.person_id in tekun, kind, tl, tc)
             results.append(_finish(living, tl))
             results.append(_finish(care, tc))
         if values["longevity.enabled"]:

@@ -23,9 +23,7 @@ def _name(key: str) -> str:
     return f"参数 {key}（{SPEC_BY_KEY[key].label}）"
 
 
-def check_values(
-    get: Callable[[str], Any], has: Callable[[str], bool], partial: bool, when: str
-) -> list[str]:
+def check_values(get: Callable[[str], Any], has: Callable[[str], bool], partial: bool, when: str) -> list[str]:
     """Return problems of one coherent set of values.
 
     ``get`` returns a value or its default; ``has`` says whether the value was set explicitly. In
@@ -40,13 +38,7 @@ def check_values(
 
     both = (not partial) or (has("dibao.standard_urban") and has("dibao.standard_rural"))
     urban, rural = get("dibao.standard_urban"), get("dibao.standard_rural")
-    if (
-        both
-        and urban is not None
-        and rural is not None
-        and get("dibao.rural_not_above_urban")
-        and rural > urban
-    ):
+    if both and urban is not None and rural is not None and get("dibao.rural_not_above_urban") and rural > urban:
         problems.append(
             f"{_name('dibao.standard_rural')}: {fmt(rural)} 元高于城市低保标准 {fmt(urban)} 元{when}"
             "（若本地确实如此，请设 dibao.rural_not_above_urban = false）（§1.11）"
@@ -54,12 +46,9 @@ def check_values(
     if get("dibao.payment_method") == "banded":
         need("dibao.bands", "低保金计算方式为分档补助")
     months, taper = get("dibao.phase_out_months"), get("dibao.phase_out_taper")
-    if (not partial or (has("dibao.phase_out_months") and has("dibao.phase_out_taper"))) and len(
-        taper
-    ) != months:
+    if (not partial or (has("dibao.phase_out_months") and has("dibao.phase_out_taper"))) and len(taper) != months:
         problems.append(
-            f"{_name('dibao.phase_out_taper')}: 有 {len(taper)} 项，"
-            f"应与渐退期月数 {months} 相同{when}（§1.10）"
+            f"{_name('dibao.phase_out_taper')}: 有 {len(taper)} 项，应与渐退期月数 {months} 相同{when}（§1.10）"
         )
     for a, b in itertools.pairwise(taper):
         if b > a:
@@ -68,8 +57,7 @@ def check_values(
     if get("dibao.imputed_income_min_age") >= get("dibao.imputed_income_max_age"):
         problems.append(f"{_name('dibao.imputed_income_max_age')}: 须大于推算收入起始年龄{when}（§1.5）")
     uses_wage = [
-        get("dibao.employment_deduction_base") == "minimum_wage"
-        and get("dibao.employment_deduction_rate") > 0,
+        get("dibao.employment_deduction_base") == "minimum_wage" and get("dibao.employment_deduction_rate") > 0,
         get("dibao.imputed_income_rate") > 0,
         get("extreme_poverty.care_method") == "minimum_wage_ratio",
     ]
@@ -86,11 +74,7 @@ def check_values(
         if floor is not None and method == "amount":
             for area, zh in (("urban", "城市"), ("rural", "农村")):
                 amount, std = get(f"extreme_poverty.basic_living_{area}"), get(f"dibao.standard_{area}")
-                if (
-                    amount is not None
-                    and std is not None
-                    and amount < (std * floor).quantize(Decimal("0.01"))
-                ):
+                if amount is not None and std is not None and amount < (std * floor).quantize(Decimal("0.01")):
                     problems.append(
                         f"{_name(f'extreme_poverty.basic_living_{area}')}: {fmt(amount)} 元低于{zh}低保标准 "
                         f"{fmt(std)} 元的 {floor} 倍{when}（§2.5）"
@@ -106,19 +90,14 @@ def check_values(
     multiple = get("near_dibao.income_multiple")
     if not Decimal(1) < multiple <= Decimal(2):
         problems.append(
-            f"{_name('near_dibao.income_multiple')}: {multiple} 不在允许范围，"
-            f"须大于 1 且不超过 2{when}（§3.1）"
+            f"{_name('near_dibao.income_multiple')}: {multiple} 不在允许范围，须大于 1 且不超过 2{when}（§3.1）"
         )
     validity = get("rigid_expense.validity_months")
     if not 1 <= validity <= 12:
-        problems.append(
-            f"{_name('rigid_expense.validity_months')}: {validity} 个月，须在 1 到 12 之间{when}（§3.2）"
-        )
+        problems.append(f"{_name('rigid_expense.validity_months')}: {validity} 个月，须在 1 到 12 之间{when}（§3.2）")
     fast, cap = get("temporary.fast_grant_multiple"), get("temporary.cap_multiple")
     if fast > ONE:
-        problems.append(
-            f"{_name('temporary.fast_grant_multiple')}: 小额快救不得超过 1 个月低保标准{when}（§4）"
-        )
+        problems.append(f"{_name('temporary.fast_grant_multiple')}: 小额快救不得超过 1 个月低保标准{when}（§4）")
     if cap is not None and fast > cap:
         problems.append(f"{_name('temporary.fast_grant_multiple')}: 大于临时救助上限倍数 {cap}{when}（§4）")
     for key, minimum in (

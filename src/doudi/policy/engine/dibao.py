@@ -233,9 +233,7 @@ def phase_out_schedule(previous: Decimal, ctx: Context) -> list[Decimal]:
     return [rounding(previous * r) for r in ctx.policy.values["dibao.phase_out_taper"]]
 
 
-def assess_phase_out(
-    ctx: Context, income: HouseholdIncome, property_ok: bool, trace: Trace
-) -> ProgrammeResult:
+def assess_phase_out(ctx: Context, income: HouseholdIncome, property_ok: bool, trace: Trace) -> ProgrammeResult:
     """Return the 渐退 payment of a current dibao household whose income now exceeds the standard.
 
     Month 1 is the calendar month in which the excess was found (``exceeded_since``; the

@@ -48,9 +48,7 @@ def render() -> str:
                 meaning += " 可选：" + "；".join(f"`{c}` {s.choice_labels.get(c, '')}" for c in s.choices)
             elif s.choices and s.kind == "choice":
                 meaning += " 可选：" + "、".join(f"`{c}`" for c in s.choices)
-            out.append(
-                f"| `{s.key}` | {_cell(meaning)} | {_cell(s.unit) or '—'} | {_default(s)} | {_cell(s.rule)} |"
-            )
+            out.append(f"| `{s.key}` | {_cell(meaning)} | {_cell(s.unit) or '—'} | {_default(s)} | {_cell(s.rule)} |")
         out.append("")
     out.append(END)
     return "\n".join(out)

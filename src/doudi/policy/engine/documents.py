@@ -57,9 +57,7 @@ class ParamEntry:
     valid_to: date | None = None
 
     def covers(self, on: date) -> bool:
-        return (self.valid_from is None or self.valid_from <= on) and (
-            self.valid_to is None or on <= self.valid_to
-        )
+        return (self.valid_from is None or self.valid_from <= on) and (self.valid_to is None or on <= self.valid_to)
 
     def period_zh(self) -> str:
         start = self.valid_from.isoformat() if self.valid_from else "不限"

@@ -143,9 +143,7 @@ class Assessment:
 
     def amount(self, programme: str) -> Decimal:
         """Return the eligible monthly total of one programme across members."""
-        return sum(
-            (p.monthly_amount for p in self.programmes if p.programme == programme and p.eligible), ZERO
-        )
+        return sum((p.monthly_amount for p in self.programmes if p.programme == programme and p.eligible), ZERO)
 
     def to_dict(self) -> dict[str, Any]:
         return {

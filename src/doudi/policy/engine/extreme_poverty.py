@@ -91,9 +91,7 @@ def assess_member(ctx: Context, m: MemberView, household_size: int, trace: Trace
     trace.add("§2.2" if not school_extension else "§2.6", "{} 无劳动能力：{}", m.who, reason)
     std = ctx.fig.dibao_standard
     if m.tekun_income >= std:
-        trace.add(
-            "§2.2", "{} 本人月收入 {} 元 ≥ 低保标准 {} 元，不属于无生活来源", m.who, m.tekun_income, std
-        )
+        trace.add("§2.2", "{} 本人月收入 {} 元 ≥ 低保标准 {} 元，不属于无生活来源", m.who, m.tekun_income, std)
         return result
     trace.add("§2.2", "{} 本人月收入 {} 元 < 低保标准 {} 元", m.who, m.tekun_income, std)
     if not property_ok(ctx, "extreme_poverty", household_size, trace, "§2.2"):
@@ -117,9 +115,7 @@ def assess_member(ctx: Context, m: MemberView, household_size: int, trace: Trace
     basic = ctx.fig.tekun_basic_living
     unable = f.self_care_unable
     tier = care_tier(unable or 0)
-    care_table = (
-        ctx.policy.tekun_care_institution if f.residence == "institution" else ctx.policy.tekun_care_home
-    )
+    care_table = ctx.policy.tekun_care_institution if f.residence == "institution" else ctx.policy.tekun_care_home
     care = care_table[CARE_TIERS.index(tier)]
     if unable is None:
         trace.add("§2.4", "{} 未做生活自理能力评估，暂按全自理计", m.who)

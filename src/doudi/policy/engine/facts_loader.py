@@ -249,15 +249,11 @@ def facts_from_dict(data: Mapping[str, Any]) -> HouseholdFacts:
     for dup in sorted({i for i in ids if ids.count(i) > 1}):
         r.fail(("members",), f'人员编号 "{dup}" 重复')
     vehicles = [
-        VehicleFact(
-            kind=r.get(v, p, "kind", _choice(VEHICLE_LABELS)), value=r.get(v, p, "value", _amount, ZERO)
-        )
+        VehicleFact(kind=r.get(v, p, "kind", _choice(VEHICLE_LABELS)), value=r.get(v, p, "value", _amount, ZERO))
         for p, v in r.items(data, root, "vehicles")
     ]
     expenses = [
-        ExpenseFact(
-            category=r.get(e, p, "category", _choice(EXPENSE_LABELS)), amount=r.get(e, p, "amount", _amount)
-        )
+        ExpenseFact(category=r.get(e, p, "category", _choice(EXPENSE_LABELS)), amount=r.get(e, p, "amount", _amount))
         for p, e in r.items(data, root, "rigid_expenses_12m")
     ]
     current = None

@@ -21,15 +21,11 @@ def assess_member(ctx: Context, m: MemberView, status: str, trace: Trace) -> Pro
     span = f"{tier.min_age}–{tier.max_age - 1} 周岁" if tier.max_age else f"{tier.min_age} 周岁以上"
     result = ProgrammeResult("longevity_allowance", False, person_id=m.person_id, tier=span)
     if tier.means_test and status not in ctx.policy.values["longevity.means_test_statuses"]:
-        allowed = "、".join(
-            HOUSEHOLD_STATUS_LABELS[s] for s in ctx.policy.values["longevity.means_test_statuses"]
-        )
+        allowed = "、".join(HOUSEHOLD_STATUS_LABELS[s] for s in ctx.policy.values["longevity.means_test_statuses"])
         trace.add("§7", "{} 现年 {} 周岁，{}档仅限{}老人，不符合", m.who, m.age, span, allowed)
         return result
     result.eligible = True
     result.monthly_amount = tier.amount
     result.per_member = {m.person_id: tier.amount}
-    trace.add(
-        "§7", "{} 现年 {} 周岁（生日当天起算），{}档高龄津贴 {} 元/月", m.who, m.age, span, tier.amount
-    )
+    trace.add("§7", "{} 现年 {} 周岁（生日当天起算），{}档高龄津贴 {} 元/月", m.who, m.age, span, tier.amount)
     return result

@@ -144,9 +144,7 @@ def household_income(ctx: Context, members: list[MemberView], trace: Trace) -> H
     per_capita = net / n if n else ZERO
     if trace.enabled:
         for m in ctx.excluded:
-            trace.add(
-                "§1.3", "{} 不计入共同生活家庭成员：{}", m.who, EXCLUSION_LABELS[m.exclusion or "other"]
-            )
+            trace.add("§1.3", "{} 不计入共同生活家庭成员：{}", m.who, EXCLUSION_LABELS[m.exclusion or "other"])
         for m in members:
             if m.deduction:
                 trace.add(
@@ -157,9 +155,7 @@ def household_income(ctx: Context, members: list[MemberView], trace: Trace) -> H
                     m.deduction,
                 )
             if m.imputed:
-                trace.add(
-                    "§1.5", "{} 有劳动能力，劳动收入按不低于 {} 元计算", m.who, ctx.fig.imputed_income
-                )
+                trace.add("§1.5", "{} 有劳动能力，劳动收入按不低于 {} 元计算", m.who, ctx.fig.imputed_income)
             trace.add("§1.5", "{} 计入月收入 {} 元", m.who, m.counted_income)
         if deductions:
             trace.add("§1.5", "扣除因残疾、重病增加的刚性支出 {} 元", deductions)
@@ -199,9 +195,7 @@ def property_ok(ctx: Context, programme: str, size: int, trace: Trace, rule: str
             )
     if rules.max_vehicles is not None:
         exempt_kinds = ctx.policy.values["general.exempt_vehicle_kinds"]
-        counted = sum(
-            1 for v in facts.vehicles if v.kind not in exempt_kinds and v.value >= rules.vehicle_exempt_below
-        )
+        counted = sum(1 for v in facts.vehicles if v.kind not in exempt_kinds and v.value >= rules.vehicle_exempt_below)
         if counted > rules.max_vehicles:
             ok = False
             trace.add(rule, "计入的机动车 {} 辆，超过上限 {} 辆", counted, rules.max_vehicles)
@@ -213,9 +207,7 @@ def property_ok(ctx: Context, programme: str, size: int, trace: Trace, rule: str
         trace.add(rule, "拥有非居住类房屋 {} 处，不符合财产条件", facts.non_residential_properties)
     if rules.max_business_capital is not None and facts.business_capital > rules.max_business_capital:
         ok = False
-        trace.add(
-            rule, "企业认缴出资 {} 元，超过上限 {} 元", facts.business_capital, rules.max_business_capital
-        )
+        trace.add(rule, "企业认缴出资 {} 元，超过上限 {} 元", facts.business_capital, rules.max_business_capital)
     if ok:
         trace.add(rule, "家庭财产符合规定")
     return ok

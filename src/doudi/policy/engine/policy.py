@@ -234,9 +234,7 @@ def _freeze(v: dict[str, Any], on: date, code: str, name: str, sources: dict[str
         areas=areas,
         tekun_care_home=care("extreme_poverty.care_home"),
         tekun_care_institution=care("extreme_poverty.care_institution"),
-        property_rules={
-            p: _property(v, p) for p in ("dibao", "extreme_poverty", "near_dibao", "rigid_expense")
-        },
+        property_rules={p: _property(v, p) for p in ("dibao", "extreme_poverty", "near_dibao", "rigid_expense")},
         dibao_exempt=frozenset(v["dibao.exempt_income"]),
         tekun_exempt=frozenset(v["extreme_poverty.exempt_income"]),
         de_facto_orphan_amount=rounding(community * v["child_allowance.de_facto_ratio"]),

@@ -48,19 +48,13 @@ def assess_rigid_expense(ctx: Context, income: HouseholdIncome, trace: Trace) ->
         trace.add("§3.2", "近 12 个月家庭总收入按月计算收入推算：{} × 12 = {} 元", income.total, total_income)
     threshold = values["rigid_expense.spending_ratio"]
     if trace.enabled and spending:
-        parts = "、".join(
-            f"{EXPENSE_LABELS[e.category]} {e.amount:.2f}" for e in ctx.facts.rigid_expenses_12m
-        )
+        parts = "、".join(f"{EXPENSE_LABELS[e.category]} {e.amount:.2f}" for e in ctx.facts.rigid_expenses_12m)
         trace.add("§3.2", "近 12 个月刚性支出 {} 元（{}）", spending, parts)
     if spending <= ZERO or (total_income > ZERO and spending / total_income <= threshold):
         shown = fmt_ratio((spending / total_income).quantize(ZERO.scaleb(-4))) if total_income else "0%"
         trace.add("§3.2", "刚性支出占家庭总收入 {}，未超过 {}，不符合", shown, fmt_ratio(threshold))
         return result
-    shown = (
-        fmt_ratio((spending / total_income).quantize(ZERO.scaleb(-4)))
-        if total_income > ZERO
-        else "（收入为 0）"
-    )
+    shown = fmt_ratio((spending / total_income).quantize(ZERO.scaleb(-4))) if total_income > ZERO else "（收入为 0）"
     trace.add("§3.2", "刚性支出占家庭总收入 {} > {}", shown, fmt_ratio(threshold))
     months = values["rigid_expense.validity_months"]
     result.eligible = True

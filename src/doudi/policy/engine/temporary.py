@@ -46,9 +46,7 @@ def assess_temporary(ctx: Context, income: HouseholdIncome, trace: Trace) -> Pro
                 line,
             )
             return result
-        trace.add(
-            "§4", "支出型救助：月人均收入 {} 元 < 上年度人均可支配收入月均值 {} 元", income.per_capita, line
-        )
+        trace.add("§4", "支出型救助：月人均收入 {} 元 < 上年度人均可支配收入月均值 {} 元", income.per_capita, line)
         if not property_ok(ctx, "rigid_expense", income.size, trace, "§4"):
             return result
     if need.kind == "emergency" and need.fast:

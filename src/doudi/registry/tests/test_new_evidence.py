@@ -217,7 +217,6 @@ def test_a_region_code_that_does_not_exist_is_named_as_such(users):
     assert refused.value.message == "所在村/社区：行政区划代码 430981114299 不存在。"
 
 
-
 def test_the_api_refuses_a_person_born_more_than_120_years_ago_and_a_region_that_does_not_exist(users):
     old = make_id_number("430981", date(1890, 1, 5), 11)
     client = _api(users["village_worker"])

@@ -57,9 +57,7 @@ def member(
         birth_date=born if isinstance(born, date) else date.fromisoformat(born),
         incomes=tuple(rows),
         disability=DisabilityFact(*disability) if disability else None,
-        parents=tuple(
-            ParentFacts(p[0], *(date.fromisoformat(x) if x else None for x in p[1:])) for p in parents
-        ),
+        parents=tuple(ParentFacts(p[0], *(date.fromisoformat(x) if x else None for x in p[1:])) for p in parents),
         **kwargs,
     )
 

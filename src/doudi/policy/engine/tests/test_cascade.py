@@ -19,9 +19,7 @@ def test_cascade_order_and_status():
     assert assess(alone_elder, p).status == "extreme_poverty"
     assert assess(household(member(income=500, category="transfer")), p).status == "dibao"
     assert assess(household(member(income=900, category="transfer")), p).status == "near_dibao"
-    rigid = household(
-        member(income=2000, category="transfer"), rigid_expenses_12m=(ExpenseFact("medical", D(30000)),)
-    )
+    rigid = household(member(income=2000, category="transfer"), rigid_expenses_12m=(ExpenseFact("medical", D(30000)),))
     assert assess(rigid, p).status == "rigid_expense"
     assert assess(household(member(income=9000, category="transfer")), p).status == "none"
 

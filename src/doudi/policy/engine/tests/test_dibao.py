@@ -378,9 +378,7 @@ def test_single_person_extra_groups_follow_the_2026_yiyang_rule():
 
 def test_single_person_minimum_ratio():
     """青岛-style 单人保 pays at least 60% of the standard (§1.4 [L S8])."""
-    h = household(
-        member("A", income=1400), member("B", disability=("physical", 2), income=700, category="transfer")
-    )
+    h = household(member("A", income=1400), member("B", disability=("physical", 2), income=700, category="transfer"))
     policy = make_policy({"dibao.single_person_min_payment_ratio": D("0.6")})
     single = assess(h, policy).get("single_person_dibao", "B")
     assert single.monthly_amount == D("444.00") + D("148.00")

@@ -17,9 +17,7 @@ def run(policy=None, **kwargs):
     kwargs.setdefault("born", "1980-01-01")
     a = assess(household(member("P", **kwargs)), policy or sample_policy())
     living, care = a.get("disability_living_subsidy", "P"), a.get("disability_care_subsidy", "P")
-    return (living.monthly_amount if living.eligible else D(0)), (
-        care.monthly_amount if care.eligible else D(0)
-    )
+    return (living.monthly_amount if living.eligible else D(0)), (care.monthly_amount if care.eligible else D(0))
 
 
 CASES = [

@@ -163,9 +163,7 @@ CASES = [
 ]
 
 
-@pytest.mark.parametrize(
-    ("kwargs", "area", "eligible", "amount"), [c[1:] for c in CASES], ids=[c[0] for c in CASES]
-)
+@pytest.mark.parametrize(("kwargs", "area", "eligible", "amount"), [c[1:] for c in CASES], ids=[c[0] for c in CASES])
 def test_extreme_poverty(kwargs, area, eligible, amount):
     kwargs.setdefault("has_capable_supporter", False)
     a = assess(household(member("T", **kwargs), area=area), sample_policy())
@@ -184,17 +182,13 @@ def test_property_test_applies_to_tekun():
 def test_basic_living_as_multiple_of_dibao_standard():
     """基本生活标准 = 1.3 × 低保标准 when a region sets it that way (§2.5)."""
     policy = make_policy({"extreme_poverty.basic_living_method": "multiple"})
-    r = assess(household(member("T", born=ELDER, has_capable_supporter=False)), policy).get(
-        "extreme_poverty", "T"
-    )
+    r = assess(household(member("T", born=ELDER, has_capable_supporter=False)), policy).get("extreme_poverty", "T")
     assert r.monthly_amount == D("962.00") + D("190.00")
 
 
 def test_tekun_member_leaves_the_dibao_household():
     """An elderly tekun member is supported alone; the rest of the household is tested for dibao."""
-    h = household(
-        member("T", born=ELDER, has_capable_supporter=False), member("S", income=300, category="transfer")
-    )
+    h = household(member("T", born=ELDER, has_capable_supporter=False), member("S", income=300, category="transfer"))
     a = assess(h, sample_policy())
     assert a.get("extreme_poverty", "T").eligible
     assert a.get("dibao").monthly_amount == D("440.00")

@@ -40,9 +40,9 @@ def test_near_dibao_property_rules_differ_from_dibao():
     assert not a.get("dibao").eligible
     assert a.status == "near_dibao"
     dear = (VehicleFact("car", D(60000)),)
-    assert assess(
-        household(member(income=300, category="transfer"), vehicles=dear), sample_policy()
-    ).status != ("near_dibao")
+    assert assess(household(member(income=300, category="transfer"), vehicles=dear), sample_policy()).status != (
+        "near_dibao"
+    )
 
 
 def rigid(income: int, spending: int, **kwargs):

@@ -110,9 +110,7 @@ def households(draw) -> HouseholdFacts:
         vehicles=tuple(
             draw(
                 st.lists(
-                    st.builds(
-                        VehicleFact, st.sampled_from(["car", "motorcycle"]), st.integers(0, 200_000).map(D)
-                    ),
+                    st.builds(VehicleFact, st.sampled_from(["car", "motorcycle"]), st.integers(0, 200_000).map(D)),
                     max_size=1,
                 )
             )
@@ -254,8 +252,7 @@ def summary(a):
         a.total_monthly,
         a.total_one_off,
         sorted(
-            (p.programme, p.person_id, p.eligible, p.monthly_amount, p.one_off_amount, p.tier)
-            for p in a.programmes
+            (p.programme, p.person_id, p.eligible, p.monthly_amount, p.one_off_amount, p.tier) for p in a.programmes
         ),
     )
 
@@ -286,9 +283,7 @@ def test_single_person_rule_can_pay_more_after_a_rise():
     """单人户 (§1.4) is the other exception: crossing the standard can open a member's own dibao."""
 
     def h(wage):
-        return household(
-            member("A", income=wage, category="transfer"), member("B", disability=("physical", 1))
-        )
+        return household(member("A", income=wage, category="transfer"), member("B", disability=("physical", 1)))
 
     below, above = assess(h(1479), sample_policy()), assess(h(1481), sample_policy())
     assert below.status == "dibao" and above.status == "near_dibao"

@@ -140,9 +140,7 @@ SWITCHES = [
     ),
     Row(
         "§1.5 costs above income: counted income stays 0 → 740",
-        household(
-            member(income=100, category="transfer", disability=("physical", 3), disability_costs_monthly=D(500))
-        ),
+        household(member(income=100, category="transfer", disability=("physical", 3), disability_costs_monthly=D(500))),
         "dibao",
         True,
         "740.00",

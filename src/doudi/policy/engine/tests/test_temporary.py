@@ -76,6 +76,4 @@ def test_one_off_is_not_monthly():
 
 def test_cap_is_a_parameter():
     h = household(member(), temporary_need=need(amount=20000))
-    assert assess(h, make_policy({"temporary.cap_multiple": D(2)})).get("temporary").one_off_amount == D(
-        "1480.00"
-    )
+    assert assess(h, make_policy({"temporary.cap_multiple": D(2)})).get("temporary").one_off_amount == D("1480.00")

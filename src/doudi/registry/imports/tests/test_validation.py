@@ -77,9 +77,7 @@ def test_unknown_region_and_region_outside_the_users_scope(users, django_capture
         person_row("H3", region="4309"),
     ]
     batch = _stage_rows(users, rows, django_capture_on_commit_callbacks)
-    assert _only_error(batch, 2) == [
-        ("村/社区区划代码", "村/社区区划代码：行政区划代码 430981999999 不存在。")
-    ]
+    assert _only_error(batch, 2) == [("村/社区区划代码", "村/社区区划代码：行政区划代码 430981999999 不存在。")]
     assert _only_error(batch, 3) == [
         (
             "村/社区区划代码",
