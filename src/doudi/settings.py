@@ -75,7 +75,7 @@ if not SECRET_KEY or SECRET_KEY == DEMO_SECRET_KEY:
 
         raise ImproperlyConfigured(
             "DOUDI_SECRET_KEY 未设置（或仍是公开的演示密钥）：生产环境必须设置一个随机密钥，例如 "
-            'export DOUDI_SECRET_KEY="$(python3 -c \'import secrets; print(secrets.token_urlsafe(50))\')"；'
+            "export DOUDI_SECRET_KEY=\"$(python3 -c 'import secrets; print(secrets.token_urlsafe(50))')\"；"
             "仅在本机演示时可设置 DOUDI_DEMO=1 使用演示密钥。"
         )
     SECRET_KEY = DEMO_SECRET_KEY
@@ -102,6 +102,9 @@ INSTALLED_APPS = [
     "doudi.registry",
     "doudi.policy",
     "doudi.cases",
+    "doudi.verification",
+    "doudi.monitoring",
+    "doudi.payments",
 ]
 
 MIDDLEWARE = [

@@ -27,6 +27,7 @@ DEMO_USERS = (
     DemoUser("village_worker2", "周专干", Role.VILLAGE_WORKER, "430981006001"),  # 琼湖街道韩家汊社区
     DemoUser("township_officer", "王经办", Role.TOWNSHIP_OFFICER, "430981114"),  # 草尾镇
     DemoUser("county_reviewer", "张审核", Role.COUNTY_REVIEWER, "430981"),  # 沅江市
+    DemoUser("county_finance", "钱财务", Role.COUNTY_FINANCE, "430981"),  # 沅江市：发放名册的审批人
     DemoUser("city_supervisor", "陈监管", Role.CITY_SUPERVISOR, "4309"),  # 益阳市
     DemoUser("auditor", "刘审计", Role.AUDITOR, "430981"),
     DemoUser("admin", "赵管理", Role.ADMINISTRATOR, "43"),  # 湖南省

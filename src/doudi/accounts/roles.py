@@ -14,6 +14,7 @@ class Role(models.TextChoices):
     VILLAGE_WORKER = "village_worker", _("村/社区专干")
     TOWNSHIP_OFFICER = "township_officer", _("乡镇经办")
     COUNTY_REVIEWER = "county_reviewer", _("县级审核")
+    COUNTY_FINANCE = "county_finance", _("县级资金审批")
     CITY_SUPERVISOR = "city_supervisor", _("市级监管")
     AUDITOR = "auditor", _("审计（只读）")
     ADMINISTRATOR = "administrator", _("系统管理员")
@@ -36,6 +37,12 @@ class Capability(models.TextChoices):
     DECIDE_FAST_GRANT = "decide_fast_grant", _("临时救助小额快救、先行救助")
     CONFIRM_CASE = "confirm_case", _("审核确认")
     MANAGE_ENROLMENT = "manage_enrolment", _("保障对象管理")
+    VIEW_FEEDS = "view_feeds", _("查看部门数据")
+    LOAD_FEEDS = "load_feeds", _("上传部门数据")
+    HANDLE_ALERTS = "handle_alerts", _("处理监测预警")
+    RUN_MONITORING = "run_monitoring", _("运行监测规则")
+    MAKE_PAYROLL = "make_payroll", _("编制发放名册")
+    APPROVE_PAYROLL = "approve_payroll", _("审批发放名册")
 
 
 # Cases (rules.md §1.8): village workers take applications and survey; townships verify, post the
@@ -50,6 +57,7 @@ CAPABILITIES: dict[str, frozenset[str]] = {
             Capability.ASSESS,
             Capability.ACCEPT_APPLICATION,
             Capability.SURVEY,
+            Capability.HANDLE_ALERTS,
         }
     ),
     Role.TOWNSHIP_OFFICER: frozenset(
@@ -62,6 +70,8 @@ CAPABILITIES: dict[str, frozenset[str]] = {
             Capability.VERIFY_CASE,
             Capability.DECIDE_FAST_GRANT,
             Capability.MANAGE_ENROLMENT,
+            Capability.VIEW_FEEDS,
+            Capability.HANDLE_ALERTS,
         }
     ),
     Role.COUNTY_REVIEWER: frozenset(
@@ -75,10 +85,25 @@ CAPABILITIES: dict[str, frozenset[str]] = {
             Capability.VERIFY_CASE,
             Capability.CONFIRM_CASE,
             Capability.MANAGE_ENROLMENT,
+            Capability.VIEW_FEEDS,
+            Capability.LOAD_FEEDS,
+            Capability.HANDLE_ALERTS,
+            Capability.RUN_MONITORING,
+            Capability.MAKE_PAYROLL,
         }
     ),
+    # Maker and checker (issue #9): the county reviewer makes the payroll, the finance officer approves it.
+    Role.COUNTY_FINANCE: frozenset(
+        {Capability.VIEW_AUDIT, Capability.MANAGE_ENROLMENT, Capability.MAKE_PAYROLL, Capability.APPROVE_PAYROLL}
+    ),
     Role.CITY_SUPERVISOR: frozenset(
-        {Capability.VIEW_AUDIT, Capability.ASSESS, Capability.EDIT_POLICY, Capability.PUBLISH_POLICY}
+        {
+            Capability.VIEW_AUDIT,
+            Capability.ASSESS,
+            Capability.EDIT_POLICY,
+            Capability.PUBLISH_POLICY,
+            Capability.VIEW_FEEDS,
+        }
     ),
     Role.AUDITOR: frozenset({Capability.VIEW_AUDIT}),
     Role.ADMINISTRATOR: frozenset(set(Capability)),

@@ -1,0 +1,1 @@
+"""Monthly payrolls, bank files, returns, arrears and recovery, and the fund ledger."""
