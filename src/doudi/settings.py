@@ -109,6 +109,9 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Static files straight from the WSGI server, compressed and, under scripts/serve, with
+    # far-future caching of content-hashed names: no separate web server needed on an intranet.
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -176,6 +179,18 @@ LOCALE_PATHS = [BASE_DIR / "locale"]
 STATIC_URL = "/static/"
 STATIC_ROOT = DATA_DIR / "static"
 STATICFILES_DIRS: list = []
+# ``DOUDI_STATIC_MANIFEST=1`` (scripts/serve, after collectstatic): hashed, pre-compressed static
+# files that browsers may cache for a year. Off elsewhere, as it needs collectstatic to have run.
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": (
+            "whitenoise.storage.CompressedManifestStaticFilesStorage"
+            if _env_bool("DOUDI_STATIC_MANIFEST", False)
+            else "django.contrib.staticfiles.storage.StaticFilesStorage"
+        )
+    },
+}
 MEDIA_ROOT = DATA_DIR / "media"
 MEDIA_URL = "/media/"
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
@@ -223,12 +238,41 @@ TASKS = {
     }
 }
 
+# ``DOUDI_LOG_DIR``: also write ``doudi.log`` there. A WatchedFileHandler reopens the file when
+# logrotate has moved it (deploy/logrotate.conf), so every process of gunicorn and the worker can
+# write to it without one of them rotating under the others.
+LOG_DIR = os.environ.get("DOUDI_LOG_DIR", "")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": os.environ.get("DOUDI_LOG_LEVEL", "WARNING")},
+    "formatters": {"plain": {"format": "%(asctime)s %(process)d %(levelname)s %(name)s: %(message)s"}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler"},
+        **(
+            {
+                "file": {
+                    "class": "logging.handlers.WatchedFileHandler",
+                    "filename": str(Path(LOG_DIR) / "doudi.log"),
+                    "formatter": "plain",
+                    "encoding": "utf-8",
+                }
+            }
+            if LOG_DIR
+            else {}
+        ),
+    },
+    "root": {
+        "handlers": ["console", "file"] if LOG_DIR else ["console"],
+        "level": os.environ.get("DOUDI_LOG_LEVEL", "WARNING"),
+    },
 }
+
+# The daily jobs the worker enqueues itself (``doudi.core.scheduler``): (name, task, local time).
+# Each runs once a day however many workers there are; a worker that was down runs the day's
+# missed jobs when it comes back.
+DAILY_JOBS = [
+    ("run_case_tasks", "doudi.cases.tasks.run_case_tasks", "01:30"),
+]
 
 # Sessions are read from the process's cache and written through to the database: every page
 # otherwise spends a query on its session (docs/benchmarks.md, household list page).

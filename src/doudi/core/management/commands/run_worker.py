@@ -6,6 +6,9 @@ server needs:
 - at start, every ``SWEEP_EVERY`` seconds and after each database outage, it ends the jobs a dead
   worker left "running" (``doudi.registry.imports.recovery``): their batches fail with a reason and
   can be resubmitted;
+- every ``SCHEDULE_EVERY`` seconds it enqueues the daily jobs that are due (``doudi.core.scheduler``:
+  ``run_case_tasks`` and the other nightly jobs of ``settings.DAILY_JOBS``), once a day whatever the
+  number of workers; ``--no-schedule`` leaves that to another worker;
 - when the database goes away (PostgreSQL restarting, a network cut), it waits and reconnects
   instead of exiting, so jobs queued afterwards still run without anyone restarting doudi.
 """
@@ -25,6 +28,7 @@ logger = logging.getLogger("django_tasks_db")
 
 
 SWEEP_EVERY = 15.0
+SCHEDULE_EVERY = 60.0
 
 
 def sweep() -> None:
@@ -43,15 +47,32 @@ def sweep_forever(stop: threading.Event) -> None:
         close_old_connections()
 
 
+def schedule_forever(stop: threading.Event) -> None:
+    """Start the day's due jobs now and then; a failed round (database down) is tried again later."""
+    from doudi.core import scheduler
+
+    while True:
+        try:
+            scheduler.due_jobs()
+        except Exception:
+            logger.exception("starting the daily jobs failed")
+        close_old_connections()
+        if stop.wait(SCHEDULE_EVERY):
+            return
+
+
 class ResilientWorker(db_worker.Worker):
     """A database worker that sweeps dead jobs and survives database outages."""
 
     retry_pause = 2.0
+    schedule = True
 
     def run(self) -> None:
         sweep()
         stop = threading.Event()
         threading.Thread(target=sweep_forever, args=(stop,), name="sweep", daemon=True).start()
+        if self.schedule:
+            threading.Thread(target=schedule_forever, args=(stop,), name="schedule", daemon=True).start()
         try:
             self._run_until_stopped()
         finally:
@@ -75,9 +96,16 @@ class ResilientWorker(db_worker.Worker):
 class Command(db_worker.Command):
     help = "Run doudi's background worker (django-tasks database worker that sweeps dead jobs and survives outages)"
 
+    def add_arguments(self, parser) -> None:
+        super().add_arguments(parser)
+        parser.add_argument(
+            "--no-schedule", action="store_true", help="do not start the daily jobs (another worker does)"
+        )
+
     def handle(self, **options) -> None:
         # db_worker builds its Worker by name at call time: hand it this one for the duration.
         original = db_worker.Worker
+        ResilientWorker.schedule = not options.pop("no_schedule", False)
         db_worker.Worker = ResilientWorker
         try:
             super().handle(**options)
