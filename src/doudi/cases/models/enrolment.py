@@ -47,6 +47,13 @@ class Enrolment(models.Model):
     case = models.ForeignKey("cases.Case", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     automatic = models.BooleanField(_("系统按条件自动纳入"), default=False)
     end_reason = models.CharField(_("停发原因"), max_length=300, blank=True)
+    # The name on the bank account paid, when it is not the person's own (a guardian's for a child);
+    # blank = the person's own account (``Person.bank_account``).
+    account_holder = models.CharField(_("账户户名"), max_length=50, blank=True)
+    # Why this enrolment cannot be paid as it stands (no bank account, an account holder who is not a
+    # member …), written by ``cases.services.payment_checks``; blank = nothing in the way. The payroll
+    # refuses to pay an enrolment whose warning is not blank.
+    payment_warning = models.CharField(_("发放提醒"), max_length=300, blank=True)
     version = models.PositiveIntegerField(_("版本"), default=1)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
