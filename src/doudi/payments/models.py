@@ -268,6 +268,7 @@ class RecoveryReason(models.TextChoices):
 
 class RecoveryStatus(models.TextChoices):
     OPEN = "open", _("待追缴")
+    OFFSETTING = "offsetting", _("抵扣中")
     REPAID = "repaid", _("已退回")
     OFFSET = "offset", _("已抵扣")
     WRITTEN_OFF = "written_off", _("已核销")

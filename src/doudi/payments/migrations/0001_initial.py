@@ -85,7 +85,7 @@ class Migration(migrations.Migration):
                 ('lines', models.JSONField(default=list, verbose_name='涉及发放明细')),
                 ('amount', models.DecimalField(decimal_places=2, max_digits=12, verbose_name='应追缴金额')),
                 ('recovered_amount', models.DecimalField(decimal_places=2, default=0, max_digits=12, verbose_name='已追回金额')),
-                ('status', models.CharField(choices=[('open', '待追缴'), ('repaid', '已退回'), ('offset', '已抵扣'), ('written_off', '已核销')], default='open', max_length=12, verbose_name='状态')),
+                ('status', models.CharField(choices=[('open', '待追缴'), ('offsetting', '抵扣中'), ('repaid', '已退回'), ('offset', '已抵扣'), ('written_off', '已核销')], default='open', max_length=12, verbose_name='状态')),
                 ('note', models.CharField(blank=True, max_length=300, verbose_name='说明')),
                 ('settled_at', models.DateTimeField(blank=True, null=True, verbose_name='办结时间')),
                 ('settle_reason', models.CharField(blank=True, max_length=300, verbose_name='办结理由')),
