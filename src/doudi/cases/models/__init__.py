@@ -22,6 +22,7 @@ from doudi.cases.models.enrolment import (
     ReviewTask,
     TaskStatus,
 )
+from doudi.cases.models.intake import IntakeSubmission
 from doudi.cases.models.steps import (
     CommunityReview,
     MissingMaterialsNotice,
@@ -56,6 +57,7 @@ __all__ = [
     "Enrolment",
     "EnrolmentChange",
     "EnrolmentStatus",
+    "IntakeSubmission",
     "MissingMaterialsNotice",
     "NoticeStatus",
     "Objection",
