@@ -1,1 +1,146 @@
-"""Models of monitoring."""
+"""Models of monitoring: the alerts a rule raised, the runs that raised them, and persons referred by workers.
+
+An alert is identified by its ``fingerprint`` (rule, person or household, and the fact: a death, a
+car's number plate, a tax year …): the same fact seen again in a later run never opens a second
+alert, whatever became of the first; a different fact (a second car) has another fingerprint and
+opens its own. The rules themselves are code (``monitoring.rules``), switched and tuned per region
+by the ``[monitoring]`` policy parameters.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+USER = settings.AUTH_USER_MODEL
+
+
+class AlertClass(models.TextChoices):
+    DISCOVERY = "discovery", _("主动发现")
+    UNMET_NEED = "unmet_need", _("需求未满足")
+    STATUS_CHANGE = "status_change", _("状态变化")
+    POLICY = "policy", _("政策落实")
+
+
+class Severity(models.TextChoices):
+    HIGH = "high", _("高")
+    MEDIUM = "medium", _("中")
+    LOW = "low", _("低")
+
+
+class AlertStatus(models.TextChoices):
+    OPEN = "open", _("待核查")
+    RESOLVED = "resolved", _("已处理")
+    CLEARED = "cleared", _("信号消失，自动关闭")
+
+
+class Outcome(models.TextChoices):
+    OPEN_APPLICATION = "open_application", _("登记救助申请")
+    OPEN_CHANGE = "open_change", _("启动家庭情况变更")
+    END_ASSISTANCE = "end_assistance", _("停止救助")
+    CONFIRM_DEATH = "confirm_death", _("确认死亡，停发并追缴")
+    NO_ACTION = "no_action", _("核实无需处理")
+
+
+class MonitoringRun(models.Model):
+    """One run of the enabled rules over a region's subtree on a date, and what it changed."""
+
+    region = models.ForeignKey("regions.Region", on_delete=models.PROTECT, related_name="+")
+    on = models.DateField(_("监测日期"))
+    engine = models.CharField(_("计算引擎"), max_length=10, default="duckdb")
+    started_at = models.DateTimeField(_("开始时间"), auto_now_add=True)
+    finished_at = models.DateTimeField(_("结束时间"), null=True, blank=True)
+    opened = models.PositiveIntegerField(_("新开预警"), default=0)
+    closed = models.PositiveIntegerField(_("自动关闭"), default=0)
+    unchanged = models.PositiveIntegerField(_("维持不变"), default=0)
+    by_rule = models.JSONField(_("各规则结果"), default=dict, blank=True)
+    started_by = models.ForeignKey(USER, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+
+    class Meta:
+        verbose_name = _("监测运行")
+        verbose_name_plural = _("监测运行")
+        ordering = ["-started_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.region_id} {self.on}"
+
+
+class Alert(models.Model):
+    """One signal that a household may need a decision: who, which rule, the evidence, and what came of it."""
+
+    rule = models.CharField(_("预警规则"), max_length=40)
+    alert_class = models.CharField(_("预警类别"), max_length=16, choices=AlertClass.choices)
+    severity = models.CharField(_("预警级别"), max_length=8, choices=Severity.choices)
+    fingerprint = models.CharField(_("指纹"), max_length=64)
+    fact = models.CharField(_("事实"), max_length=200, blank=True)
+    summary = models.CharField(_("预警内容"), max_length=300)
+    household = models.ForeignKey(
+        "registry.Household", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    person = models.ForeignKey("registry.Person", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    # The village of the household (the scope key); ``township`` is the township the alert is assigned to.
+    region = models.ForeignKey("regions.Region", on_delete=models.PROTECT, related_name="+")
+    township = models.ForeignKey("regions.Region", on_delete=models.PROTECT, related_name="+", db_index=False)
+    evidence = models.JSONField(_("证据"), default=list, blank=True)
+    event_date = models.DateField(_("事实发生日期"), null=True, blank=True)
+    detected_on = models.DateField(_("发现日期"))
+    due_on = models.DateField(_("核查期限"))
+    due_provisional = models.BooleanField(default=False)
+    status = models.CharField(_("状态"), max_length=10, choices=AlertStatus.choices, default=AlertStatus.OPEN)
+    assigned_to = models.ForeignKey(USER, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    run = models.ForeignKey(MonitoringRun, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    findings = models.TextField(_("核查情况"), blank=True)
+    outcome = models.CharField(_("处理结果"), max_length=20, choices=Outcome.choices, blank=True)
+    outcome_reason = models.TextField(_("理由"), blank=True)
+    outcome_case = models.ForeignKey("cases.Case", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    resolved_on = models.DateField(_("处理日期"), null=True, blank=True)
+    resolved_by = models.ForeignKey(USER, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    cleared_on = models.DateField(_("自动关闭日期"), null=True, blank=True)
+    version = models.PositiveIntegerField(_("版本"), default=1)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("监测预警")
+        verbose_name_plural = _("监测预警")
+        ordering = ["due_on", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["fingerprint"], name="alert_fingerprint_unique"),
+            models.CheckConstraint(
+                condition=~Q(status="resolved") | ~Q(outcome=""), name="resolved_alert_has_outcome"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["region", "status", "due_on"], name="alert_region_status"),
+            models.Index(fields=["status", "rule"], name="alert_status_rule"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.rule} {self.summary}"
+
+
+class WorkerReferral(models.Model):
+    """其他困难人员: a person a worker found in difficulty and put under monitoring (rules.md §8)."""
+
+    person = models.ForeignKey("registry.Person", on_delete=models.PROTECT, related_name="+")
+    household = models.ForeignKey("registry.Household", on_delete=models.PROTECT, related_name="+")
+    region = models.ForeignKey("regions.Region", on_delete=models.PROTECT, related_name="+")
+    reason = models.CharField(_("困难情况"), max_length=300)
+    referred_on = models.DateField(_("纳入监测日期"))
+    ended_on = models.DateField(_("退出监测日期"), null=True, blank=True)
+    referred_by = models.ForeignKey(USER, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("其他困难人员")
+        verbose_name_plural = _("其他困难人员")
+        ordering = ["-referred_on", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["person"], condition=Q(ended_on__isnull=True), name="one_open_referral_per_person"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.person_id} {self.reason}"
