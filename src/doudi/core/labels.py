@@ -45,6 +45,9 @@ BASE_ACTIONS = {
     "publish_policy": "发布政策",
     "suspend_enrolment": "暂停发放",
     "resume_enrolment": "恢复发放",
+    "record_death": "登记死亡",
+    "end_enrolment_death": "因死亡停发",
+    "export_enrolments": "导出保障对象名册",
     "complete_review": "完成复核",
     "case_due_task": "到期任务",
 }
