@@ -27,7 +27,16 @@ class ImportFormat(models.TextChoices):
     XLSX = "xlsx", "XLSX"
 
 
+class ImportKind(models.TextChoices):
+    """What a file holds: each kind has its own template, checks and writes, and the same pages."""
+
+    PERSONS = "persons", _("家庭与人员")
+    EVIDENCE = "evidence", _("家庭证据")
+    ROSTER = "roster", _("在保对象名册")
+
+
 class ImportBatch(models.Model):
+    kind = models.CharField(_("导入类型"), max_length=12, choices=ImportKind.choices, default=ImportKind.PERSONS)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("上传人"), null=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -84,6 +93,7 @@ class RowAction(models.TextChoices):
     CREATE = "create", _("新增")
     UPDATE = "update", _("更新")
     UNCHANGED = "unchanged", _("无变化")
+    JOIN = "join", _("迁入")
     NONE = "", _("不导入")
 
 
@@ -120,6 +130,8 @@ class ImportRow(models.Model):
     phone = models.CharField(_("手机号"), max_length=20, blank=True)
     bank_name = models.CharField(_("开户银行"), max_length=60, blank=True)
     bank_account = models.CharField(_("银行账号"), max_length=32, blank=True)
+    # The cleaned values of an evidence or roster row (``caseload``): {field: text}; empty for persons.
+    data = models.JSONField(_("校验后内容"), default=dict, blank=True)
 
     class Meta:
         verbose_name = _("导入行")
@@ -129,3 +141,41 @@ class ImportRow(models.Model):
 
     def __str__(self) -> str:
         return f"{self.batch_id}#{self.row_number}"
+
+
+class DiscrepancyStatus(models.TextChoices):
+    OPEN = "open", _("待核对")
+    CONFIRMED = "confirmed", _("已核对，维持名册金额")
+
+
+class RosterDiscrepancy(models.Model):
+    """A migrated enrolment whose roster amount is not what the policy engine computes for its household.
+
+    The roster amount is kept as it stands (it is what the family is paid today); the county checks
+    each listed enrolment and either confirms it or corrects it through a change case.
+    """
+
+    batch = models.ForeignKey(ImportBatch, on_delete=models.PROTECT, related_name="discrepancies")
+    enrolment = models.OneToOneField("cases.Enrolment", on_delete=models.CASCADE, related_name="+")
+    household = models.ForeignKey("registry.Household", on_delete=models.PROTECT, related_name="+")
+    person = models.ForeignKey("registry.Person", on_delete=models.PROTECT, related_name="+")
+    region = models.ForeignKey("regions.Region", on_delete=models.PROTECT, related_name="+")
+    programme = models.CharField(_("项目"), max_length=32)
+    roster_amount = models.DecimalField(_("名册月金额"), max_digits=12, decimal_places=2)
+    computed_amount = models.DecimalField(_("测算月金额"), max_digits=12, decimal_places=2)
+    note = models.CharField(_("测算说明"), max_length=300, blank=True)
+    status = models.CharField(_("状态"), max_length=10, choices=DiscrepancyStatus.choices, default="open")
+    created_at = models.DateTimeField(_("发现时间"), auto_now_add=True)
+    resolved_at = models.DateTimeField(_("核对时间"), null=True, blank=True)
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("迁移导入金额与测算不一致")
+        verbose_name_plural = _("迁移导入金额与测算不一致")
+        ordering = ["region_id", "household_id", "id"]
+        indexes = [models.Index(fields=["region", "status"], name="rosterdiff_region_status")]
+
+    def __str__(self) -> str:
+        return f"{self.enrolment_id}: {self.roster_amount} / {self.computed_amount}"

@@ -1,6 +1,6 @@
 """The social registry: households, persons, membership history and dated evidence."""
 
-from doudi.registry.imports.models import ImportBatch, ImportRow  # noqa: F401  (staging tables of batch imports)
+from doudi.registry.imports.models import ImportBatch, ImportRow, RosterDiscrepancy  # noqa: F401  (staging tables of batch imports)
 from doudi.registry.models.evidence import (
     EVIDENCE_MODELS,
     Asset,
