@@ -331,3 +331,12 @@ class Recovery(models.Model):
     @property
     def outstanding(self):
         return self.amount - self.recovered_amount
+
+
+# Disbursement (bank layouts, bank files, return files, flagged accounts) lives in its own module.
+from doudi.payments.bankfiles.models import (  # noqa: E402, F401
+    AccountFlag,
+    BankFile,
+    BankLayout,
+    ReturnImport,
+)
