@@ -36,6 +36,8 @@ BASE_ACTIONS = {
     "flag_change": "登记待核变化",
     "flag_change_pending": "登记待核变化（待处理）",
     "commit_import": "批量导入",
+    "migrate_enrolment": "迁移导入保障对象",
+    "confirm_roster_amount": "核对迁移导入金额",
     "create_api_token": "新建接口令牌",
     "revoke_api_token": "注销接口令牌",
     "generate_demo": "生成演示数据",
