@@ -52,6 +52,11 @@ BASE_ACTIONS = {
     "export_enrolments": "导出保障对象名册",
     "complete_review": "完成复核",
     "case_due_task": "到期任务",
+    "run_monitoring": "运行监测规则",
+    "assign_alert": "分派监测预警",
+    "resolve_alert": "处理监测预警",
+    "refer_person": "纳入其他困难人员监测",
+    "export_alerts": "导出监测预警",
 }
 
 # Case steps outside the workflow's transitions (side steps and the system's own steps).
@@ -131,6 +136,28 @@ def action_choices() -> list[tuple[str, str]]:
 
 def action_label(action: str) -> str:
     return dict(action_choices()).get(action, action)
+
+
+ACCESS_CHANNELS = {"page": "页面", "api": "接口", "export": "导出", "admin": "管理后台"}
+
+
+def channel_label(channel: str) -> str:
+    """Return how a full record was opened (``RecordAccess.channel``), in Chinese."""
+    return ACCESS_CHANNELS.get(channel, channel)
+
+
+def target_type_label(target_type: str) -> str:
+    """Return the Chinese name of an audited object's type: the model's own verbose name.
+
+    ``AuditEvent.target_type`` is a model name (``household``, ``apitoken``…); the trail keeps the
+    code, the name comes from the model, so a new model is labelled without touching this map.
+    """
+    from django.apps import apps
+
+    for model in apps.get_models():
+        if model._meta.model_name == target_type:
+            return str(model._meta.verbose_name)
+    return target_type
 
 
 def programme_label(code: str) -> str:
