@@ -2,13 +2,17 @@
 
 from django.urls import path
 
-from doudi.cases.views import case, documents, enrolments, inbox
+from doudi.cases.views import case, documents, enrolments, inbox, intake_flow
 
 app_name = "cases"
 urlpatterns = [
     path("", inbox.inbox, name="inbox"),
     path("bulk/", inbox.bulk_action, name="bulk"),
     path("all/", inbox.case_list, name="case_list"),
+    path("intake/", intake_flow.intake, name="intake"),
+    path("intake/estimate/", intake_flow.intake_estimate, name="intake_estimate"),
+    path("intake/submit/", intake_flow.intake_submit, name="intake_submit"),
+    path("intake/sw.js", intake_flow.intake_worker, name="intake_worker"),
     path("new/<int:household_id>/", case.case_open, name="open"),
     path("change/<int:household_id>/", case.change_report, name="change_report"),
     path("<int:pk>/", case.case_detail, name="detail"),
