@@ -17,6 +17,12 @@ RECENT_CHANGES = 10
 # Shortcuts: (url names tried in order, label, description, capability or None). A shortcut shows
 # when the role has the capability and the page exists, so nothing here names a role.
 SHORTCUTS = (
+    (
+        ("cases:intake",),
+        "上门受理",
+        "在手机上一次登记家庭、成员、情况和照片，试算后受理申请",
+        Capability.ACCEPT_APPLICATION,
+    ),
     (("registry:household_create",), "新建家庭", "登记新家庭及其成员", Capability.EDIT_REGISTRY),
     (("registry:household_list",), "家庭查询", "按身份证号、姓名、户编号查找", None),
     (

@@ -13,6 +13,7 @@ from django.core.paginator import Paginator
 from django.shortcuts import render
 from django.views.decorators.http import require_POST
 
+from doudi.accounts.roles import Capability
 from doudi.cases import forms, selectors, services
 from doudi.cases.services.common import check_step_capability
 from doudi.cases.workflow import TRANSITIONS
@@ -92,6 +93,7 @@ def inbox(request):
             "bulk_actions": bulk,
             "filtered": len(items),
             "reviews_due": box.reviews[:10],
+            "can_intake": user.can(Capability.ACCEPT_APPLICATION) and user.can(Capability.EDIT_REGISTRY),
         },
     )
 
