@@ -67,6 +67,8 @@ class Column:
     type: str
     required: bool = True
     meaning: str = ""
+    minimum: float | None = None
+    maximum: float | None = None
 
 
 @dataclass(frozen=True)
@@ -190,7 +192,7 @@ SCHEMAS: dict[str, FeedSchema] = {
                 Column("visit_type", "就诊类型", TEXT, True, "门诊 / 住院"),
                 Column("admitted_on", "入院日期", DATE, False, "住院时填写"),
                 Column("discharged_on", "出院日期", DATE, False, "住院时填写"),
-                Column("hospital_days", "住院天数", INT, False, "住院时填写"),
+                Column("hospital_days", "住院天数", INT, False, "住院时填写", 0, 3660),
                 Column("total_cost", "医疗总费用", AMOUNT, True, "元"),
                 Column("out_of_pocket", "个人自付", AMOUNT, True, "医保报销和医疗救助后个人负担（元）"),
                 Column("hospital", "医疗机构", TEXT, False, ""),
@@ -207,7 +209,7 @@ SCHEMAS: dict[str, FeedSchema] = {
                 Column("address", "坐落", TEXT, True, ""),
                 Column("usage", "用途", TEXT, True, "住宅 / 商业 / 办公 / 工业 / 其他"),
                 Column("area", "建筑面积", DECIMAL, True, "平方米"),
-                Column("share", "共有份额", DECIMAL, False, "百分比，单独所有为100"),
+                Column("share", "共有份额", DECIMAL, False, "百分比，单独所有为100", 0, 100),
                 Column("registered_on", "登记日期", DATE, True, ""),
             ),
         ),
@@ -236,7 +238,7 @@ SCHEMAS: dict[str, FeedSchema] = {
                 Column("business_name", "市场主体名称", TEXT, True, ""),
                 Column("role", "身份", TEXT, True, "股东 / 法定代表人 / 个体经营者"),
                 Column("capital", "认缴出资额", AMOUNT, False, "本人认缴出资（元）"),
-                Column("share", "出资比例", DECIMAL, False, "百分比"),
+                Column("share", "出资比例", DECIMAL, False, "百分比", 0, 100),
                 Column("established_on", "成立日期", DATE, False, ""),
                 Column("status", "登记状态", TEXT, False, "存续 / 注销 / 吊销，空表示存续"),
             ),
@@ -250,7 +252,7 @@ SCHEMAS: dict[str, FeedSchema] = {
                 *_person(),
                 Column("card_number", "残疾人证号", TEXT, True, ""),
                 Column("category", "残疾类别", TEXT, True, "视力 / 听力 / 言语 / 肢体 / 智力 / 精神 / 多重"),
-                Column("grade", "残疾等级", INT, True, "1–4 级（一、二级为重度）"),
+                Column("grade", "残疾等级", INT, True, "1–4 级（一、二级为重度）", 1, 4),
                 Column("issued_on", "发证日期", DATE, True, ""),
                 Column("needs_care", "需长期照护", BOOL, False, "经评估需要长期照护"),
             ),
@@ -262,7 +264,7 @@ SCHEMAS: dict[str, FeedSchema] = {
             "一行 = 某人一个纳税年度的个人所得税年度汇总收入。",
             (
                 *_person(),
-                Column("tax_year", "纳税年度", INT, True, "如 2025"),
+                Column("tax_year", "纳税年度", INT, True, "如 2025", 1990, 2100),
                 Column("income", "年收入额", AMOUNT, True, "综合所得与经营所得收入合计（元）"),
                 Column("tax_paid", "已缴税额", AMOUNT, False, "元"),
             ),
