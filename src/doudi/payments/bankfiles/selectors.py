@@ -1,0 +1,170 @@
+"""Reads behind a bank file: the layouts a user may use, the payee records and what they must add up to.
+
+One record per payee: a person's lines in a payroll (the month's amount, arrears, a re-issue, a
+negative offset of a recovery) are paid as one transfer to the account they were approved for.
+Records are read with a server-side cursor (``.iterator()``), grouped and ordered by the database,
+so the memory of the process stays flat whatever the number of lines.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db.models import Count, Q, QuerySet, Sum
+
+from doudi.accounts.scope import scope_prefix
+from doudi.core.labels import programme_label
+from doudi.payments.bankfiles.models import BankLayout
+from doudi.payments.models import LineStatus, Payroll, PayrollLine
+
+CENT = Decimal("0.01")
+
+
+def layouts_for(region_code: str) -> QuerySet[BankLayout]:
+    """Return the active layouts a payroll of ``region_code`` may be written in (own and ancestors' and global)."""
+    prefixes = {region_code[:n].ljust(12, "0") for n in (2, 4, 6, 9, 12)}
+    return BankLayout.objects.filter(Q(region__isnull=True) | Q(region_id__in=prefixes), active=True)
+
+
+def layout_list(*, actor) -> QuerySet[BankLayout]:
+    """Return the layouts the actor may see: global ones, those of the actor's region and above, and below."""
+    prefix = scope_prefix(actor)
+    own = getattr(actor, "region_id", None) or ""
+    ancestors = {own[:n].ljust(12, "0") for n in (2, 4, 6, 9, 12)} if own else set()
+    return BankLayout.objects.filter(
+        Q(region__isnull=True) | Q(region_id__in=ancestors) | Q(region__code__startswith=prefix)
+    ).select_related("region")
+
+
+def layout_get(*, actor, layout_id: int | None = None, name: str | None = None) -> BankLayout:
+    from doudi.core.errors import NotFound
+
+    qs = layout_list(actor=actor)
+    found = qs.filter(pk=layout_id).first() if layout_id is not None else qs.filter(name=name).first()
+    if found is None:
+        raise NotFound("银行文件格式")
+    return found
+
+
+def _lines(payroll_ids: Sequence[int]) -> QuerySet[PayrollLine]:
+    return PayrollLine.objects.filter(payroll_id__in=list(payroll_ids)).exclude(status=LineStatus.CANCELLED)
+
+
+def _payees(payroll_ids: Sequence[int]) -> QuerySet:
+    return (
+        _lines(payroll_ids)
+        .values("payroll_id", "person_id", "bank_account", "account_holder")
+        .annotate(net=Sum("amount"))
+    )
+
+
+@dataclass(frozen=True)
+class Expectation:
+    """What a bank file of some payrolls must hold, from the lines, beside what the payrolls state."""
+
+    records: int  # payees whose net amount is positive
+    total: Decimal  # sum of those records
+    zero_payees: int  # payees whose lines net to nothing (an offset took the whole month)
+    payees: int  # payee groups (person, account)
+    persons: int  # distinct persons per payroll, summed
+    no_account: int
+    stated_total: Decimal
+    line_total: Decimal
+    example_without_account: str = ""
+
+
+def expectation(payroll_ids: Sequence[int]) -> Expectation:
+    """Return the counts and sums a bank file of ``payroll_ids`` must have (three aggregate queries)."""
+    groups = _payees(payroll_ids).aggregate(
+        records=Count("person_id", filter=Q(net__gt=0)),
+        total=Sum("net", filter=Q(net__gt=0)),
+        zero=Count("person_id", filter=Q(net__lte=0)),
+        payees=Count("person_id"),
+    )
+    persons = (
+        _lines(payroll_ids)
+        .values("payroll_id")
+        .annotate(per_payroll=Count("person_id", distinct=True))
+        .aggregate(persons=Sum("per_payroll"))["persons"]
+        or 0
+    )
+    lines = _lines(payroll_ids).aggregate(total=Sum("amount"), no_account=Count("id", filter=Q(bank_account="")))
+    stated = Payroll.objects.filter(pk__in=list(payroll_ids)).aggregate(total=Sum("total_amount"))["total"]
+    example = ""
+    if lines["no_account"]:
+        line = _lines(payroll_ids).filter(bank_account="").select_related("person").first()
+        example = line.person.name if line else ""
+    return Expectation(
+        records=groups["records"] or 0,
+        total=Decimal(groups["total"] or 0).quantize(CENT),
+        zero_payees=groups["zero"] or 0,
+        payees=groups["payees"] or 0,
+        persons=persons,
+        no_account=lines["no_account"] or 0,
+        stated_total=Decimal(stated or 0).quantize(CENT),
+        line_total=Decimal(lines["total"] or 0).quantize(CENT),
+        example_without_account=example,
+    )
+
+
+def reference(payroll_id: int, person_id: int) -> str:
+    """The record's reference in the bank file and its return file: payroll and person."""
+    return f"P{payroll_id}-{person_id}"
+
+
+def bank_records(payroll_ids: Sequence[int], *, chunk_size: int = 5000) -> Iterator[dict]:
+    """Yield one record per payee with a positive net amount, ordered by payroll, village, household, person."""
+    payrolls = {
+        p.pk: (f"{p.month.year}年{p.month.month}月", programme_label(p.programme))
+        for p in Payroll.objects.filter(pk__in=list(payroll_ids))
+    }
+    rows = (
+        _lines(payroll_ids)
+        .values(
+            "payroll_id",
+            "region_id",
+            "household_id",
+            "person_id",
+            "bank_account",
+            "account_holder",
+            "bank_name",
+            "person__name",
+            "person__id_number",
+            "region__name",
+            "region__parent__name",
+        )
+        .annotate(net=Sum("amount"))
+        .filter(net__gt=0)
+        .order_by("payroll_id", "region_id", "household_id", "person_id", "bank_account")
+        .values_list(
+            "payroll_id",
+            "person_id",
+            "bank_account",
+            "account_holder",
+            "bank_name",
+            "person__name",
+            "person__id_number",
+            "region__name",
+            "region__parent__name",
+            "net",
+        )
+    )
+    for payroll_id, person_id, account, holder, bank, name, id_number, village, township, net in rows.iterator(
+        chunk_size=chunk_size
+    ):
+        month, programme = payrolls[payroll_id]
+        yield {
+            "account": account,
+            "name": holder or name,
+            "id_number": id_number,
+            "amount": net,
+            "programme": programme,
+            "village": village,
+            "township": township or "",
+            "bank_name": bank,
+            "month": month,
+            "reference": reference(payroll_id, person_id),
+            "summary": f"{month}{programme}",
+        }

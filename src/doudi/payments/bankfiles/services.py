@@ -1,0 +1,161 @@
+"""Writing the bank file of an approved payroll: checked, logged, and the payroll marked as sent."""
+
+from __future__ import annotations
+
+import hashlib
+import tempfile
+from dataclasses import dataclass
+from typing import IO
+
+from django.db import transaction
+from django.db.models import Count, Q, Sum
+
+from doudi.accounts.roles import Capability
+from doudi.accounts.scope import check_in_scope
+from doudi.audit.services import log_record_access, record_event
+from doudi.core.errors import NotFound, PermissionDenied
+from doudi.payments.bankfiles.models import BankFile, BankLayout
+from doudi.payments.bankfiles.selectors import CENT, bank_records, expectation, layouts_for
+from doudi.payments.bankfiles.writer import Layout, bank_file_error, write_bank_file
+from doudi.payments.errors import PaymentError, PaymentErrorCode
+from doudi.payments.models import LOCKED_STATUSES, LineStatus, Payroll, PayrollLine, PayrollStatus
+
+
+def can_write_bank_file(user) -> bool:
+    return user is not None and (user.can(Capability.APPROVE_PAYROLL) or user.can(Capability.MAKE_PAYROLL))
+
+
+@dataclass
+class BankFileResult:
+    bank_file: BankFile
+    handle: IO[bytes]  # the file, at its start; the caller streams and closes it
+    content_type: str
+
+
+CONTENT_TYPES = {
+    "csv": "text/csv",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
+
+
+def file_name_for(payroll: Payroll, layout: BankLayout) -> str:
+    what = f"{payroll.region.name}_{payroll.month:%Y%m}_{payroll.get_programme_display()}"
+    return f"银行发放文件_{what}_{layout.bank_name}.{layout.file_format}"
+
+
+def check_balances(payroll: Payroll) -> int:
+    """Refuse a payroll whose lines do not add up to what it states; return the number of records to write."""
+    exp = expectation([payroll.pk])
+    problems = []
+    if exp.line_total != payroll.total_amount.quantize(CENT) or exp.total != exp.line_total:
+        problems.append(
+            f"明细合计 {exp.line_total:.2f} 元、应付 {exp.total:.2f} 元，与名册合计 {payroll.total_amount:.2f} 元不符"
+        )
+    if exp.payees != exp.persons:
+        problems.append(f"{exp.payees - exp.persons} 人的明细账号不一致（同一人多个账号）")
+    if exp.no_account:
+        problems.append(f"{exp.no_account} 笔明细无银行账号（如 {exp.example_without_account}）")
+    if problems:
+        raise bank_file_error(
+            "发放名册不能生成银行文件：" + "；".join(problems) + "。请退回重新生成发放名册。",
+            payroll=payroll.pk,
+        )
+    return exp.records
+
+
+@transaction.atomic(durable=True)
+def do_write_bank_file(actor, payroll: Payroll, *, layout: BankLayout, channel: str = "page") -> BankFileResult:
+    """Write ``payroll``'s bank file in ``layout`` into a temporary file and log who took it.
+
+    The payroll must be approved (or already sent/closed: the same file again). Its lines must
+    add up to the payroll's total and every payee must have an account; the file is written
+    record by record and refused if what was written differs. The first file moves the payroll
+    from approved to sent and its lines from planned to sent (lines of a payee whose lines net to
+    nothing — an offset took the whole month — are paid without a transfer). Raises ``NotFound``
+    outside the actor's scope, ``PermissionDenied`` without the capability, ``PaymentError``.
+    """
+    if not can_write_bank_file(actor):
+        raise PermissionDenied("您的角色无权生成银行发放文件。")
+    payroll = Payroll.objects.select_for_update().select_related("region").get(pk=payroll.pk)
+    check_in_scope(actor, payroll.region_id, "发放名册")
+    if payroll.status not in LOCKED_STATUSES:
+        raise PaymentError(
+            PaymentErrorCode.WRONG_STATUS,
+            f"{payroll}发放名册{payroll.get_status_display()}，审批通过后才能生成银行文件。",
+        )
+    if not layouts_for(payroll.region_id).filter(pk=layout.pk).exists():
+        raise NotFound("银行文件格式")
+    count = check_balances(payroll)
+    plan = Layout.of(layout)
+    handle = tempfile.TemporaryFile(mode="w+b")  # noqa: SIM115 (handed to the caller, which closes it)
+    try:
+        written = write_bank_file(handle, plan, bank_records([payroll.pk]), count=count, total=payroll.total_amount)
+        handle.seek(0)
+        digest = hashlib.sha256()
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+        handle.seek(0)
+    except BaseException:
+        handle.close()
+        raise
+    name = file_name_for(payroll, layout)
+    bank_file = BankFile.objects.create(
+        payroll=payroll,
+        layout=layout,
+        file_name=name[:120],
+        record_count=written.count,
+        total_amount=written.total.quantize(CENT),
+        sha256=digest.hexdigest(),
+        created_by=actor if getattr(actor, "pk", None) else None,
+        channel=channel,
+    )
+    if payroll.status == PayrollStatus.APPROVED:
+        _mark_sent(payroll)
+    record_event(
+        actor,
+        action="write_bank_file",
+        target=payroll,
+        household_id=None,
+        region_code=payroll.region_id,
+        changes={
+            "file": {"label": "文件", "old": "", "new": name},
+            "count": {"label": "笔数", "old": "", "new": written.count},
+            "total": {"label": "金额合计", "old": "", "new": f"{written.total:.2f}"},
+        },
+        label=f"{payroll.region.name} {payroll}",
+    )
+    log_record_access(
+        actor,
+        person_id=None,
+        household_id=None,
+        region_code=payroll.region_id,
+        channel=channel if channel != "page" else "export",
+        detail=f"银行发放文件（完整账号）{name}，{written.count} 笔",
+    )
+    return BankFileResult(bank_file, handle, CONTENT_TYPES[layout.file_format])
+
+
+def _mark_sent(payroll: Payroll) -> None:
+    lines = PayrollLine.objects.filter(payroll=payroll, status=LineStatus.PLANNED)
+    nothing_to_send = (
+        PayrollLine.objects.filter(payroll=payroll)
+        .exclude(status=LineStatus.CANCELLED)
+        .values("person_id")
+        .annotate(net=Sum("amount"))
+        .filter(net__lte=0)
+        .values("person_id")
+    )
+    lines.filter(person_id__in=nothing_to_send).update(status=LineStatus.PAID, note="抵扣后无需转账")
+    lines.update(status=LineStatus.SENT)
+    payroll.status = PayrollStatus.SENT
+    payroll.version += 1
+    payroll.save(update_fields=["status", "version", "updated_at"])
+
+
+def bank_file_summary(payroll: Payroll) -> dict:
+    """Return the payroll's line statuses counted (for the page)."""
+    return PayrollLine.objects.filter(payroll=payroll).aggregate(
+        sent=Count("id", filter=Q(status=LineStatus.SENT)),
+        paid=Count("id", filter=Q(status=LineStatus.PAID)),
+        failed=Count("id", filter=Q(status=LineStatus.FAILED)),
+    )

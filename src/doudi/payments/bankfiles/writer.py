@@ -1,0 +1,148 @@
+"""Writing a bank file in a bank's layout from a stream of payee records (no database here).
+
+A record is a dict with the keys of ``BankField`` (``account``, ``name``, ``id_number``, ``amount``
+as a Decimal, ``programme``, ``village``, ``township``, ``bank_name``, ``month``, ``reference``,
+``summary``); ``seq`` is numbered here. The writer counts and sums what it writes and refuses a file
+whose count or total differs from the expected ones, so a file that does not balance is never
+handed over. Every cell goes through ``doudi.core.spreadsheets`` (formula-safe); CSV is encoded
+row by row, so a name GBK cannot hold is refused naming the record.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import IO
+
+from doudi.core.spreadsheets import CsvWriter, xlsx_stream
+from doudi.payments.errors import PaymentError, PaymentErrorCode
+
+CENT = Decimal("0.01")
+TOTALS_TITLES = ("合计笔数", "合计金额")
+
+
+@dataclass(frozen=True)
+class Layout:
+    """What the writer needs of a ``BankLayout``."""
+
+    name: str
+    file_format: str  # csv / xlsx
+    encoding: str  # gbk / utf-8 (CSV only: an XLSX file is UTF-8 inside)
+    header_line: bool
+    totals_line: str  # none / first / last
+    amount_unit: str  # yuan / fen
+    fields: tuple[str, ...]
+    titles: tuple[str, ...]
+
+    @classmethod
+    def of(cls, layout) -> Layout:
+        return cls(
+            name=layout.name,
+            file_format=layout.file_format,
+            encoding=layout.encoding,
+            header_line=layout.header_line,
+            totals_line=layout.totals_line,
+            amount_unit=layout.amount_unit,
+            fields=tuple(layout.fields),
+            titles=tuple(layout.titles),
+        )
+
+    @property
+    def extension(self) -> str:
+        return self.file_format
+
+
+@dataclass(frozen=True)
+class Written:
+    count: int
+    total: Decimal
+
+
+def bank_file_error(message: str, **extra) -> PaymentError:
+    return PaymentError(PaymentErrorCode.INVALID, message, extra)
+
+
+def _amount(layout: Layout, value: Decimal, *, as_text: bool):
+    value = Decimal(value).quantize(CENT)
+    if layout.amount_unit == "fen":
+        return int(value * 100)
+    return f"{value:.2f}" if as_text else value
+
+
+def _rows(layout: Layout, records: Iterable[dict], count: int, total: Decimal, tally: list, as_text: bool) -> Iterator:
+    totals = [TOTALS_TITLES[0], count, TOTALS_TITLES[1], _amount(layout, total, as_text=as_text)]
+    if layout.totals_line == "first":
+        yield totals
+    if layout.header_line:
+        yield list(layout.titles)
+    n = 0
+    running = Decimal(0)
+    for record in records:
+        n += 1
+        running += record["amount"]
+        values = []
+        for field in layout.fields:
+            if field == "seq":
+                values.append(n)
+            elif field == "amount":
+                values.append(_amount(layout, record["amount"], as_text=as_text))
+            else:
+                values.append(record.get(field, "") or "")
+        tally[:] = [n, running, record]
+        yield values
+    tally[:] = [n, running, None]
+    if n != count or running.quantize(CENT) != Decimal(total).quantize(CENT):
+        raise bank_file_error(
+            f"银行文件与发放名册不符：文件 {n} 笔、{running:.2f} 元，名册应为 {count} 笔、{Decimal(total):.2f} 元。"
+            "文件未生成，请重新生成发放名册后再试。",
+            written_count=n,
+            expected_count=count,
+        )
+    if layout.totals_line == "last":
+        yield totals
+
+
+def write_bank_file(
+    target: IO[bytes], layout: Layout, records: Iterable[dict], *, count: int, total: Decimal
+) -> Written:
+    """Write ``records`` into ``target`` in ``layout``; raise ``PaymentError`` when they do not add up.
+
+    ``count`` and ``total`` are what the payroll says the file must hold; a totals line placed
+    first already states them, and the file is refused (the caller discards ``target``) when the
+    records written differ.
+    """
+    tally: list = [0, Decimal(0), None]
+    if layout.file_format == "xlsx":
+        xlsx_stream(
+            target,
+            _rows(layout, records, count, total, tally, as_text=False),
+            sheet_title="发放明细",
+            bold_first=layout.header_line and layout.totals_line != "first",
+        )
+        return Written(tally[0], tally[1])
+    buffer = io.StringIO()
+    writer = CsvWriter(buffer)
+    encoding = "gbk" if layout.encoding == "gbk" else "utf-8"
+    chunk: list[bytes] = []
+    for row in _rows(layout, records, count, total, tally, as_text=True):
+        writer.writerow(row)
+        text = buffer.getvalue()
+        buffer.seek(0)
+        buffer.truncate(0)
+        try:
+            chunk.append(text.encode(encoding))
+        except UnicodeEncodeError as exc:
+            record = tally[2] or {}
+            bad = text[exc.start : exc.end]
+            raise bank_file_error(
+                f"第 {tally[0]} 笔（{record.get('name', '')}）含有 GBK 编码无法表示的字符「{bad}」，"
+                "该银行格式为 GBK 编码：请核对登记的姓名或户名，或改用 UTF-8 编码的格式。",
+                row=tally[0],
+            ) from exc
+        if len(chunk) >= 2000:
+            target.write(b"".join(chunk))
+            chunk.clear()
+    target.write(b"".join(chunk))
+    return Written(tally[0], tally[1])
