@@ -107,9 +107,7 @@ class Alert(models.Model):
         ordering = ["due_on", "id"]
         constraints = [
             models.UniqueConstraint(fields=["fingerprint"], name="alert_fingerprint_unique"),
-            models.CheckConstraint(
-                condition=~Q(status="resolved") | ~Q(outcome=""), name="resolved_alert_has_outcome"
-            ),
+            models.CheckConstraint(condition=~Q(status="resolved") | ~Q(outcome=""), name="resolved_alert_has_outcome"),
         ]
         indexes = [
             models.Index(fields=["region", "status", "due_on"], name="alert_region_status"),

@@ -1,0 +1,230 @@
+"""Run the rules over a run's tables on DuckDB (in-process, the default) or Spark (local or a cluster).
+
+Both engines read the same Parquet files (the registry extract, the parameters and the current
+feed batches), define the same views (``PRELUDE``) and run the same query (``signals_sql``: every
+enabled rule, ``UNION ALL``); the signals come back as an Arrow table. ``collapse`` then groups
+them into alerts in DuckDB whichever engine found them, so the two engines can only differ in the
+signals, and ``tests/test_engines.py`` compares those.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from doudi.monitoring.rules import MEANS_TESTED, RULES, SIGNAL_COLUMNS, Rule, wrapped
+
+FEEDS = (
+    "death",
+    "hukou_out",
+    "employment",
+    "pension",
+    "unemployment",
+    "medical",
+    "property",
+    "vehicle",
+    "business",
+    "disability",
+    "tax",
+    "provident_fund",
+    "poverty_watch",
+)
+_MEANS = ", ".join(f"'{p}'" for p in MEANS_TESTED)
+
+# Views over the tables, in order; each engine creates them the same way.
+PRELUDE: tuple[tuple[str, str], ...] = (
+    ("enrolled_all", "SELECT * FROM enrolled"),
+    (
+        "beneficiaries",
+        "SELECT DISTINCT pe.person_id, pe.household_id, pe.region_code, pe.county_code "
+        "FROM enrolled e JOIN persons pe ON pe.person_id = e.person_id",
+    ),
+    (
+        "means_beneficiaries",
+        "SELECT DISTINCT pe.person_id, pe.household_id, pe.region_code, pe.county_code "
+        f"FROM enrolled e JOIN persons pe ON pe.person_id = e.person_id WHERE e.programme IN ({_MEANS})",
+    ),
+    (
+        "monitored",
+        f"""
+        SELECT e.person_id,
+               CASE WHEN e.family = 'extreme_poverty' THEN 'tekun' ELSE e.family END AS kind
+        FROM enrolled e WHERE e.family IN ('dibao', 'extreme_poverty', 'near_dibao', 'rigid_expense')
+        UNION
+        SELECT f.person_id, 'poverty_watch' AS kind FROM feed_poverty_watch f
+        JOIN persons pe ON pe.person_id = f.person_id
+        WHERE f.risk_removed IS NULL OR NOT f.risk_removed
+        UNION
+        SELECT x.person_id, 'exited' AS kind FROM ended x
+        JOIN persons pe ON pe.person_id = x.person_id
+        JOIN params p ON p.county_code = pe.county_code
+        WHERE x.end_month >= p.lookback_from
+          AND NOT EXISTS (SELECT 1 FROM enrolled e WHERE e.person_id = x.person_id AND e.programme IN ({_MEANS}))
+        UNION
+        SELECT pe.person_id, 'refused' AS kind FROM refusals r
+        JOIN persons pe ON pe.household_id = r.household_id
+        JOIN params p ON p.county_code = pe.county_code
+        WHERE r.decided_on >= p.lookback_from
+          AND NOT EXISTS (SELECT 1 FROM enrolled e WHERE e.person_id = pe.person_id AND e.programme IN ({_MEANS}))
+        UNION
+        SELECT w.person_id, 'referred' AS kind FROM referrals w
+        """,
+    ),
+    (
+        "monitored_persons",
+        "SELECT DISTINCT pe.person_id, pe.household_id, pe.region_code, pe.county_code "
+        "FROM monitored m JOIN persons pe ON pe.person_id = m.person_id",
+    ),
+)
+
+SIGNAL_SCHEMA = pa.schema(
+    [("rule", pa.string())]
+    + [
+        (
+            name,
+            {
+                "BIGINT": pa.int64(),
+                "STRING": pa.string(),
+                "DATE": pa.date32(),
+                "DECIMAL(18,2)": pa.decimal128(18, 2),
+            }[kind],
+        )
+        for name, kind in SIGNAL_COLUMNS
+    ]
+)
+
+
+def empty_feed(department: str, directory: Path) -> str:
+    """Write an empty Parquet file with the department's canonical columns (a feed with no current batch)."""
+    from doudi.verification.feeds.schemas import SCHEMAS
+
+    arrow = {
+        "id": pa.string(),
+        "text": pa.string(),
+        "code": pa.string(),
+        "date": pa.date32(),
+        "month": pa.date32(),
+        "amount": pa.decimal128(14, 2),
+        "decimal": pa.decimal128(14, 2),
+        "int": pa.int64(),
+        "bool": pa.bool_(),
+    }
+    fields = [(c.code, arrow[c.type]) for c in SCHEMAS[department].columns]
+    fields += [("batch_id", pa.int64()), ("row_number", pa.int64()), ("person_id", pa.int64())]
+    fields += [("region_code", pa.string())]
+    path = directory / f"feed_{department}_empty.parquet"
+    pq.write_table(pa.table({n: pa.array([], t) for n, t in fields}), path)
+    return str(path)
+
+
+def signals_sql(rules: Iterable[Rule]) -> str:
+    parts = [wrapped(r) for r in rules]
+    if not parts:
+        return "SELECT " + ", ".join(f"CAST(NULL AS {k}) AS {n}" for n, k in [("rule", "STRING"), *SIGNAL_COLUMNS])
+    return "\nUNION ALL\n".join(parts)
+
+
+def run_duckdb(tables: dict[str, list[str]], rules: Iterable[Rule] = RULES) -> pa.Table:
+    """Return the signals of ``rules`` over ``tables`` (name → Parquet files), computed by DuckDB."""
+    con = duckdb.connect()
+    try:
+        for name, files in tables.items():
+            listed = ", ".join(f"'{f}'" for f in files)
+            con.execute(f"CREATE VIEW {name} AS SELECT * FROM read_parquet([{listed}], union_by_name = true)")
+        for name, sql in PRELUDE:
+            con.execute(f"CREATE VIEW {name} AS {sql}")
+        result = con.sql(signals_sql(rules)).to_arrow_table()
+    finally:
+        con.close()
+    return result.cast(SIGNAL_SCHEMA)
+
+
+def spark_session():
+    """Return a local Spark session (one core, no UI) unless one is already active (a cluster's)."""
+    from pyspark.sql import SparkSession
+
+    active = SparkSession.getActiveSession()
+    if active is not None:
+        return active
+    return (
+        SparkSession.builder.master("local[1]")
+        .appName("doudi-monitoring")
+        .config("spark.ui.enabled", "false")
+        .config("spark.sql.shuffle.partitions", "2")
+        .config("spark.sql.session.timeZone", "UTC")
+        .config("spark.driver.memory", "512m")
+        .getOrCreate()
+    )
+
+
+def run_spark(tables: dict[str, list[str]], rules: Iterable[Rule] = RULES, session=None) -> pa.Table:
+    """Return the signals of ``rules`` over ``tables`` computed by Spark SQL (the same query as DuckDB)."""
+    spark = session or spark_session()
+    for name, files in tables.items():
+        spark.read.parquet(*files).createOrReplaceTempView(name)
+    for name, sql in PRELUDE:
+        spark.sql(sql).createOrReplaceTempView(name)
+    result = spark.sql(signals_sql(rules)).toArrow()
+    return result.cast(SIGNAL_SCHEMA)
+
+
+def collapse(signals: pa.Table, detected_on_sql: str, deadlines_file: str) -> pa.Table:
+    """Group signals into one row per alert (rule, subject, fact) with its fingerprint, evidence and deadline.
+
+    ``subject`` is ``p<person id>`` for person rules and ``h<household id>`` for household rules;
+    the fingerprint is the MD5 of ``rule|subject|fact``. The evidence keeps at most 50 rows, ordered.
+    """
+    levels = pa.table(
+        {
+            "rule": [r.code for r in RULES],
+            "level": [r.level for r in RULES],
+            "alert_class": [r.alert_class for r in RULES],
+            "severity": [r.severity for r in RULES],
+            "label": [r.label for r in RULES],
+        }
+    )
+    con = duckdb.connect()
+    try:
+        con.register("signals", signals)
+        con.register("levels", levels)
+        con.execute(f"CREATE VIEW deadlines AS SELECT * FROM read_parquet('{deadlines_file}')")
+        return con.sql(
+            f"""
+            WITH s AS (
+              SELECT s.*, l.level, l.alert_class, l.severity, l.label,
+                     CASE WHEN l.level = 'household' THEN 'h' || CAST(s.household_id AS VARCHAR)
+                          ELSE 'p' || CAST(s.person_id AS VARCHAR) END AS subject
+              FROM signals s JOIN levels l ON l.rule = s.rule
+            ), g AS (
+              SELECT rule, subject, fact, any_value(alert_class) AS alert_class, any_value(severity) AS severity,
+                     any_value(label) AS label, min(person_id) AS person_id, min(household_id) AS household_id,
+                     min(region_code) AS region_code, min(county_code) AS county_code, min(event_date) AS event_date,
+                     max(amount) AS amount,
+                     list({{'batch': batch_id, 'row': row_number, 'detail': detail}}
+                          ORDER BY batch_id NULLS FIRST, row_number NULLS FIRST, detail)[1:50] AS evidence,
+                     count(*) AS evidence_rows
+              FROM s GROUP BY rule, subject, fact
+            )
+            SELECT md5(g.rule || '|' || g.subject || '|' || g.fact) AS fingerprint, g.rule, g.alert_class,
+                   g.severity, g.fact, g.person_id, g.household_id, g.region_code,
+                   substr(g.region_code, 1, 9) || '000' AS township_code, g.county_code, g.event_date,
+                   g.amount, to_json(g.evidence) AS evidence, g.evidence_rows,
+                   left(g.label || '：' || g.evidence[1].detail ||
+                        CASE WHEN g.evidence_rows > 1 THEN '等 ' || CAST(g.evidence_rows AS VARCHAR) || ' 条记录'
+                             ELSE '' END ||
+                        CASE WHEN g.amount IS NULL THEN ''
+                             WHEN g.rule = 'medical_cost' THEN '，12个月个人自付合计 '
+                                  || format('{{:,.2f}}', CAST(g.amount AS DOUBLE)) || ' 元'
+                             ELSE '，金额 ' || format('{{:,.2f}}', CAST(g.amount AS DOUBLE)) || ' 元' END, 300)
+                     AS summary,
+                   {detected_on_sql} AS detected_on, d.due_on, d.due_provisional
+            FROM g JOIN deadlines d ON d.county_code = g.county_code AND d.severity = g.severity
+            ORDER BY g.region_code, g.rule, fingerprint
+            """
+        ).to_arrow_table()
+    finally:
+        con.close()
