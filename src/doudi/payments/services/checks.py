@@ -197,7 +197,8 @@ def check_accounts(p: Payroll) -> list[Hit]:
         f"""SELECT l.id, l.person_id, l.household_id, l.bank_account, s.n
             FROM {L} l JOIN (
                 SELECT bank_account, COUNT(DISTINCT household_id) AS n FROM {L}
-                WHERE payroll_id = %s AND bank_account <> '' GROUP BY bank_account HAVING COUNT(DISTINCT household_id) > 1
+                WHERE payroll_id = %s AND bank_account <> ''
+                GROUP BY bank_account HAVING COUNT(DISTINCT household_id) > 1
             ) s ON s.bank_account = l.bank_account
             WHERE l.payroll_id = %s ORDER BY l.id""",
         [p.pk, p.pk],
@@ -240,10 +241,10 @@ def _policy_values(p: Payroll) -> tuple[Decimal, Decimal, Decimal | None]:
 def check_amount_range(p: Payroll, ceiling_multiple: Decimal, standard: Decimal | None) -> list[Hit]:
     size = "jsonb_array_length(e.covered)" if connection.vendor == "postgresql" else "json_array_length(e.covered)"
     cap = (ceiling_multiple * standard) if standard is not None else None
+    above = f"OR l.amount > %s * (CASE WHEN {size} > 1 THEN {size} ELSE 1 END)" if cap is not None else ""
     sql = f"""SELECT l.id, l.person_id, l.household_id, pr.name, l.amount, {size}
               FROM {L} l JOIN {PERSON} pr ON pr.id = l.person_id JOIN {E} e ON e.id = l.enrolment_id
-              WHERE l.payroll_id = %s AND l.kind = 'normal'
-                AND (l.amount <= 0 {"OR l.amount > %s * (CASE WHEN " + size + " > 1 THEN " + size + " ELSE 1 END)" if cap is not None else ""})
+              WHERE l.payroll_id = %s AND l.kind = 'normal' AND (l.amount <= 0 {above})
               ORDER BY l.id"""
     params = [p.pk] + ([cap] if cap is not None else [])
     rows = _rows(sql, params)

@@ -104,7 +104,7 @@ def test_accounts(regions, maker, clean):
     assert ("shared_account", f"account:{clean.bank_account}") in found(gen(maker))
 
 
-def test_amount_range(regions, maker, published):
+def test_amount_range(regions, maker, published):  # noqa: F811
     ok = payee(regions["lixin"], maker, name="孙八")
     enrol(ok, start=JAN, amount="500")
     assert "amount_range" not in checks(gen(maker))
