@@ -57,6 +57,11 @@ BASE_ACTIONS = {
     "resolve_alert": "处理监测预警",
     "refer_person": "纳入其他困难人员监测",
     "export_alerts": "导出监测预警",
+    "write_bank_file": "生成银行发放文件",
+    "import_bank_returns": "导入银行回盘文件",
+    "clear_account_flag": "解除银行账户异常",
+    "save_bank_layout": "保存银行文件格式",
+    "print_payroll_register": "打印发放名册",
 }
 
 # Case steps outside the workflow's transitions (side steps and the system's own steps).
