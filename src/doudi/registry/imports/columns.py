@@ -54,6 +54,36 @@ ERROR_HEADER = "错误原因"
 ROW_HEADER = "原行号"
 
 
+@dataclass(frozen=True)
+class ColumnSet:
+    """The columns of one kind of import file, with lookups by key and by header."""
+
+    columns: tuple[Column, ...]
+
+    @property
+    def by_key(self) -> dict[str, Column]:
+        return {c.key: c for c in self.columns}
+
+    @property
+    def by_header(self) -> dict[str, Column]:
+        return {c.header: c for c in self.columns}
+
+    @property
+    def keys(self) -> tuple[str, ...]:
+        return tuple(c.key for c in self.columns)
+
+    @property
+    def headers(self) -> tuple[str, ...]:
+        return tuple(c.header for c in self.columns)
+
+    @property
+    def required_headers(self) -> tuple[str, ...]:
+        return tuple(c.header for c in self.columns if c.required)
+
+
+PERSONS = ColumnSet(COLUMNS)
+
+
 def normalize_header(value) -> str:
     """Return a header cell as a template header: trimmed, without a "*" required marker or a note in brackets."""
     text = str(value or "").strip().replace("\ufeff", "").replace(" ", "").replace("\u3000", "")

@@ -179,3 +179,7 @@ class RosterDiscrepancy(models.Model):
 
     def __str__(self) -> str:
         return f"{self.enrolment_id}: {self.roster_amount} / {self.computed_amount}"
+
+    @property
+    def difference(self):
+        return self.roster_amount - self.computed_amount

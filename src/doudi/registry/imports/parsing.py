@@ -31,7 +31,7 @@ from django.conf import settings
 from pyarrow import csv as pacsv
 
 from doudi.core.errors import DomainError
-from doudi.registry.imports.columns import BY_HEADER, BY_KEY, COLUMNS, HEADERS, KEYS, REQUIRED_HEADERS, normalize_header
+from doudi.registry.imports.columns import COLUMNS, PERSONS, ColumnSet, normalize_header
 from doudi.registry.imports.errors import ImportErrorCode
 
 MAX_ROWS = 500_000
@@ -155,13 +155,14 @@ def detect_encoding(stream: BinaryIO) -> tuple[str, int, bool]:
 # --- headers and blocks of rows -------------------------------------------------------------------------
 
 
-def _map_headers(raw_headers: list[str]) -> tuple[dict[str, int], list[str]]:
+def _map_headers(raw_headers: list[str], spec: ColumnSet = PERSONS) -> tuple[dict[str, int], list[str]]:
     """Return {key: position} for the template columns found, and the headers that were ignored."""
+    by_header = spec.by_header
     positions: dict[str, int] = {}
     ignored: list[str] = []
     for position, cell in enumerate(raw_headers):
         name = normalize_header(cell)
-        column = BY_HEADER.get(name)
+        column = by_header.get(name)
         if column is None:
             if name:
                 ignored.append(str(cell).strip()[:50])
@@ -171,22 +172,23 @@ def _map_headers(raw_headers: list[str]) -> tuple[dict[str, int], list[str]]:
                 f"表头“{column.header}”出现了两次（第 {positions[column.key] + 1} 列和第 {position + 1} 列）。"
             )
         positions[column.key] = position
-    missing = [h for h in REQUIRED_HEADERS if BY_HEADER[h].key not in positions]
+    missing = [h for h in spec.required_headers if by_header[h].key not in positions]
     if missing:
         if not positions:
             raise file_error(
                 "第 1 行应为表头，但没有找到任何模板列（如“户编号”“姓名”“公民身份号码”）："
                 "请使用导入模板，或检查第 1 行是否为表头。"
             )
-        raise file_error(f"缺少必填列：{'、'.join(missing)}。表头须与模板一致（模板列：{'、'.join(HEADERS)}）。")
+        raise file_error(f"缺少必填列：{'、'.join(missing)}。表头须与模板一致（模板列：{'、'.join(spec.headers)}）。")
     return positions, ignored
 
 
 class _Collector:
     """Keep the non-blank rows of each block, count them against the cap, and note cells with NUL."""
 
-    def __init__(self, keys) -> None:
+    def __init__(self, keys, spec: ColumnSet = PERSONS) -> None:
         self.keys = list(keys)
+        self.spec = spec
         self.chunks: dict[str, list[pa.Array]] = {key: [] for key in self.keys}
         self.row_numbers: list[np.ndarray] = []
         self.kept = 0
@@ -218,7 +220,9 @@ class _Collector:
             has_nul = pc.match_substring(array, "\x00")
             if pc.any(has_nul).as_py():
                 for i in np.flatnonzero(has_nul.to_numpy(zero_copy_only=False)):
-                    self.cell_errors.setdefault(self.kept + int(i), []).append((BY_KEY[key].header, NUL_MESSAGE))
+                    self.cell_errors.setdefault(self.kept + int(i), []).append(
+                        (self.spec.by_key[key].header, NUL_MESSAGE)
+                    )
                 array = pc.replace_substring(array, "\x00", "")
             self.chunks[key].append(array)
         if cell_errors:
@@ -231,12 +235,13 @@ class _Collector:
         if self.kept == 0:
             raise file_error("文件中没有数据行：第 1 行为表头，从第 2 行起每行填写一名人员。")
         arrays = []
-        for key in KEYS:
+        keys = self.spec.keys
+        for key in keys:
             if key in self.chunks:
                 arrays.append(pa.chunked_array(self.chunks[key], pa.string()).combine_chunks())
             else:
                 arrays.append(pa.repeat(pa.scalar("", pa.string()), self.kept))
-        table = pa.table(arrays, names=list(KEYS))
+        table = pa.table(arrays, names=list(keys))
         return ParsedFile(
             table=table,
             row_numbers=np.concatenate(self.row_numbers).astype(np.int64),
@@ -253,7 +258,7 @@ def _as_stream(source) -> BinaryIO:
     return io.BytesIO(source) if isinstance(source, bytes | bytearray | memoryview) else source
 
 
-def read_csv(source, *, progress: Callable[[int], None] | None = None) -> ParsedFile:
+def read_csv(source, *, progress: Callable[[int], None] | None = None, spec: ColumnSet = PERSONS) -> ParsedFile:
     """Parse a CSV file (bytes or a seekable binary file; encoding detected) into a ParsedFile."""
     stream = _as_stream(source)
     encoding, start, nonblank = detect_encoding(stream)
@@ -263,16 +268,16 @@ def read_csv(source, *, progress: Callable[[int], None] | None = None) -> Parsed
     stream.seek(start)
     first = stream.read(1 << 20).split(b"\n", 1)[0]
     raw_headers = next(csv.reader([first.decode(codec, errors="replace").rstrip("\r")]), [])
-    positions, ignored = _map_headers(raw_headers)
+    positions, ignored = _map_headers(raw_headers, spec)
     try:
-        collector = _read_csv_arrow(stream, start, codec, len(raw_headers), positions, progress)
+        collector = _read_csv_arrow(stream, start, codec, len(raw_headers), positions, progress, spec)
     except (pa.ArrowInvalid, ValueError):
         # Ragged rows (a short line, a stray comma): the slower reader pads and reports them.
-        collector = _read_csv_python(stream, start, codec, positions, progress)
+        collector = _read_csv_python(stream, start, codec, positions, progress, spec)
     return collector.result(encoding=encoding, ignored=ignored)
 
 
-def _read_csv_arrow(stream, start, codec, width, positions, progress) -> _Collector:
+def _read_csv_arrow(stream, start, codec, width, positions, progress, spec=PERSONS) -> _Collector:
     stream.seek(start)
     source = pa.PythonFile(stream, mode="r")
     if codec != "utf-8":
@@ -286,7 +291,7 @@ def _read_csv_arrow(stream, start, codec, width, positions, progress) -> _Collec
             column_types={n: pa.string() for n in names}, strings_can_be_null=False, quoted_strings_can_be_null=False
         ),
     )
-    collector = _Collector(positions)
+    collector = _Collector(positions, spec)
     records = 0
     for batch in reader:
         n = batch.num_rows
@@ -300,11 +305,11 @@ def _read_csv_arrow(stream, start, codec, width, positions, progress) -> _Collec
     return collector
 
 
-def _read_csv_python(stream, start, codec, positions, progress) -> _Collector:
+def _read_csv_python(stream, start, codec, positions, progress, spec=PERSONS) -> _Collector:
     stream.seek(start)
     text = io.TextIOWrapper(stream, encoding=codec, newline="")
     reader = csv.reader(text)
-    collector = _Collector(positions)
+    collector = _Collector(positions, spec)
     values: dict[str, list[str]] = {key: [] for key in positions}
     numbers: list[int] = []
 
@@ -422,7 +427,7 @@ def _cell_text(value) -> str:
 _ID_AS_NUMBER = ("公民身份号码", "Excel 将其保存成了数字，后几位已丢失：请把该列设为“文本”格式后重新填写。")
 
 
-def read_xlsx(source, *, progress: Callable[[int], None] | None = None) -> ParsedFile:
+def read_xlsx(source, *, progress: Callable[[int], None] | None = None, spec: ColumnSet = PERSONS) -> ParsedFile:
     """Parse the first worksheet of an XLSX file (a path, bytes or a seekable binary file object).
 
     Raises ``DomainError(import_file_invalid)`` for a damaged file, an archive beyond the limits
@@ -433,7 +438,7 @@ def read_xlsx(source, *, progress: Callable[[int], None] | None = None) -> Parse
     _size_worksheets_from_their_head()
     if isinstance(source, str):
         with open(source, "rb") as handle:
-            return read_xlsx(handle, progress=progress)
+            return read_xlsx(handle, progress=progress, spec=spec)
     stream = _as_stream(source)
     check_xlsx_archive(stream)
     try:
@@ -441,7 +446,7 @@ def read_xlsx(source, *, progress: Callable[[int], None] | None = None) -> Parse
     except Exception as exc:  # openpyxl raises many kinds for a damaged or fake file
         raise file_error("无法读取 XLSX 文件：文件已损坏或不是 Excel 工作簿，请用 Excel 重新保存后上传。") from exc
     try:
-        return _read_sheet(workbook.worksheets[0], progress)
+        return _read_sheet(workbook.worksheets[0], progress, spec)
     except DomainError:
         raise
     except Exception as exc:  # a part that fails to parse half-way through
@@ -482,14 +487,14 @@ def _size_worksheets_from_their_head() -> None:
     ReadOnlyWorksheet._get_size = _get_size
 
 
-def _read_sheet(sheet, progress) -> ParsedFile:
+def _read_sheet(sheet, progress, spec: ColumnSet = PERSONS) -> ParsedFile:
     header_row = next(sheet.iter_rows(min_row=1, max_row=1, max_col=MAX_HEADER_COLUMNS, values_only=True), None)
     if header_row is None:
         raise file_error("文件是空的：请在导入模板中填写数据后上传。")
-    positions, ignored = _map_headers([_cell_text(v) for v in header_row])
+    positions, ignored = _map_headers([_cell_text(v) for v in header_row], spec)
     id_position = positions["id_number"]
     width = max(positions.values()) + 1
-    collector = _Collector(positions)
+    collector = _Collector(positions, spec)
     values: dict[str, list[str]] = {key: [] for key in positions}
     numbers: list[int] = []
     cell_errors: dict[int, tuple[str, str]] = {}
@@ -528,11 +533,13 @@ def _read_sheet(sheet, progress) -> ParsedFile:
     return collector.result(encoding="", ignored=ignored)
 
 
-def read_file(fmt: str, source, *, progress: Callable[[int], None] | None = None) -> ParsedFile:
-    """Parse an uploaded file: ``source`` is its bytes or a seekable binary file object."""
+def read_file(
+    fmt: str, source, *, progress: Callable[[int], None] | None = None, spec: ColumnSet = PERSONS
+) -> ParsedFile:
+    """Parse an uploaded file: ``source`` is its bytes or a seekable binary file object; ``spec`` its columns."""
     if fmt == "xlsx":
-        return read_xlsx(source, progress=progress)
-    return read_csv(source, progress=progress)
+        return read_xlsx(source, progress=progress, spec=spec)
+    return read_csv(source, progress=progress, spec=spec)
 
 
 __all__ = [

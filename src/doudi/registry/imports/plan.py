@@ -46,6 +46,7 @@ class ExistingPerson(NamedTuple):
     bank_name: str
     bank_account: str
     version: int
+    death_date: object = None
 
 
 class ExistingHousehold(NamedTuple):
@@ -70,7 +71,12 @@ class NewHousehold:
 
 @dataclass
 class Plan:
-    """What a commit will do; ``actions[i]`` is "create", "update", "unchanged" or "" (not imported)."""
+    """What a commit will do; ``actions[i]`` is "create", "update", "unchanged", "join" or "" (not imported).
+
+    "join" is a registered person who belongs to no household (who left one): the row takes them
+    into the group's household through the 迁入 path (``registry.moves``), keeping their record,
+    evidence and membership history; ``changes`` holds what the row says anew about them.
+    """
 
     actions: np.ndarray
     person_ids: np.ndarray  # existing person per row, 0 if none
@@ -86,7 +92,7 @@ class Plan:
     @property
     def touched_households(self) -> list[int]:
         """Existing households that gain or change members, in primary-key order (the lock order)."""
-        busy = (self.actions == "create") | (self.actions == "update")
+        busy = (self.actions == "create") | (self.actions == "update") | (self.actions == "join")
         return sorted({int(h) for h in np.unique(self.household_ids[busy]) if h})
 
     def summary(self) -> dict:
@@ -96,6 +102,7 @@ class Plan:
             "persons_new": self.count("create"),
             "persons_updated": self.count("update"),
             "persons_unchanged": self.count("unchanged"),
+            "persons_joined": self.count("join"),
         }
 
 
@@ -108,7 +115,7 @@ def fetch_persons(id_numbers: list[str]) -> dict[str, ExistingPerson]:
         return {}
     sql = (
         "SELECT id, id_number, household_id, name, relation, COALESCE(hukou_region_id, ''), hukou_type, "
-        f"residence_address, phone, bank_name, bank_account, version FROM {Person._meta.db_table} WHERE"
+        f"residence_address, phone, bank_name, bank_account, version, death_date FROM {Person._meta.db_table} WHERE"
     )
     return {row[1]: ExistingPerson(*row) for row in _select_in(sql, "id_number", id_numbers)}
 
@@ -166,11 +173,8 @@ def _registered_elsewhere(actor, id_number: str, person: ExistingPerson, househo
     region = household.region_code if household else person.hukou_region_code
     if not region_in_scope(actor, region) or (person.household_id and household is None):
         return REGISTERED_OUTSIDE_SCOPE
-    if household is None:
-        return (
-            f"公民身份号码：{id_number} 已有人员记录（{person.name}），目前不属于任何在册家庭；"
-            "重新登记请联系县级民政部门。"
-        )
+    if household is None:  # only a deceased person without a household is refused (the living join: "join")
+        return f"公民身份号码：{id_number} 的人员（{person.name}）已登记死亡，不能登记到家庭。"
     return f"公民身份号码：{id_number} 已登记在 {_place(household)}，同一人只能属于一个在册家庭；请先在原家庭办理迁出。"
 
 
@@ -284,7 +288,14 @@ def plan_households(rows: Rows, actor) -> Plan:
             if not matched[i]:
                 continue
             person = persons[ids[i]]
-            if person.household_id is None or target is None or person.household_id != target.id:
+            if person.household_id is None and person.death_date is None:
+                # Left a household (marriage, moving in with a relative): 迁入 into this group's household.
+                person_ids[i] = person.id
+                actions[i] = "join"
+                changes = _changes(updatable, i, person)
+                if changes:
+                    plan.changes[int(i)] = changes
+            elif person.household_id is None or target is None or person.household_id != target.id:
                 errors.add(i, "id_number", _registered_elsewhere(actor, ids[i], person, households))
             else:
                 person_ids[i] = person.id

@@ -8,6 +8,7 @@ whose decision no longer holds:
 - a row validated as a new person whose ID number has since been registered (writing it would
   either fail on the unique ID number or, worse, turn into an update of someone else's record);
 - a row validated as a registered person who has since left every household;
+- a row validated as joining a person without a household (迁入) who has since joined one;
 - a row validated as "unchanged" whose person has since been edited (the import would silently
   undo that edit).
 
@@ -55,12 +56,13 @@ def _sql() -> str:
     edited = " OR ".join(_differs(key) for key in UPDATABLE)
     return (
         f"SELECT r.row_number, CASE "
-        f"WHEN r.action = '{RowAction.CREATE.value}' THEN 'registered' "
+        f"WHEN r.action IN ('{RowAction.CREATE.value}', '{RowAction.JOIN.value}') THEN 'registered' "
         f"WHEN p.id IS NULL OR p.household_id IS NULL THEN 'left' "
         f"ELSE 'edited' END "
         f"FROM {rows} r LEFT JOIN {persons} p ON p.id_number = r.id_number "
         f"WHERE r.batch_id = %s AND r.status = '{RowStatus.VALID.value}' AND ("
         f"(r.action = '{RowAction.CREATE.value}' AND p.id IS NOT NULL) "
+        f"OR (r.action = '{RowAction.JOIN.value}' AND p.household_id IS NOT NULL) "
         f"OR (r.action IN ('{RowAction.UPDATE.value}', '{RowAction.UNCHANGED.value}') "
         f"AND (p.id IS NULL OR p.household_id IS NULL)) "
         f"OR (r.action = '{RowAction.UNCHANGED.value}' AND p.household_id IS NOT NULL AND ({edited}))"

@@ -23,10 +23,10 @@ from doudi.accounts.roles import Capability
 from doudi.accounts.scope import check_capability, check_in_scope
 from doudi.audit.services import record_event
 from doudi.core.errors import DomainError, PermissionDenied
-from doudi.registry.imports import recovery
+from doudi.registry.imports import caseload, recovery
 from doudi.registry.imports.checks import check_fields, check_regions
 from doudi.registry.imports.errors import ImportErrorCode
-from doudi.registry.imports.models import ImportBatch, ImportRow, ImportStatus
+from doudi.registry.imports.models import ImportBatch, ImportKind, ImportRow, ImportStatus
 from doudi.registry.imports.parsing import detect_format, read_file
 from doudi.registry.imports.plan import plan_households
 from doudi.registry.imports.recheck import add_stale_errors, mark_stale
@@ -49,6 +49,13 @@ class StaleImport(Exception):
         self.rows = rows
 
 
+def _check_kind(actor, kind: str) -> None:
+    if kind not in ImportKind.values:
+        raise DomainError(ImportErrorCode.FILE_INVALID, "导入类型无效。", {"field": "kind"})
+    if kind == ImportKind.ROSTER:
+        check_capability(actor, Capability.MANAGE_ENROLMENT, "您的角色无权导入在保对象名册。")
+
+
 def _status_error(batch: ImportBatch, doing: str) -> DomainError:
     return DomainError(
         ImportErrorCode.WRONG_STATUS,
@@ -58,13 +65,17 @@ def _status_error(batch: ImportBatch, doing: str) -> DomainError:
 
 
 @transaction.atomic(durable=True)
-def do_stage_import(actor, upload: UploadedFile) -> ImportBatch:
+def do_stage_import(actor, upload: UploadedFile, *, kind: str = ImportKind.PERSONS) -> ImportBatch:
     """Save an uploaded CSV/XLSX file as a new batch in the actor's region and queue its validation.
+
+    ``kind`` says what the file holds: households and persons, evidence, or the roster of current
+    beneficiaries (which only users who keep enrolments may import).
 
     Raises ``DomainError(import_file_invalid | import_file_too_large)`` for a file that cannot be an
     import (wrong type, empty, too large) before anything is saved.
     """
     check_capability(actor, Capability.IMPORT_REGISTRY)
+    _check_kind(actor, kind)
     if not actor.region_id:
         raise PermissionDenied("您的账号没有所属区划，不能导入数据。")
     name = (upload.name or "未命名").rsplit("/", 1)[-1]
@@ -86,6 +97,7 @@ def do_stage_import(actor, upload: UploadedFile) -> ImportBatch:
         digest.update(chunk)
     upload.seek(0)
     batch = ImportBatch(
+        kind=kind,
         created_by=actor,
         region_id=actor.region_id,
         original_name=name[:200],
@@ -112,6 +124,7 @@ def do_commit_import(actor, batch: ImportBatch, *, valid_only: bool) -> ImportBa
     check_capability(actor, Capability.IMPORT_REGISTRY)
     batch = ImportBatch.objects.select_for_update().get(pk=batch.pk)
     check_in_scope(actor, batch.region_id, "导入批次")
+    _check_kind(actor, batch.kind)
     if batch.status not in (ImportStatus.VALIDATED, ImportStatus.FAILED) or batch.validated_at is None:
         raise _status_error(batch, "导入")
     if batch.valid_rows == 0:
@@ -187,11 +200,18 @@ def run_validation(batch_id: int) -> None:
     started = time.perf_counter()
     try:
         # The file is read as a stream from storage, never whole into memory (``parsing``).
+        spec = caseload.spec_for(batch.kind)
         with batch.file.open("rb") as handle:
             parsed = read_file(
-                batch.format, handle, progress=lambda n: _progress(batch_id, 5, f"读取文件（已读 {n} 行）")
+                batch.format,
+                handle,
+                progress=lambda n: _progress(batch_id, 5, f"读取文件（已读 {n} 行）"),
+                **({"spec": spec} if spec else {}),
             )
         timings["parse"] = time.perf_counter() - started
+        if spec is not None:
+            _validate_caseload(batch, parsed, timings)
+            return
         _progress(batch_id, 25, "逐行校验", total_rows=parsed.table.num_rows, encoding=parsed.encoding)
         step = time.perf_counter()
         rows = check_fields(parsed, batch.created_by)
@@ -232,6 +252,31 @@ def run_validation(batch_id: int) -> None:
         )
 
 
+def _validate_caseload(batch: ImportBatch, parsed, timings: dict) -> None:
+    """Check and stage an evidence or roster file (``caseload``)."""
+    _progress(batch.pk, 25, "逐行校验", total_rows=parsed.table.num_rows, encoding=parsed.encoding)
+    step = time.perf_counter()
+    check = caseload.check_evidence if batch.kind == ImportKind.EVIDENCE else caseload.check_roster
+    checked = check(parsed, batch.created_by)
+    timings["check"] = time.perf_counter() - step
+    _progress(batch.pk, 70, "保存校验结果")
+    step = time.perf_counter()
+    with transaction.atomic(durable=True):
+        ImportRow.objects.filter(batch_id=batch.pk).delete()
+        valid, invalid = caseload.stage(batch, parsed, checked)
+    timings["stage"] = time.perf_counter() - step
+    _progress(
+        batch.pk,
+        100,
+        "校验完成",
+        status=ImportStatus.VALIDATED,
+        valid_rows=valid,
+        invalid_rows=invalid,
+        summary={**checked.summary, "ignored_columns": parsed.ignored_headers, "timings": timings},
+        validated_at=timezone.now(),
+    )
+
+
 def apply_import(batch_id: int, actor_id: int, valid_only: bool) -> None:
     """Import the valid rows of a batch in one transaction: everything is written, or nothing is.
 
@@ -256,6 +301,9 @@ def apply_import(batch_id: int, actor_id: int, valid_only: bool) -> None:
             actor = User.objects.select_related("region").get(pk=actor_id)
             reason = f"批量导入：{batch.original_name}（批次 {batch.pk}）"
             _serialise_commits()
+            if batch.kind != ImportKind.PERSONS:
+                _commit_caseload(batch, actor, timings)
+                return
             step = time.perf_counter()
             rows = load_valid_rows(batch)
             if rows.n != batch.valid_rows:
@@ -295,6 +343,41 @@ def apply_import(batch_id: int, actor_id: int, valid_only: bool) -> None:
         # Someone registered one of these persons between the re-check and the writes: look again.
         if not (_is_collision(exc) and _refuse_stale_after_collision(batch_id, actor_id)):
             _fail_commit(batch_id, exc)
+
+
+def _commit_caseload(batch: ImportBatch, actor, timings: dict) -> None:
+    """Write an evidence or roster batch inside the commit's transaction; raise ``StaleImport`` if rows went stale."""
+    step = time.perf_counter()
+    if batch.kind == ImportKind.EVIDENCE:
+        reason = f"批量导入：{batch.original_name}（批次 {batch.pk}）"
+        written = caseload.write_evidence(batch, actor, reason)
+    else:
+        reason = f"{caseload.MIGRATED}：{batch.original_name}（批次 {batch.pk}）"
+        written, stale = caseload.write_roster(batch, actor, reason)
+        if stale is not None:
+            raise StaleImport(stale)
+    timings["write"] = time.perf_counter() - step
+    record_event(
+        actor,
+        action="commit_import",
+        target=batch,
+        household_id=None,
+        region_code=batch.region_id,
+        changes={
+            key: {"label": label, "old": "", "new": written.get(key, 0)}
+            for key, label in (
+                ("evidence_created", "新增证据"),
+                ("enrolments_created", "迁移导入保障对象"),
+                ("discrepancies", "金额与测算不一致"),
+            )
+            if key in written
+        },
+        label=batch.original_name,
+    )
+    batch.status, batch.progress, batch.phase = ImportStatus.IMPORTED, 100, "导入完成"
+    batch.committed_at, batch.committed_by = timezone.now(), actor
+    batch.summary = {**batch.summary, "result": written, "commit_timings": timings}
+    batch.save()
 
 
 def _is_collision(exc: Exception) -> bool:

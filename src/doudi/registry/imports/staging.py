@@ -52,6 +52,7 @@ def stage_rows(batch: ImportBatch, parsed: ParsedFile, rows: Rows, plan: Plan) -
             "action": pa.array(plan.actions.astype(object), pa.string()),
             "raw": pc.if_else(good, "[]", raw_json(parsed.table)) if invalid_count else bulk.constant("[]", n),
             "errors": pa.array(errors, pa.string()),
+            "data": bulk.constant("{}", n),
             **cleaned,
         }
     )

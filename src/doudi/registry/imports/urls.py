@@ -15,4 +15,6 @@ urlpatterns = [
     path("<int:pk>/discard/", views.import_discard, name="import_discard"),
     path("<int:pk>/revalidate/", views.import_revalidate, name="import_revalidate"),
     path("export/", views.export, name="export"),
+    path("roster-review/", views.roster_review_list, name="roster_review"),
+    path("roster-review/<int:pk>/confirm/", views.roster_review_confirm, name="roster_review_confirm"),
 ]

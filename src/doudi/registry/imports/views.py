@@ -15,9 +15,10 @@ from doudi.accounts.roles import Capability
 from doudi.core.errors import DomainError
 from doudi.core.web import http_errors, require_capability
 from doudi.regions.models import prefix_of
-from doudi.registry.imports import downloads, recovery, selectors, services
+from doudi.registry.imports import downloads, recovery, roster_review, selectors, services
+from doudi.registry.imports.caseload_columns import EVIDENCE, EVIDENCE_TYPE_LABELS, EVIDENCE_USAGE, ROSTER
 from doudi.registry.imports.columns import COLUMNS
-from doudi.registry.imports.models import ImportStatus
+from doudi.registry.imports.models import DiscrepancyStatus, ImportKind, ImportStatus
 from doudi.registry.imports.services import MAX_FILE_BYTES
 
 ERRORS_PER_PAGE = 100
@@ -45,6 +46,14 @@ class UploadForm(forms.Form):
     )
 
 
+KIND_COLUMNS = {ImportKind.PERSONS: COLUMNS, ImportKind.EVIDENCE: EVIDENCE.columns, ImportKind.ROSTER: ROSTER.columns}
+
+
+def _kind(request) -> str:
+    kind = request.POST.get("kind") or request.GET.get("kind") or ImportKind.PERSONS
+    return kind if kind in ImportKind.values else ImportKind.PERSONS
+
+
 def _batch(request, pk: int):
     return selectors.import_batch_get(actor=request.user, batch_id=pk)
 
@@ -61,10 +70,11 @@ def _batch_swept(request, pk: int):
 @require_capability(Capability.IMPORT_REGISTRY)
 def import_list(request):
     """Upload a file (and download the template); list the batches of the user's subtree."""
+    kind = _kind(request)
     form = UploadForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         try:
-            batch = services.do_stage_import(request.user, form.cleaned_data["file"])
+            batch = services.do_stage_import(request.user, form.cleaned_data["file"], kind=kind)
         except DomainError as exc:
             form.add_error("file", exc.message)
         else:
@@ -74,7 +84,20 @@ def import_list(request):
     return render(
         request,
         "registry/imports/import_list.html",
-        {"form": form, "page": page, "columns": COLUMNS, "max_mb": MAX_FILE_BYTES // 1048576},
+        {
+            "form": form,
+            "page": page,
+            "kind": kind,
+            "kinds": [
+                (value, label)
+                for value, label in ImportKind.choices
+                if value != ImportKind.ROSTER or request.user.can(Capability.MANAGE_ENROLMENT)
+            ],
+            "columns": KIND_COLUMNS[kind],
+            "can_review": request.user.can(Capability.MANAGE_ENROLMENT),
+            "evidence_usage": [(EVIDENCE_TYPE_LABELS[k], v) for k, v in EVIDENCE_USAGE.items()],
+            "max_mb": MAX_FILE_BYTES // 1048576,
+        },
     )
 
 
@@ -83,12 +106,14 @@ def import_list(request):
 @require_capability(Capability.IMPORT_REGISTRY)
 def import_template(request):
     """Download the empty template as XLSX (default) or CSV."""
+    kind = _kind(request)
+    stem = downloads.TEMPLATE_NAMES[kind]
     if request.GET.get("format") == "csv":
-        response = HttpResponse(downloads.template_csv(), content_type="text/csv; charset=utf-8")
-        name = "家庭人员导入模板.csv"
+        response = HttpResponse(downloads.template_csv(kind), content_type="text/csv; charset=utf-8")
+        name = f"{stem}.csv"
     else:
-        response = HttpResponse(downloads.template_xlsx(), content_type=XLSX)
-        name = "家庭人员导入模板.xlsx"
+        response = HttpResponse(downloads.template_xlsx(kind), content_type=XLSX)
+        name = f"{stem}.xlsx"
     response["Content-Disposition"] = _attachment(name)
     return response
 
@@ -192,6 +217,41 @@ def import_discard(request, pk: int):
     else:
         messages.success(request, "已放弃该批次，未导入任何数据。")
     return redirect("registry:imports:import_detail", pk=batch.pk)
+
+
+@login_required
+@require_capability(Capability.MANAGE_ENROLMENT)
+def roster_review_list(request):
+    """迁移导入金额与测算不一致: migrated enrolments whose roster amount differs from the computed one."""
+    status = request.GET.get("status", DiscrepancyStatus.OPEN)
+    status = status if status in (*DiscrepancyStatus.values, "all") else DiscrepancyStatus.OPEN
+    batch = request.GET.get("batch", "")
+    qs = roster_review.discrepancy_list(
+        actor=request.user, status="" if status == "all" else status, batch_id=int(batch) if batch.isdigit() else None
+    )
+    page = Paginator(qs, 50).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "registry/imports/roster_review.html",
+        {"page": page, "status": status, "statuses": [*DiscrepancyStatus.choices, ("all", "全部")], "batch": batch},
+    )
+
+
+@login_required
+@require_POST
+@require_capability(Capability.MANAGE_ENROLMENT)
+def roster_review_confirm(request, pk: int):
+    """Confirm that a listed roster amount was checked and stays as it is."""
+    try:
+        roster_review.do_confirm_discrepancy(request.user, pk)
+    except DomainError as exc:
+        if exc.code in ("not_found", "permission_denied"):
+            raise
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, "已核对，维持名册金额。")
+    back = request.POST.get("next", "")
+    return redirect(back if back.startswith("/registry/imports/roster-review/") else "registry:imports:roster_review")
 
 
 @login_required

@@ -188,6 +188,8 @@ def write_plan(rows: Rows, plan: Plan, *, actor, reason: str) -> dict:
 
     # Persons already registered whose row says something new.
     updated_events = _update_persons(rows, plan, stamp, reason, actor_id)
+    # Registered persons without a household who join one (迁入), new or existing.
+    joined_count = _join_persons(rows, plan, target, actor=actor, today=today, reason=reason)
     _refresh_households(plan.touched_households, stamp)
 
     # Audit rows, one per change as a form would write them.
@@ -273,8 +275,40 @@ def write_plan(rows: Rows, plan: Plan, *, actor, reason: str) -> dict:
         "persons_created": count,
         "persons_updated": len(plan.changes),
         "persons_unchanged": plan.count("unchanged"),
-        "audit_events": sum(t.num_rows for t in events),
+        "persons_joined": joined_count,
+        "audit_events": sum(t.num_rows for t in events) + joined_count,
     }
+
+
+def _join_persons(rows: Rows, plan: Plan, target: np.ndarray, *, actor, today, reason: str) -> int:
+    """Take the rows' registered persons who belong to no household into their household (迁入).
+
+    The same steps as ``registry.moves.do_join_household``: a new membership from today (earlier
+    ones stay), the ``join_household`` audit row, and a change flagged on the households whose
+    enrolments the move touches. Joins are the odd person, so this goes person by person.
+    """
+    from doudi.registry.moves import _households_paying, flag_change_cases, join_person
+
+    joins = np.flatnonzero(plan.actions == "join")
+    if not len(joins):
+        return 0
+    relations = rows.pylist("relation")
+    persons = Person.objects.select_for_update().in_bulk([int(plan.person_ids[i]) for i in joins])
+    households = Household.objects.in_bulk([int(target[i]) for i in joins])
+    for i in joins:
+        person = persons[int(plan.person_ids[i])]
+        household = households[int(target[i])]
+        # The head of a new household is checked by the plan; ``join_person`` refuses a second head.
+        join_person(actor, household, person, relation=relations[i], joined_on=today, reason=reason[:100])
+        note = f"{person.name} 迁入 {household.number}：{reason}"
+        if int(target[i]) in plan.households:  # an existing household: its open cases and enrolments
+            flag_change_cases(
+                actor, [household], persons=[person], change_kind="new_member", occurred_on=today, note=note
+            )
+        paying = _households_paying(person, besides=household)
+        if paying:
+            flag_change_cases(actor, paying, persons=[person], change_kind="member_left", occurred_on=today, note=note)
+    return len(joins)
 
 
 def _events(*, stamp, actor_id, action, target_type, target_ids, labels, household_ids, regions, changes, reason):
