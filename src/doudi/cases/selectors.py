@@ -14,8 +14,22 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
 
-from django.db.models import Exists, Min, OuterRef, Prefetch, Q, QuerySet, Subquery, Value
-from django.db.models.functions import Coalesce
+from django.db.models import (
+    Count,
+    DecimalField,
+    Exists,
+    Func,
+    IntegerField,
+    Min,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+)
+from django.db.models.functions import Coalesce, Greatest
 
 from doudi.accounts.scope import check_in_scope, scope_filter
 from doudi.cases.models import (
@@ -27,6 +41,7 @@ from doudi.cases.models import (
     Decision,
     Enrolment,
     EnrolmentChange,
+    EnrolmentStatus,
     NoticeStatus,
     Objection,
     PublicNotice,
@@ -301,6 +316,100 @@ def enrolment_list(
     if programme:
         qs = qs.filter(programme=programme)
     return qs
+
+
+LIVE = "live"  # the status filter "在保": every enrolment not ended
+
+
+class JsonArrayLength(Func):
+    """The length of a JSON array column (SQLite ``json_array_length``, PostgreSQL ``jsonb_array_length``)."""
+
+    function = "json_array_length"
+    output_field = IntegerField()
+
+    def as_postgresql(self, compiler, connection, **extra):
+        return super().as_sql(compiler, connection, function="jsonb_array_length", **extra)
+
+
+def _covered_count():
+    """How many persons an enrolment covers: the members counted (household programmes), else the person."""
+    return Greatest(Coalesce(JsonArrayLength("covered"), Value(0)), Value(1))
+
+
+def enrolment_search(
+    *,
+    actor,
+    q: str = "",
+    region_code: str = "",
+    programme: str | None = None,
+    status: str | None = None,
+    household_id: int | None = None,
+    person_id: int | None = None,
+) -> QuerySet[Enrolment]:
+    """The enrolments of the actor's scope, searched by name or ID number (the holder or any member of the
+    household), narrowed to a region (a township or village code in scope), programme and status (``live``
+    = not ended); each with ``next_review`` (the earliest open review of the household or the enrolment)
+    and ``persons`` (how many it covers)."""
+    from doudi.registry.identity import normalize_id_number
+    from doudi.registry.models import Person
+
+    qs = scope_filter(actor, Enrolment.objects.select_related("person", "household", "region", "region__parent"))
+    if household_id:
+        qs = qs.filter(household_id=household_id)
+    if person_id:
+        qs = qs.filter(person_id=person_id)
+    if region_code:
+        from doudi.regions.models import prefix_of
+
+        qs = qs.filter(region__code__startswith=prefix_of(region_code))
+    if status == LIVE:
+        qs = qs.exclude(status=EnrolmentStatus.ENDED)
+    elif status:
+        qs = qs.filter(status=status)
+    if programme:
+        qs = qs.filter(programme=programme)
+    q = (q or "").strip()
+    if q:
+        normalized = normalize_id_number(q)
+        if len(normalized) == 18 and normalized[:17].isdigit():
+            members = Person.objects.filter(id_number=normalized)
+        else:
+            members = Person.objects.filter(name=q)
+        qs = qs.filter(Q(person__in=members) | Q(household_id__in=members.values("household_id")))
+    reviews = ReviewTask.objects.filter(status=TaskStatus.OPEN, household_id=OuterRef("household_id")).filter(
+        Q(enrolment__isnull=True) | Q(enrolment_id=OuterRef("pk"))
+    )
+    return qs.annotate(next_review=Subquery(reviews.order_by("due_on").values("due_on")[:1]), persons=_covered_count())
+
+
+@dataclass
+class EnrolmentTotals:
+    households: int
+    persons: int
+    monthly_amount: Decimal
+
+
+def enrolment_totals(qs: QuerySet[Enrolment]) -> EnrolmentTotals:
+    """Households, persons covered and the monthly amount (paying enrolments only) of a search, in one query."""
+    paying = Q(status__in=[EnrolmentStatus.ACTIVE, EnrolmentStatus.PHASING_OUT])
+    row = qs.order_by().aggregate(
+        households=Count("household_id", distinct=True),
+        persons=Coalesce(Sum(_covered_count()), Value(0)),
+        amount=Coalesce(Sum("monthly_amount", filter=paying), Value(Decimal("0")), output_field=DecimalField()),
+    )
+    return EnrolmentTotals(households=row["households"], persons=row["persons"], monthly_amount=row["amount"])
+
+
+def household_benefits(*, actor, household_id: int) -> list[Enrolment]:
+    """What the household receives now: its live enrolments with the next review, in programme order."""
+    return list(
+        enrolment_search(actor=actor, household_id=household_id, status=LIVE).order_by("programme", "person_id", "pk")
+    )
+
+
+def open_cases_of(*, actor, household_id: int) -> list[Case]:
+    """The household's open cases (for the banner on the household page), oldest first."""
+    return list(scope_filter(actor, Case.objects.filter(household_id=household_id, status__in=OPEN)).order_by("pk"))
 
 
 def enrolment_get(*, actor, enrolment_id: int) -> Enrolment:

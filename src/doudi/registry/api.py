@@ -775,9 +775,15 @@ class MemberRemoveApi(APIView):
     def post(self, request, person_id: int):
         data = validated(self.InputSerializer, request.data)
         person = selectors.person_get(actor=request.user, person_id=person_id)
-        person = services.do_remove_member(
-            request.user, person, left_on=data["left_on"], reason=data["reason"], death_date=data.get("death_date")
-        )
+        if data.get("death_date"):
+            # A death ends the person's benefits and opens the household's change case too.
+            from doudi.cases.services.death import do_record_death  # the cases app builds on the registry
+
+            person = do_record_death(
+                request.user, person, death_date=data["death_date"], source="api", reason=data["reason"]
+            ).person
+        else:
+            person = services.do_remove_member(request.user, person, left_on=data["left_on"], reason=data["reason"])
         return Response(PersonMaskedSerializer(person).data)
 
 

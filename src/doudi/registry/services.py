@@ -122,6 +122,20 @@ def _refresh_household_summary(household: Household) -> None:
     household.member_count = len(members)
     household.head_name = next((n for n, r in members if r == Relation.HEAD), "")
     Household.objects.filter(pk=household.pk).update(member_count=household.member_count, head_name=household.head_name)
+    _refresh_payment_warnings([household.pk])
+
+
+def _refresh_payment_warnings(household_ids: list[int], accounts: tuple[str, ...] = ()) -> None:
+    """Keep the payment warnings of the households' enrolments (and of those paid to ``accounts``) current.
+
+    Members and bank accounts decide whether an enrolment can be paid (``cases.services.payment_checks``);
+    the cases app builds on the registry, hence the import here.
+    """
+    from doudi.cases.services.payment_checks import refresh_payment_warnings
+
+    accounts = tuple(a for a in accounts if a)
+    person_ids = list(Person.objects.filter(bank_account__in=accounts).values_list("pk", flat=True)) if accounts else []
+    refresh_payment_warnings(household_ids=[pk for pk in household_ids if pk], person_ids=person_ids)
 
 
 def _create_person(actor, household: Household, data: PersonInput, joined_on: date) -> Person:
@@ -350,6 +364,8 @@ def do_update_person(actor, person: Person, *, expected_version: int, reason: st
         return person
     person.version += 1
     person.save()
+    if "bank_account" in diff or "name" in diff:
+        _refresh_payment_warnings([person.household_id], (before.get("bank_account", ""), person.bank_account))
     if ("relation" in diff and person.household_id) or (
         "name" in diff and person.relation == Relation.HEAD and person.household_id
     ):
@@ -368,7 +384,16 @@ def do_update_person(actor, person: Person, *, expected_version: int, reason: st
 
 @transaction.atomic(durable=True)
 def do_remove_member(actor, person: Person, *, left_on: date, reason: str, death_date: date | None = None) -> Person:
-    """End a person's membership (moved out, married out, died); the history keeps it."""
+    """End a person's membership (moved out, married out, died); the history keeps it.
+
+    A death is recorded through ``cases.services.death.do_record_death``, which calls
+    ``remove_member`` and also ends the person's benefits; pages and the API go there.
+    """
+    return remove_member(actor, person, left_on=left_on, reason=reason, death_date=death_date)
+
+
+def remove_member(actor, person: Person, *, left_on: date, reason: str, death_date: date | None = None) -> Person:
+    """``do_remove_member`` inside the caller's transaction."""
     check_capability(actor, Capability.EDIT_REGISTRY)
     person = Person.objects.select_for_update(of=("self",)).select_related("household").get(pk=person.pk)
     check_in_scope(actor, person.region_code, "人员")

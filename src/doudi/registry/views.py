@@ -501,18 +501,35 @@ def member_remove(request, pk: int):
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
         died = d["kind"] == forms.RemoveMemberForm.DIED
-        reason = f"死亡：{d['reason']}" if died else d["reason"]
         try:
-            services.do_remove_member(
-                request.user, person, left_on=d["left_on"], reason=reason, death_date=d["left_on"] if died else None
-            )
+            if died:
+                from doudi.cases.services.death import do_record_death  # the cases app builds on the registry
+
+                death = do_record_death(
+                    request.user, person, death_date=d["left_on"], source="registry", reason=d["reason"]
+                )
+            else:
+                services.do_remove_member(request.user, person, left_on=d["left_on"], reason=d["reason"])
         except DomainError as exc:
-            add_domain_error(form, exc)
+            add_domain_error(form, exc, {"death_date": "left_on"})
         else:
             what = "死亡" if died else "迁出"
             messages.success(request, f"已登记 {person.name} {what}（{d['left_on']:%Y-%m-%d}）。")
+            if died:
+                _death_messages(request, death)
             return redirect(_household_url(household.pk))
     return render(request, "registry/member_remove.html", {"person": person, "household": household, "form": form})
+
+
+def _death_messages(request, death) -> None:
+    """Tell the worker what the death did to the benefits: enrolments ended, change case opened or pending."""
+    if death.ended:
+        names = "、".join(f"{e.get_programme_display()}（最后发放 {e.end_month:%Y年%-m月}）" for e in death.ended)
+        messages.info(request, f"已停发 {death.person.name} 的 {names}。")
+    if death.change_case is not None and not death.change_pending:
+        messages.info(request, f"已立变更案件 {death.change_case.number}，重新核定家庭其余成员的救助。")
+    elif death.change_pending:
+        messages.warning(request, f"未自动立变更案件：{death.change_pending}")
 
 
 # --- evidence --------------------------------------------------------------------------------------

@@ -67,7 +67,11 @@ def create_enrolment(
     review_months: int | None = None,
     case: Case | None = None,
     automatic: bool = False,
+    account_holder: str = "",
 ) -> Enrolment:
+    """Create an enrolment paying from ``start_month``; its payment warning is set at once (``payment_checks``)."""
+    from doudi.cases.services.payment_checks import refresh_payment_warnings
+
     enrolment = Enrolment.objects.create(
         household=household,
         person=person,
@@ -81,6 +85,7 @@ def create_enrolment(
         review_months=review_months,
         case=case,
         automatic=automatic,
+        account_holder=account_holder.strip()[:50],
     )
     EnrolmentChange.objects.create(
         enrolment=enrolment,
@@ -95,6 +100,8 @@ def create_enrolment(
         due_on = age_check_due(person, start_month)
         if due_on is not None:
             schedule_age_check(enrolment, due_on=due_on)
+    refresh_payment_warnings(household_ids=[household.pk])
+    enrolment.refresh_from_db(fields=["payment_warning"])
     return enrolment
 
 
@@ -316,6 +323,7 @@ def do_enrol(actor, case: Case, *, expected_version: int, today: date | None = N
                     )
                 )
     schedule_periodic_review(case.household, after=start or on)
+    warned = _payment_warnings(case.household, touched)
     case.closed_on = on
     finish_step(
         actor,
@@ -323,11 +331,28 @@ def do_enrol(actor, case: Case, *, expected_version: int, today: date | None = N
         "enrol",
         on=on,
         to_status=CaseStatus.ENROLLED,
-        note="；".join(f"{e.person.name} {e.get_programme_display()} {e.get_status_display()}" for e in touched)
+        note="；".join(
+            [f"{e.person.name} {e.get_programme_display()} {e.get_status_display()}" for e in touched]
+            + [f"发放提醒：{e.person.name} {e.get_programme_display()}：{e.payment_warning}" for e in warned]
+        )
         or "一次性救助，无按月发放项目",
-        data={"enrolments": [e.pk for e in touched], "start_month": start.isoformat() if start else None},
+        data={
+            "enrolments": [e.pk for e in touched],
+            "start_month": start.isoformat() if start else None,
+            "payment_warnings": {str(e.pk): e.payment_warning for e in warned},
+        },
     )
     return touched
+
+
+def _payment_warnings(household, touched: list[Enrolment]) -> list[Enrolment]:
+    """Refresh the payment warnings of the household's live enrolments; return the touched ones warned."""
+    from doudi.cases.services.payment_checks import refresh_payment_warnings
+
+    warned = {e.pk: e.payment_warning for e in refresh_payment_warnings(household_ids=[household.pk])}
+    for e in touched:
+        e.payment_warning = warned.get(e.pk, "") if e.status != EnrolmentStatus.ENDED else e.payment_warning
+    return [e for e in touched if e.pk in warned]
 
 
 @transaction.atomic(durable=True)

@@ -379,6 +379,29 @@ def do_report_change(
     (``registry.services``) before the opinion: the assessment reads the registry.
     """
     check_step_capability(actor, "report_change")
+    return open_change_case(
+        actor, household, change_kind=change_kind, occurred_on=occurred_on, note=note, person=person, today=today
+    )
+
+
+def open_change_case(
+    actor,
+    household: Household,
+    *,
+    change_kind: str,
+    occurred_on: date,
+    note: str,
+    person: Person | None = None,
+    today: date | None = None,
+    channel: str = Channel.WINDOW,
+    also: list[Enrolment] | tuple = (),
+) -> Case:
+    """``do_report_change`` inside the caller's transaction, without the role check of the reporter.
+
+    For changes doudi itself must act on (a death recorded by whoever may record it: the change case
+    then follows, ``services.death``); ``also`` are enrolments the case concerns besides the live ones
+    (the deceased's household benefit just ended). The applicant is the head, or else the eldest member.
+    """
     check_in_scope(actor, household.region_id, "家庭")
     on = day_of(today)
     if change_kind not in CHANGE_KINDS:
@@ -388,6 +411,7 @@ def do_report_change(
     note = required_text(note, "变化情况", "note")
     household = Household.objects.select_for_update().get(pk=household.pk)
     live = list(Enrolment.objects.filter(household=household).exclude(status=EnrolmentStatus.ENDED))
+    live += [e for e in also if e.pk not in {x.pk for x in live}]
     if not live:
         raise CaseError(
             CaseErrorCode.TRANSITION_NOT_ALLOWED, "该家庭没有正在享受的救助，请按新申请办理。", {"field": "household"}
@@ -410,8 +434,8 @@ def do_report_change(
         actor,
         household,
         kind=CaseKind.CHANGE,
-        channel=Channel.WINDOW,
-        applicant=_applicant(household, None) if person is None or person.household_id != household.pk else person,
+        channel=channel,
+        applicant=_change_applicant(household, person),
         opened_on=on,
         accepted_on=on,
         status=CaseStatus.ACCEPTED,
@@ -426,6 +450,14 @@ def do_report_change(
         actor, case, "report_change", on=on, label=f"报告变更：{CHANGE_KINDS[change_kind]}", note=note, data=change
     )
     return case
+
+
+def _change_applicant(household: Household, person: Person | None) -> Person:
+    if person is not None and person.household_id == household.pk:
+        return person
+    head = Person.objects.filter(household=household, relation="head").first()
+    eldest = Person.objects.filter(household=household).order_by("birth_date", "pk").first()
+    return _applicant(household, head or eldest)
 
 
 def open_termination_case(actor, enrolment: Enrolment, *, reason: str, on: date) -> Case:

@@ -5,19 +5,25 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
+from django.http import FileResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from doudi.accounts.roles import Capability
+from doudi.accounts.scope import check_capability
 from doudi.cases import selectors, services
 from doudi.cases.models import EnrolmentChange, EnrolmentStatus, Programme, ReviewOutcome
 from doudi.cases.services.common import check_step_capability
 from doudi.core.errors import DomainError
+from doudi.core.masking import mask_id_number
 from doudi.core.web import http_errors
+from doudi.regions.models import Level
+from doudi.registry.forms import region_choices, scoped_regions
 from doudi.registry.models import Household, Person
 
 PAGE_SIZE = 25
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 SINGLE_OUTCOMES = [c for c in ReviewOutcome.choices if c[0] in ("unchanged", "adjust", "phase_out", "end")]
 
 
@@ -25,27 +31,44 @@ def _int(value) -> int | None:
     return int(value) if str(value or "").isdigit() else None
 
 
+STATUS_CHOICES = [(selectors.LIVE, "在保（未停发）"), ("all", "全部"), *EnrolmentStatus.choices]
+
+
+def _village_choices(user) -> list[tuple[str, str]]:
+    regions = scoped_regions(user, levels=(Level.TOWNSHIP, Level.VILLAGE))
+    return region_choices(user, regions) if regions else []
+
+
 @login_required
+@http_errors
 def enrolment_list(request):
-    """List enrolments (of a household or a person, or the whole region) with their amount history."""
+    """The enrolments of the user's region (保障对象): search by name or ID number, village, programme and
+    status, with totals (households, persons, monthly amount), the amount history, and an XLSX export."""
     user = request.user
     household_id, person_id = _int(request.GET.get("household")), _int(request.GET.get("person"))
-    status = request.GET.get("status", "")
+    status = request.GET.get("status", selectors.LIVE)
     programme = request.GET.get("programme", "")
-    qs = selectors.enrolment_list(
+    villages = _village_choices(user)
+    region = request.GET.get("region", "")
+    region = region if region in {code for code, _ in villages} else ""
+    q = request.GET.get("q", "").strip()[:40]
+    qs = selectors.enrolment_search(
         actor=user,
+        q=q,
+        region_code=region,
         household_id=household_id,
-        status=status if status in EnrolmentStatus.values else None,
+        person_id=person_id,
+        status=status if status in (selectors.LIVE, *EnrolmentStatus.values) else None,
         programme=programme if programme in Programme.values else None,
     )
-    if person_id:
-        qs = qs.filter(person_id=person_id)
-    qs = qs.order_by("household_id", "programme", "pk")
+    if request.GET.get("export") == "xlsx":
+        return _export(request, qs)
+    qs = qs.order_by("region_id", "household_id", "programme", "pk")
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
     changes: dict[int, list] = {}
     for c in EnrolmentChange.objects.filter(enrolment__in=page.object_list).select_related("created_by"):
         changes.setdefault(c.enrolment_id, []).append(c)
-    rows = [{"e": e, "changes": changes.get(e.pk, [])} for e in page.object_list]
+    rows = [{"e": e, "changes": changes.get(e.pk, []), "id": mask_id_number(e.person.id_number)} for e in page]
     # The household or person named in the filter, only if the user could see their enrolments.
     household = Household.objects.filter(pk=household_id).first() if household_id and rows else None
     person = Person.objects.filter(pk=person_id).first() if person_id and rows else None
@@ -57,12 +80,37 @@ def enrolment_list(request):
             "rows": rows,
             "household": household,
             "person": person,
-            "statuses": EnrolmentStatus.choices,
+            "statuses": STATUS_CHOICES,
             "programmes": Programme.choices,
+            "villages": villages,
             "status": status,
             "programme": programme,
+            "region": region,
+            "q": q,
+            "totals": selectors.enrolment_totals(qs),
+            "can_export": user.can(Capability.MANAGE_ENROLMENT),
+            "export_query": _query(request, export="xlsx"),
         },
     )
+
+
+def _query(request, **extra) -> str:
+    params = request.GET.copy()
+    params.pop("page", None)
+    for key, value in extra.items():
+        params[key] = value
+    return params.urlencode()
+
+
+def _export(request, qs):
+    """Download the search as XLSX (identifiers masked); the export is logged."""
+    check_capability(request.user, Capability.MANAGE_ENROLMENT, "您的角色无权导出保障对象名册。")
+    from doudi.cases.exports import export_enrolments_xlsx
+
+    search = "，".join(f"{k}={v}" for k, v in request.GET.items() if k not in ("export", "page") and v)
+    result = export_enrolments_xlsx(qs, actor=request.user, detail=f"查询条件：{search or '全部'}")
+    name = f"保障对象名册-{timezone.localtime():%Y%m%d-%H%M}.xlsx"
+    return FileResponse(result.file, as_attachment=True, filename=name, content_type=XLSX)
 
 
 @login_required

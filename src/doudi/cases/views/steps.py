@@ -236,4 +236,10 @@ def perform(step: str, user, case: Case, form) -> str:
         return "已提出初审意见（未成年人或变更案件不公示），已报县级审核确认。"
     if step == "start_public_notice":
         return f"已提出初审意见并公示至 {result.ends_on:%Y-%m-%d}。"
+    if step == "enrol":
+        warned = [
+            f"{e.person.name} {e.get_programme_display()}：{e.payment_warning}" for e in result if e.payment_warning
+        ]
+        if warned:
+            return MESSAGES[step] + "请注意发放提醒（补正前不予发放）：" + "；".join(warned) + "。"
     return MESSAGES[step]

@@ -34,6 +34,7 @@ EXPORTERS = {
     "registry/exports.py": "test_the_registry_export_writes_formulas_as_text",
     "registry/imports/downloads.py": "test_rejected_rows_and_templates_write_formulas_as_text",
     "policy/simulation/export.py": "test_the_simulation_downloads_write_formulas_as_text",
+    "cases/exports.py": "test_the_enrolment_export_writes_formulas_as_text",
 }
 # Writers that never produce a file for a person: Arrow CSV buffers streamed into PostgreSQL's COPY.
 DATABASE_ONLY = {"registry/imports/bulk.py": "pacsv.write_csv(", "registry/demo/loader.py": "pacsv.write_csv("}
@@ -196,3 +197,30 @@ def test_the_simulation_downloads_write_formulas_as_text():
         assert _quoted(hostile) in csv_values and _quoted(hostile, xlsx=True) in values
     amounts = [c for c in xlsx_cells if c.row == 2 and c.column >= 8 and c.column <= 10]
     assert [(c.value, c.data_type) for c in amounts] == [(650.0, "n"), (-120.5, "n"), (-770.5, "n")]
+
+
+@pytest.mark.django_db
+def test_the_enrolment_export_writes_formulas_as_text(client, regions, users):
+    from datetime import date
+    from decimal import Decimal
+
+    from doudi.cases.services.enrolment import create_enrolment
+
+    ours = household(regions["lixin"], actor=users["village_worker"], members=1)
+    head = Person.objects.get(household=ours, relation="head")
+    Person.objects.filter(pk=head.pk).update(name=HOSTILE[0], bank_name=HOSTILE[3], bank_account="6230901234567890")
+    Household.objects.filter(pk=ours.pk).update(head_name=HOSTILE[4])
+    create_enrolment(
+        None,
+        household=ours,
+        person=head,
+        programme="dibao",
+        start_month=date(2025, 1, 1),
+        monthly_amount=Decimal("500"),
+        reason="测试",
+        tier=HOSTILE[2],
+    )
+    client.force_login(users["county_reviewer"])
+    values = _assert_xlsx_safe(_content(client.get(reverse("cases:enrolment_list"), {"export": "xlsx"})))
+    for hostile in (HOSTILE[0], HOSTILE[2], HOSTILE[3], HOSTILE[4]):
+        assert _quoted(hostile, xlsx=True) in values
