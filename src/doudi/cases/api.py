@@ -17,7 +17,7 @@ from rest_framework.views import APIView
 
 from doudi.accounts.models import User
 from doudi.cases import selectors, services
-from doudi.cases.models import AttachmentCategory, CaseKind, Channel, Programme, ReviewOutcome, VerificationResult
+from doudi.cases.models import AttachmentCategory, CaseKind, Channel, Programme, ReviewOutcome
 from doudi.cases.serializers import (
     AttachmentSerializer,
     CaseDetailSerializer,
@@ -411,11 +411,7 @@ class VerificationApi(CaseStepApi):
 
     class InputSerializer(serializers.Serializer):
         expected_version = _version()
-        result = serializers.ChoiceField(label="核对结果", choices=VerificationResult.choices)
-        summary = serializers.CharField(label="核对情况", max_length=2000)
-        items = serializers.ListField(
-            label="核对项目", child=serializers.CharField(max_length=50), required=False, default=list
-        )
+        summary = serializers.CharField(label="核对说明", max_length=2000, required=False, default="", allow_blank=True)
         checked_on = serializers.DateField(label="核对日期", required=False)
 
         class Meta:

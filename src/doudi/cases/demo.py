@@ -153,7 +153,6 @@ class Seeder:
         services.do_record_verification(
             self.u["township_officer"],
             case,
-            result="consistent",
             summary="经信息核对，收入、财产与申报一致",
             expected_version=self._v(case),
             today=on,

@@ -13,7 +13,7 @@ from decimal import Decimal
 from django import forms
 from django.utils import timezone
 
-from doudi.cases.models import AttachmentCategory, Channel, Programme, VerificationResult
+from doudi.cases.models import AttachmentCategory, Channel, Programme
 from doudi.cases.services.intake import CHANGE_KINDS
 from doudi.cases.services.investigation import SURVEY_METHODS
 from doudi.cases.services.temporary import TRACKS
@@ -28,7 +28,6 @@ COMMON_MATERIALS = (
     "婚姻状况证明",
     "在校学生学籍证明",
 )
-VERIFICATION_ITEMS = ("户籍", "社保", "住房公积金", "车辆", "不动产", "工商登记", "银行存款", "税务", "殡葬")
 UPLOAD_ACCEPT = "image/jpeg,image/png,application/pdf,.jpg,.jpeg,.png,.pdf"
 IMAGE_ACCEPT = "image/jpeg,image/png,.jpg,.jpeg,.png"
 
@@ -257,14 +256,14 @@ class AttachmentForm(forms.Form):
 
 
 class VerificationForm(StepForm):
-    result = forms.ChoiceField(label="核对结果", choices=VerificationResult.choices, widget=forms.RadioSelect)
-    items = forms.MultipleChoiceField(
-        label="核对项目",
-        choices=[(i, i) for i in VERIFICATION_ITEMS],
-        widget=forms.CheckboxSelectMultiple,
+    """The 核对 step: the report is built from the departments' data; the township may add a note."""
+
+    summary = _text(
+        "核对说明（可选）",
         required=False,
+        help_text="保存后系统按部门数据生成核对报告（收入、养老金、房产、车辆、市场主体、公积金、死亡、残疾），"
+        "核对结果由报告得出；银行存款等可在报告页补录。",
     )
-    summary = _text("核对情况")
     checked_on = _date_input(label="核对日期", required=False)
 
     def clean_checked_on(self):

@@ -116,3 +116,137 @@ class FeedMapping(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_department_display()}（{self.region_id}）"
+
+
+# --- verification reports (核对报告) ------------------------------------------------------------------
+
+
+class ReportPurpose(models.TextChoices):
+    APPLICATION = "application", _("申请核对")
+    REVIEW = "review", _("复核核对")
+    REQUEST = "request", _("依申请核对")
+
+
+class Conclusion(models.TextChoices):
+    WITHIN = "within", _("符合规定")
+    EXCEEDS = "exceeds", _("超出规定")
+    DISCREPANCY = "discrepancy", _("与申报不符")
+    NOTE = "note", _("提示")
+    NO_DATA = "no_data", _("无部门数据")
+
+
+class Overall(models.TextChoices):
+    WITHIN = "within", _("符合规定")
+    EXCEEDS = "exceeds", _("超出规定")
+    DISCREPANCY = "discrepancy", _("存在差异")
+    INCOMPLETE = "incomplete", _("部分数据无法核对")
+
+
+class Topic(models.TextChoices):
+    INCOME = "income", _("家庭收入")
+    WAGES = "wages", _("工资收入")
+    PENSION = "pension", _("养老金")
+    UNEMPLOYMENT = "unemployment", _("失业登记")
+    TAX = "tax", _("纳税收入")
+    PROPERTY = "property", _("房产")
+    VEHICLE = "vehicle", _("机动车")
+    BUSINESS = "business", _("市场主体")
+    PROVIDENT_FUND = "provident_fund", _("住房公积金")
+    DEATH = "death", _("死亡")
+    HUKOU = "hukou", _("户籍迁出")
+    DISABILITY = "disability", _("残疾")
+    DEPOSITS = "deposits", _("银行存款等金融资产")
+    OTHER = "other", _("其他")
+
+
+class ItemSource(models.TextChoices):
+    FEED = "feed", _("部门数据")
+    MANUAL = "manual", _("人工录入")
+
+
+class ItemStatus(models.TextChoices):
+    ACTIVE = "active", _("有效")
+    SUPERSEDED = "superseded", _("已复核替代")
+
+
+class VerificationReport(models.Model):
+    """A household's means-verification report on a date: what departments' data say, item by item."""
+
+    household = models.ForeignKey(
+        "registry.Household", verbose_name=_("家庭"), on_delete=models.PROTECT, related_name="+"
+    )
+    region_code = models.CharField(_("区划代码"), max_length=12, db_index=True)
+    case = models.ForeignKey(
+        "cases.Case", verbose_name=_("案件"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    case_verification = models.OneToOneField(
+        "cases.Verification",
+        verbose_name=_("案件核对记录"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="report",
+    )
+    purpose = models.CharField(_("核对类型"), max_length=12, choices=ReportPurpose.choices)
+    programme = models.CharField(_("救助项目"), max_length=32, default="dibao")
+    as_of = models.DateField(_("核对日期"))
+    policy_text = models.CharField(_("适用政策"), max_length=300, blank=True)
+    overall = models.CharField(_("核对结论"), max_length=12, choices=Overall.choices)
+    overall_text = models.TextField(_("结论说明"), blank=True)
+    missing = models.JSONField(_("未取得的部门数据"), default=list, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("核对人"), null=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(_("生成时间"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("核对报告")
+        verbose_name_plural = _("核对报告")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"核对报告 {self.as_of:%Y-%m-%d}（{self.get_overall_display()}）"
+
+
+class ReportItem(models.Model):
+    """One line of a report: one member (or the household) and one topic, found vs declared vs threshold."""
+
+    report = models.ForeignKey(
+        VerificationReport, verbose_name=_("报告"), on_delete=models.CASCADE, related_name="items"
+    )
+    person = models.ForeignKey(
+        "registry.Person", verbose_name=_("成员"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    member_name = models.CharField(_("成员姓名"), max_length=50, blank=True)
+    topic = models.CharField(_("核对项目"), max_length=16, choices=Topic.choices)
+    source = models.CharField(_("来源"), max_length=8, choices=ItemSource.choices, default=ItemSource.FEED)
+    department = models.CharField(_("数据来源"), max_length=100, blank=True)
+    batches = models.JSONField(_("数据批次与行号"), default=list, blank=True)
+    found_text = models.CharField(_("部门数据"), max_length=500, blank=True)
+    found_amount = models.DecimalField(_("部门数据数值"), max_digits=14, decimal_places=2, null=True, blank=True)
+    declared_text = models.CharField(_("家庭申报（登记信息）"), max_length=300, blank=True)
+    declared_amount = models.DecimalField(_("申报数值"), max_digits=14, decimal_places=2, null=True, blank=True)
+    threshold_text = models.CharField(_("政策标准"), max_length=300, blank=True)
+    threshold_amount = models.DecimalField(_("标准数值"), max_digits=14, decimal_places=2, null=True, blank=True)
+    rule = models.CharField(_("依据"), max_length=200, blank=True)
+    conclusion = models.CharField(_("结论"), max_length=12, choices=Conclusion.choices)
+    conclusion_text = models.CharField(_("结论说明"), max_length=500, blank=True)
+    status = models.CharField(_("状态"), max_length=12, choices=ItemStatus.choices, default=ItemStatus.ACTIVE)
+    dispute = models.CharField(_("异议及复核依据"), max_length=500, blank=True)
+    replaces = models.ForeignKey(
+        "self", verbose_name=_("复核前的项目"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    accepted_evidence = models.CharField(_("已采纳为登记证据"), max_length=40, blank=True)
+    added_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("录入人"), null=True, on_delete=models.PROTECT, related_name="+"
+    )
+    added_at = models.DateTimeField(_("录入时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("核对项目")
+        verbose_name_plural = _("核对项目")
+        ordering = ["report", "person_id", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.member_name or '全户'} {self.get_topic_display()}：{self.get_conclusion_display()}"

@@ -20,7 +20,6 @@ from doudi.cases.models import (
     Survey,
     SurveyPhoto,
     Verification,
-    VerificationResult,
 )
 from doudi.cases.services.common import begin_step, day_of, finish_step, required_text
 from doudi.cases.workflow import CaseStatus
@@ -40,40 +39,46 @@ def do_record_verification(
     actor,
     case: Case,
     *,
-    result: str,
-    summary: str,
     expected_version: int,
-    items: list[str] | tuple = (),
+    summary: str = "",
     checked_on: date | None = None,
     today: date | None = None,
 ) -> Verification:
-    """Record the means-verification result by hand (逢进必核), until the verification module exists.
+    """Record the means verification (逢进必核) as a report built from the departments' data (§9).
 
-    A discrepancy does not stop the case: the township weighs it in its opinion, and the summary
-    is kept on the timeline.
+    The report (``doudi.verification``) compares each member's department data with what the family
+    declared and with the thresholds of the policy in force; its overall conclusion is the step's result
+    (符合 → 核对一致, 超出或差异 → 存在差异, 部门数据不全 → 部分数据无法核对). The township may add a note;
+    manual items and re-checks on the report page carry their conclusion back to this record. A
+    discrepancy does not stop the case: the township weighs it in its opinion.
     """
+    from doudi.verification.services import case_result, report_for_case
+
     case = begin_step(actor, case, "record_verification", expected_version)
     on = day_of(today)
-    if result not in VerificationResult.values:
-        raise invalid("核对结果", "应为核对一致、存在差异或部分数据无法核对", "result")
     checked_on = checked_on or on
     if checked_on > on:
         raise invalid("核对日期", "不能晚于今天", "checked_on")
+    report = report_for_case(actor, case, on=checked_on)
+    result, topics = case_result(report)
+    note = (summary or "").strip()
     verification = Verification.objects.create(
         case=case,
         result=result,
-        items=list(items),
-        summary=required_text(summary, "核对情况", "summary"),
+        items=topics,
+        summary=(f"{note}（{report.overall_text}）" if note else report.overall_text)[:2000],
         checked_on=checked_on,
         recorded_by=actor,
     )
+    report.case_verification = verification
+    report.save(update_fields=["case_verification"])
     finish_step(
         actor,
         case,
         "record_verification",
         on=on,
         note=f"{verification.get_result_display()}：{verification.summary}",
-        data={"result": result, "items": list(items)},
+        data={"result": result, "items": topics, "report": report.pk},
     )
     return verification
 

@@ -68,7 +68,6 @@ class Walker:
         services.do_record_verification(
             self.users["township_officer"],
             case,
-            result="consistent",
             summary="与申报一致",
             expected_version=fresh(case).version,
             today=on,

@@ -90,7 +90,6 @@ def test_dibao_application_from_the_village_to_enrolment(new_page, screenshot, u
     # 3. The township records the means verification.
     desk = new_page(township)
     desk.goto(f"/cases/{case.pk}/")
-    desk.check("#id_record_verification-result_0")
     desk.fill("#id_record_verification-summary", "与申报一致，无车辆、无商品房")
     desk.click("#step-record_verification button[type=submit]")
     desk.wait_for_selector(".messages >> text=已录入核对结果")

@@ -66,26 +66,26 @@ def test_a_survey_date_before_acceptance_is_refused(accepted, users, co_worker):
 def test_verification_is_for_township_and_county(accepted, users):
     with pytest.raises(PermissionDenied):
         services.do_record_verification(
-            users["village_worker"], accepted, result="consistent", summary="一致", expected_version=accepted.version
+            users["village_worker"], accepted, summary="一致", expected_version=accepted.version
         )
     with pytest.raises(NotFound):
         services.do_record_verification(
             users["other_township_officer"],
             accepted,
-            result="consistent",
             summary="一致",
             expected_version=accepted.version,
         )
     v = services.do_record_verification(
         users["county_reviewer"],
         accepted,
-        result="discrepancy",
         summary="存款与申报不符",
-        items=["银行"],
         expected_version=accepted.version,
         today=ACCEPTED_ON,
     )
-    assert v.get_result_display() == "存在差异"
+    # No department data loaded: the report is built, and says what it could not check.
+    assert v.get_result_display() == "部分数据无法核对"
+    assert v.summary.startswith("存款与申报不符（") and "未取得" in v.summary
+    assert v.report.case_id == accepted.pk and v.report.purpose == "application"
 
 
 def test_community_review_is_optional_and_checked(walk, household, users):
