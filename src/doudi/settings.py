@@ -82,6 +82,8 @@ if not SECRET_KEY or SECRET_KEY == DEMO_SECRET_KEY:
 ALLOWED_HOSTS = os.environ.get("DOUDI_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",")
 
 INSTALLED_APPS = [
+    # First, so that its templates/admin/ override the admin's own (the admin in Chinese, #12).
+    "doudi.core",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -95,7 +97,6 @@ INSTALLED_APPS = [
     "django_tasks",
     "django_tasks_db",
     "axes",
-    "doudi.core",
     "doudi.regions",
     "doudi.accounts",
     "doudi.audit",

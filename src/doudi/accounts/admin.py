@@ -28,6 +28,7 @@ from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.contrib.auth.forms import AdminPasswordChangeForm
 from django.contrib.auth.models import Group
 from django.urls import reverse
 from django.utils import timezone
@@ -40,8 +41,25 @@ from doudi.accounts.tokens import do_revoke_api_token
 from doudi.core.admin import ScopedModelAdmin
 
 
+class PasswordChangeForm(AdminPasswordChangeForm):
+    """Every doudi user signs in with a password: no switch to turn password sign-in off."""
+
+    def __init__(self, user, *args, **kwargs):
+        super().__init__(user, *args, **kwargs)
+        self.fields.pop("usable_password", None)
+
+
 @admin.register(User)
 class UserAdmin(ScopedModelAdmin, DjangoUserAdmin):
+    change_password_form = PasswordChangeForm
+
+    @admin.display(description="密码")
+    def password_status(self, user) -> str:
+        # Never the hash, its algorithm or salt: whether a password is set, and where to change it.
+        url = reverse("admin:auth_user_password_change", args=[user.pk])
+        state = "已设置" if user.has_usable_password() else "未设置"
+        return format_html('{}（不显示密码）。<a href="{}">修改密码</a>', state, url)
+
     scope_path = "region__code"
     view_capability = Capability.MANAGE_USERS
     change_capability = Capability.MANAGE_USERS
@@ -54,9 +72,9 @@ class UserAdmin(ScopedModelAdmin, DjangoUserAdmin):
     ordering = ("region_id", "username")
     autocomplete_fields = ("region",)
     filter_horizontal = ()
-    readonly_fields = ("last_login", "date_joined", "api_tokens")
+    readonly_fields = ("last_login", "date_joined", "api_tokens", "password_status")
     fieldsets = (
-        (None, {"fields": ("username", "password")}),
+        (None, {"fields": ("username", "password_status")}),
         ("个人信息", {"fields": ("full_name", "phone", "email")}),
         ("角色与辖区", {"fields": ("role", "region", "is_active", "is_staff")}),
         ("重要日期", {"fields": ("last_login", "date_joined")}),
@@ -69,7 +87,6 @@ class UserAdmin(ScopedModelAdmin, DjangoUserAdmin):
                 "classes": ("wide",),
                 "fields": (
                     "username",
-                    "usable_password",
                     "password1",
                     "password2",
                     "full_name",
@@ -181,15 +198,16 @@ class LoginNameScopedAdmin(ScopedModelAdmin):
 
     @admin.display(description="IP 地址")
     def ip(self, obj) -> str:
-        return obj.ip_address or ""
+        return obj.ip_address or "未知"
 
     @admin.display(description="浏览器/客户端")
     def client(self, obj) -> str:
-        return obj.user_agent
+        # axes writes "<unknown>" when a client sent no User-Agent.
+        return "未知" if obj.user_agent in ("", "<unknown>") else obj.user_agent
 
     @admin.display(description="登录入口")
     def entry(self, obj) -> str:
-        return obj.path_info
+        return "未知" if obj.path_info in ("", "<unknown>") else obj.path_info
 
 
 @admin.register(LoginAttempt)

@@ -33,7 +33,9 @@ class AuditEvent(models.Model):
         indexes = [models.Index(fields=["target_type", "target_id"])]
 
     def __str__(self) -> str:
-        return f"{self.action} {self.target_label}"
+        from doudi.core.labels import action_label
+
+        return f"{action_label(self.action)} {self.target_label}"
 
 
 class RecordAccess(models.Model):
@@ -53,4 +55,6 @@ class RecordAccess(models.Model):
         ordering = ["-at", "-id"]
 
     def __str__(self) -> str:
-        return f"{self.channel} person={self.person_id}"
+        from doudi.core.labels import channel_label
+
+        return f"{channel_label(self.channel)}查看人员 {self.person_id}"

@@ -21,6 +21,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from django.contrib import admin
+from django.contrib.admin.templatetags import admin_list
 from django.core.exceptions import FieldDoesNotExist, PermissionDenied
 from django.db.models import Model, QuerySet
 
@@ -36,6 +37,29 @@ MASKERS: dict[str, Callable[[str | None], str]] = {
 }
 
 ANY_STAFF = "__any_staff__"
+
+# The admin is doudi's, in Chinese: its name instead of "Django 管理".
+admin.site.site_header = "兜底 · 社会救助管理后台"
+admin.site.site_title = "兜底管理后台"
+admin.site.index_title = "后台管理"
+EMPTY_CHOICE = "（请选择）"
+
+
+def _boolean_icon(value) -> str:
+    """Django's yes/no icon, with 是/否 as the text a screen reader and our label test read (not True/False)."""
+    from django.templatetags.static import static
+    from django.utils.html import format_html
+
+    icon = {True: "yes", False: "no", None: "unknown"}[value]
+    return format_html('<img src="{}" alt="{}">', static(f"admin/img/icon-{icon}.svg"), yes_no_unknown(value))
+
+
+def yes_no_unknown(value) -> str:
+    return {True: "是", False: "否"}.get(value, "未知")
+
+
+# Every admin screen reads the icon through this module attribute at call time (admin.utils, helpers).
+admin_list._boolean_icon = _boolean_icon
 
 
 def masked_column(field: str, masker: Callable[[str | None], str] | None = None, description: str = "") -> Callable:
@@ -85,7 +109,19 @@ class ScopedModelAdmin(admin.ModelAdmin):
 
         if db_field.related_model is Region:
             kwargs["queryset"] = scope_filter(request.user, Region.objects.all(), "code")
+        kwargs.setdefault("empty_label", EMPTY_CHOICE)
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def get_action_choices(self, request, default_choices=(("", "（请选择操作）"),)):
+        return super().get_action_choices(request, default_choices=list(default_choices))
+
+    def formfield_for_choice_field(self, db_field, request, **kwargs):
+        """A choice's empty option reads （请选择）, not Django's "---------"."""
+        if "choices" not in kwargs:
+            kwargs["choices"] = db_field.get_choices(
+                include_blank=db_field.blank or not db_field.has_default(), blank_choice=[("", EMPTY_CHOICE)]
+            )
+        return super().formfield_for_choice_field(db_field, request, **kwargs)
 
     def save_model(self, request, obj, form, change) -> None:
         if not region_in_scope(request.user, self.region_code_of(obj)):

@@ -49,10 +49,14 @@ class _MemberInline(ScopedInline):
 
 class _MembershipInline(ScopedInline):
     model = Membership
-    fields = ("person", "relation", "valid_from", "valid_to", "reason", "recorded_at", "closed_at")
+    fields = ("member", "relation", "valid_from", "valid_to", "reason", "recorded_at", "closed_at")
     readonly_fields = fields
     show_change_link = False
     verbose_name_plural = "成员变动历史"
+
+    @admin.display(description="人员")
+    def member(self, membership) -> str:
+        return membership.person.name
 
 
 @admin.register(Household)
@@ -74,9 +78,15 @@ class HouseholdAdmin(ScopedModelAdmin):
         "version",
         "created_at",
         "updated_at",
-        "created_by",
+        "registered_by",
     )
+    exclude = ("created_by",)  # shown as 登记人 by name
     inlines = (_MemberInline, _MembershipInline)
+
+    @admin.display(description="登记人")
+    def registered_by(self, household) -> str:
+        user = household.created_by
+        return (user.full_name or user.username) if user else "（系统导入）"
 
 
 @admin.register(Person)

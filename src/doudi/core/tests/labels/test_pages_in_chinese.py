@@ -134,3 +134,26 @@ def test_downloads_read_in_chinese(world, sessions, db, _runs_in_tmp):
         assert text, answer
         problems += problems_in(text, ignore=data_typed_by_people(world, "county_reviewer"))
     assert not problems, "\n".join(sorted(set(problems)))
+
+
+ADMIN_ROUTES = [r for r in all_routes() if r.is_admin]
+
+
+@pytest.mark.parametrize("route", ADMIN_ROUTES, ids=lambda r: r.name)
+def test_admin_page_reads_in_chinese(route, world, sessions, db):
+    """The admin, as the administrator sees it, is branded doudi and reads in Chinese like the other pages."""
+    client = client_for("administrator", sessions)
+    if route.params:
+        filled = fill(route, world, world.slots[SLOT])
+        if filled is None:
+            return
+        url = filled[0]
+    else:
+        url = route.url({})
+    response = client.get(url)
+    assert response.status_code < 500, f"GET {url} → {response.status_code}"
+    text = document_text(response)
+    if not text:
+        return
+    problems = problems_in(text, ignore=data_typed_by_people(world, "administrator"))
+    assert not problems, f"GET {url}:\n" + "\n".join(sorted(set(problems)))

@@ -27,6 +27,7 @@ ALLOWED = {
     "MB": "the unit of the upload size limit",
     "UTF": "the encoding (UTF-8) the import page asks a CSV to be saved in",
     "GBK": "the other encoding the import page accepts (what Chinese Excel saves)",
+    "IP": "the login records name the network address a sign-in came from (IP 地址), as IT staff call it",
     "X": "the ID number's check digit is written X (430***********069X)",
 }
 # A token with a digit is an identifier people use as data (an example 家庭标识 H001), not a word.
