@@ -3,9 +3,9 @@
 The pages are found by walking the URL map (the adversarial suite's routes and world: two demo
 counties generated with ``generate_demo`` and case work done through the services), so a new page is
 checked as soon as it is routed. Each HTML answer to a GET is reduced to what a person reads
-(``visible.visible_text``) and checked against ``visible.problems_in``. The admin and the API are
-kept out of the word rule here (the admin's branding is its own work item) but not out of the
-"never a server error" rule.
+(``visible.visible_text``) and checked against ``visible.problems_in``. The API answers machines and
+is kept out of the word rule (not out of the "never a server error" rule); the admin is checked as
+the administrator sees it (``test_admin_page_reads_in_chinese``).
 """
 
 from __future__ import annotations
