@@ -1,5 +1,26 @@
-"""Routes of the payments API, included under /api/payments/ by ``doudi.api_urls``."""
+"""Routes of the payments API, included under /api/payments/ by ``doudi.api_urls``.
 
-from django.urls import path  # noqa: F401
+Bank-file, return-file and register endpoints are added from their sub-packages' ``urls_api``."""
 
-urlpatterns: list = []
+from importlib import import_module
+from importlib.util import find_spec
+
+from django.urls import path
+
+from doudi.payments import api
+
+urlpatterns: list = [
+    path("payrolls/", api.PayrollListApi.as_view(), name="payroll_list"),
+    path("payrolls/generate/", api.PayrollGenerateApi.as_view(), name="payroll_generate"),
+    path("payrolls/<int:payroll_id>/", api.PayrollDetailApi.as_view(), name="payroll_detail"),
+    path("payrolls/<int:payroll_id>/submit/", api.PayrollSubmitApi.as_view(), name="payroll_submit"),
+    path("payrolls/<int:payroll_id>/approve/", api.PayrollApproveApi.as_view(), name="payroll_approve"),
+    path("payrolls/<int:payroll_id>/return/", api.PayrollReturnApi.as_view(), name="payroll_return"),
+    path("findings/<int:finding_id>/", api.FindingHandleApi.as_view(), name="payroll_finding_handle"),
+    path("ledger/", api.LedgerApi.as_view(), name="payment_ledger"),
+]
+
+for _sub in ("bankfiles", "returns", "register"):
+    _name = f"doudi.payments.{_sub}.urls_api"
+    if find_spec(f"doudi.payments.{_sub}") and find_spec(_name):
+        urlpatterns += list(import_module(_name).urlpatterns)

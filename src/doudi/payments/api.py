@@ -1,0 +1,161 @@
+"""The payroll API under /api/payments/: list, detail, generate, submit, approve, return.
+
+Writes call one service each; reads go through ``selectors`` (404 for missing and out-of-scope alike).
+"""
+
+from __future__ import annotations
+
+from rest_framework import serializers
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from doudi.accounts.roles import Capability
+from doudi.accounts.scope import check_capability
+from doudi.payments import selectors
+from doudi.payments.models import Payroll, PayrollFinding
+from doudi.payments.services import approval
+from doudi.payments.services.generation import generate_payroll, parse_month
+
+
+class FindingSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = PayrollFinding
+        fields = ["id", "check_code", "subject", "person", "household", "lines", "detail", "status", "explanation"]
+
+
+class PayrollSerializer(serializers.ModelSerializer):
+    month = serializers.DateField(format="%Y-%m")
+
+    class Meta:
+        model = Payroll
+        fields = [
+            "id",
+            "region",
+            "programme",
+            "month",
+            "status",
+            "maker",
+            "checker",
+            "generated_at",
+            "submitted_at",
+            "approved_at",
+            "line_count",
+            "person_count",
+            "household_count",
+            "total_amount",
+            "normal_amount",
+            "arrears_amount",
+            "reissue_amount",
+            "adjustment_amount",
+            "version",
+        ]
+
+
+def _detail(actor, payroll) -> dict:
+    data = PayrollSerializer(payroll).data
+    data["findings"] = FindingSerializer(selectors.findings(actor, payroll), many=True).data
+    data["townships"] = [
+        {
+            k: (str(v) if v is not None and k in ("total", "arrears", "other", "last", "diff") else v)
+            for k, v in t.items()
+        }
+        for t in selectors.totals_by_township(actor, payroll)
+    ]
+    return data
+
+
+class PayrollListApi(APIView):
+    def get(self, request):
+        month = request.query_params.get("month")
+        qs = selectors.payroll_list(
+            actor=request.user,
+            month=parse_month(month) if month else None,
+            status=request.query_params.get("status") or None,
+            programme=request.query_params.get("programme") or None,
+        )
+        return Response(PayrollSerializer(qs[:500], many=True).data)
+
+
+class PayrollGenerateApi(APIView):
+    def post(self, request):
+        check_capability(request.user, Capability.MAKE_PAYROLL)
+        payroll = generate_payroll(
+            request.user,
+            region_code=str(request.data.get("region", "")),
+            programme=str(request.data.get("programme", "dibao")),
+            month=str(request.data.get("month", "")),
+            expected_version=request.data.get("expected_version"),
+        )
+        return Response(_detail(request.user, payroll), status=201)
+
+
+class PayrollDetailApi(APIView):
+    def get(self, request, payroll_id: int):
+        return Response(_detail(request.user, selectors.payroll_get(actor=request.user, payroll_id=payroll_id)))
+
+
+class _Action(APIView):
+    capability = Capability.MAKE_PAYROLL
+
+    def act(self, request, payroll_id):  # pragma: no cover
+        raise NotImplementedError
+
+    def post(self, request, payroll_id: int):
+        check_capability(request.user, self.capability)
+        payroll = self.act(request, payroll_id)
+        return Response(_detail(request.user, payroll))
+
+
+class PayrollSubmitApi(_Action):
+    def act(self, request, payroll_id):
+        return approval.do_submit(request.user, payroll_id, expected_version=request.data.get("expected_version"))
+
+
+class PayrollApproveApi(_Action):
+    capability = Capability.APPROVE_PAYROLL
+
+    def act(self, request, payroll_id):
+        return approval.do_approve(request.user, payroll_id, expected_version=request.data.get("expected_version"))
+
+
+class PayrollReturnApi(_Action):
+    capability = Capability.APPROVE_PAYROLL
+
+    def act(self, request, payroll_id):
+        return approval.do_return(
+            request.user,
+            payroll_id,
+            reason=str(request.data.get("reason", "")),
+            expected_version=request.data.get("expected_version"),
+        )
+
+
+class FindingHandleApi(APIView):
+    def post(self, request, finding_id: int):
+        finding = approval.do_handle_finding(
+            request.user,
+            finding_id,
+            how=str(request.data.get("how", "explained")),
+            explanation=str(request.data.get("explanation", "")),
+        )
+        return Response(FindingSerializer(finding).data)
+
+
+class LedgerApi(APIView):
+    def get(self, request):
+        p = request.query_params
+        rows = selectors.ledger(
+            actor=request.user,
+            programme=p.get("programme") or None,
+            month_from=parse_month(p["from"]) if p.get("from") else None,
+            month_to=parse_month(p["to"]) if p.get("to") else None,
+        )
+        return Response(
+            [
+                {
+                    k: (f"{v:%Y-%m}" if k == "month" else str(v) if k not in ("programme", "region") else v)
+                    for k, v in r.items()
+                }
+                for r in rows
+            ]
+        )
