@@ -82,12 +82,14 @@ def read_feeds(region_code: str, id_numbers: list[str]) -> dict[str, FeedRows]:
             rows = FeedRows(batches=[b.pk for b in batches], available=bool(batches))
             files = [str(b.parquet_file) for b in batches if b.parquet_file and b.parquet_file.exists()]
             if files and id_numbers:
-                result = con.execute(
+                cursor = con.execute(
                     "SELECT * FROM read_parquet(?, union_by_name = true) WHERE id_number IN (SELECT unnest(?)) "
                     "ORDER BY batch_id, row_number",
                     [files, id_numbers],
-                ).to_arrow_table()
-                for row in result.to_pylist():
+                )
+                names = [d[0] for d in cursor.description]
+                for values in cursor.fetchall():  # a household's few rows
+                    row = dict(zip(names, values, strict=True))
                     rows.by_person.setdefault(row["id_number"], []).append(row)
             out[department] = rows
     finally:
