@@ -272,6 +272,9 @@
     if (!data.members.length || !data.members[0].id_number) return;
     if (!navigator.onLine) {
       estimateBox.classList.add("stale");
+      if (!estimateBox.querySelector(".estimate-summary")) {
+        estimateBox.innerHTML = '<p class="muted">离线：恢复联网后自动试算。</p>';
+      }
       estimateMini.textContent = "试算：离线，恢复联网后更新";
       estimateMini.hidden = false;
       return;
