@@ -55,9 +55,20 @@ class ExportResult:
     unmasked: bool
 
 
-def export_persons(*, actor, q: str = "", region_code: str = "", status: str = "active", unmasked: bool = False):
+def export_persons(
+    *,
+    actor,
+    q: str = "",
+    region_code: str = "",
+    status: str = "active",
+    unmasked: bool = False,
+    programme: str = "",
+    benefit: str = "",
+):
     """Return the persons of the actor's households matching the search, in household order, as value tuples."""
-    households = household_list(actor=actor, q=q, region_code=region_code, status=status)
+    households = household_list(
+        actor=actor, q=q, region_code=region_code, status=status, programme=programme, benefit=benefit
+    )
     head_first = Case(When(relation=Relation.HEAD, then=Value(0)), default=Value(1), output_field=IntegerField())
     return (
         Person.objects.filter(household__in=households.values("pk"))
@@ -86,7 +97,15 @@ def export_persons(*, actor, q: str = "", region_code: str = "", status: str = "
 
 
 def export_households_xlsx(
-    *, actor, q: str = "", region_code: str = "", status: str = "active", unmasked: bool = False, detail: str = ""
+    *,
+    actor,
+    q: str = "",
+    region_code: str = "",
+    status: str = "active",
+    unmasked: bool = False,
+    detail: str = "",
+    programme: str = "",
+    benefit: str = "",
 ) -> ExportResult:
     """Write the search result to a temporary XLSX file; refuse ``unmasked`` without ``export_unmasked``.
 
@@ -100,7 +119,9 @@ def export_households_xlsx(
     show_id, show_phone, show_account = (str, str, str) if unmasked else (mask_id_number, mask_phone, mask_bank_account)
     accessed: list[tuple[int, int, str]] = []
     count = 0
-    rows = export_persons(actor=actor, q=q, region_code=region_code, status=status)
+    rows = export_persons(
+        actor=actor, q=q, region_code=region_code, status=status, programme=programme, benefit=benefit
+    )
     for (
         person_id,
         household_id,

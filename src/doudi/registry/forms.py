@@ -229,6 +229,8 @@ class HouseholdSearchForm(ChineseMessagesMixin, forms.Form):
     status = forms.ChoiceField(
         label=_("状态"), required=False, choices=[("active", "在册"), ("closed", "已注销"), ("all", "全部")]
     )
+    programme = forms.ChoiceField(label=_("救助项目"), required=False, choices=[])
+    benefit = forms.ChoiceField(label=_("享受状态"), required=False, choices=[])
 
     def __init__(self, user, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -241,7 +243,19 @@ class HouseholdSearchForm(ChineseMessagesMixin, forms.Form):
         )
         if not regions:
             self.fields["region"].widget = forms.HiddenInput()
-        self.order_fields(["q", "region", "status"])
+        self._benefit_choices()
+        self.order_fields(["q", "region", "status", "programme", "benefit"])
+
+    def _benefit_choices(self) -> None:
+        from doudi.cases.models import EnrolmentStatus, Programme  # the cases app builds on the registry
+
+        self.fields["programme"].choices = [("", "全部"), *Programme.choices]
+        self.fields["benefit"].choices = [
+            ("", "不限"),
+            ("live", "在保（未停发）"),
+            *EnrolmentStatus.choices,
+            ("none", "未享受"),
+        ]
 
 
 class PersonForm(ChineseMessagesMixin, forms.Form):

@@ -15,15 +15,20 @@ from doudi.registry.identity import normalize_id_number
 from doudi.registry.models import EVIDENCE_MODELS, Evidence, Household, Membership, Person
 
 
-def household_list(*, actor, q: str = "", region_code: str = "", status: str = "active") -> QuerySet[Household]:
+def household_list(
+    *, actor, q: str = "", region_code: str = "", status: str = "active", programme: str = "", benefit: str = ""
+) -> QuerySet[Household]:
     """Return the actor's households, optionally searched by ID number, exact name or region.
 
     ``q`` may be an 18-character ID number (any member), a 12-digit household number prefix or a
     region code, or a name matched exactly against any member (exact match keeps it indexed).
+    ``programme`` and ``benefit`` narrow by what the household receives (``with_benefit``).
     """
     qs = scope_filter(actor, Household.objects.select_related("region"))
     if status:
         qs = qs.filter(status=status)
+    if programme or benefit:
+        qs = with_benefit(qs, programme=programme, benefit=benefit)
     if region_code:
         qs = qs.filter(region__code__startswith=region_code)
     q = (q or "").strip()
@@ -40,6 +45,46 @@ def household_list(*, actor, q: str = "", region_code: str = "", status: str = "
             by_head = Household.objects.filter(head_name=q).order_by().values("pk")
             qs = qs.filter(pk__in=by_member.union(by_head))
     return qs.order_by("region_id", "number")
+
+
+BENEFIT_LIVE, BENEFIT_NONE = "live", "none"
+
+
+def with_benefit(qs: QuerySet[Household], *, programme: str = "", benefit: str = "") -> QuerySet[Household]:
+    """Households with an enrolment of ``programme`` (any, when blank) in the state ``benefit``.
+
+    ``benefit``: ``live`` (not ended; the default when only a programme is given), an enrolment status
+    (``active``, ``suspended``, ``phasing_out``, ``ended``), or ``none``: no live enrolment (of the programme).
+    """
+    from doudi.cases.models import Enrolment, EnrolmentStatus  # the cases app builds on the registry
+
+    enrolments = Enrolment.objects.all()
+    if programme:
+        enrolments = enrolments.filter(programme=programme)
+    benefit = benefit or BENEFIT_LIVE
+    if benefit in (BENEFIT_LIVE, BENEFIT_NONE):
+        enrolments = enrolments.exclude(status=EnrolmentStatus.ENDED)
+    else:
+        enrolments = enrolments.filter(status=benefit)
+    ids = enrolments.order_by().values("household_id")
+    return qs.exclude(pk__in=ids) if benefit == BENEFIT_NONE else qs.filter(pk__in=ids)
+
+
+def programmes_of(household_ids) -> dict[int, list[str]]:
+    """The programmes each household receives now (live enrolments), in a stable order, in one query."""
+    from doudi.cases.models import Enrolment, EnrolmentStatus
+
+    rows = (
+        Enrolment.objects.filter(household_id__in=list(household_ids))
+        .exclude(status=EnrolmentStatus.ENDED)
+        .order_by("household_id", "programme")
+        .values_list("household_id", "programme")
+        .distinct()
+    )
+    result: dict[int, list[str]] = {}
+    for household_id, programme in rows:
+        result.setdefault(household_id, []).append(programme)
+    return result
 
 
 def household_get(*, actor, household_id: int) -> Household:

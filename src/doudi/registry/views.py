@@ -7,6 +7,8 @@ may not edit answer 403 (``require_capability``).
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
@@ -81,10 +83,13 @@ def household_list(request):
             q=data.get("q", ""),
             region_code=prefix_of(region) if region else "",
             status="" if status == "all" else status,
+            programme=data.get("programme", ""),
+            benefit=data.get("benefit", ""),
         )
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
     heads = _heads_of(list(page.object_list))
-    rows = [(hh, heads.get(hh.pk)) for hh in page.object_list]
+    programmes = selectors.programmes_of([hh.pk for hh in page.object_list])
+    rows = [(hh, heads.get(hh.pk), programmes.get(hh.pk, [])) for hh in page.object_list]
     return render(
         request,
         "registry/household_list.html",
@@ -92,7 +97,7 @@ def household_list(request):
             "form": form,
             "page": page,
             "rows": rows,
-            "searched": bool(request.GET.get("q") or request.GET.get("region")),
+            "searched": any(request.GET.get(k) for k in ("q", "region", "programme", "benefit")),
             "can_edit": request.user.can(Capability.EDIT_REGISTRY),
             "export_url": first_url(["registry:imports:export"]),
         },
@@ -125,7 +130,12 @@ def _revealed_ids(request, members: list[Person], household: Household) -> set[i
 def household_detail(request, pk: int):
     household = or_404(selectors.household_get, actor=request.user, household_id=pk)
     tab = request.GET.get("tab", "members")
-    context = {"household": household, "tab": tab, "can_edit": request.user.can(Capability.EDIT_REGISTRY)}
+    context = {
+        "household": household,
+        "tab": tab,
+        "can_edit": request.user.can(Capability.EDIT_REGISTRY),
+        "receives": _receives(request.user, household),
+    }
     if tab == "history":
         events = selectors.household_history(actor=request.user, household=household).order_by("-at", "-id")
         context["page"] = Paginator(events, HISTORY_PAGE_SIZE).get_page(request.GET.get("page"))
@@ -162,6 +172,20 @@ def household_detail(request, pk: int):
         )
         context["evidence_kinds"] = [(k, m.kind_label) for k, m in EVIDENCE_MODELS.items()]
     return render(request, "registry/household_detail.html", context)
+
+
+def _receives(actor, household: Household) -> dict:
+    """What the family receives now and its open cases (the cases app builds on the registry)."""
+    from doudi.cases import selectors as case_selectors
+    from doudi.cases.models import EnrolmentStatus
+
+    benefits = case_selectors.household_benefits(actor=actor, household_id=household.pk)
+    paying = (EnrolmentStatus.ACTIVE, EnrolmentStatus.PHASING_OUT)
+    return {
+        "benefits": benefits,
+        "total": sum((e.monthly_amount for e in benefits if e.status in paying), Decimal("0")),
+        "open_cases": case_selectors.open_cases_of(actor=actor, household_id=household.pk),
+    }
 
 
 # --- create and edit households -------------------------------------------------------------------

@@ -284,7 +284,10 @@ def export(request):
         region_code=prefix_of(region) if region else "",
         status="" if status == "all" else status,
         unmasked=request.GET.get("unmasked") == "1",
-        detail=f"条件：查询“{q}”，区划“{region or '全部'}”，状态“{status}”。",
+        detail=f"条件：查询“{q}”，区划“{region or '全部'}”，状态“{status}”，"
+        f"救助项目“{data.get('programme') or '全部'}”，享受状态“{data.get('benefit') or '不限'}”。",
+        programme=data.get("programme", ""),
+        benefit=data.get("benefit", ""),
     )
     name = f"家庭查询导出-{timezone.localtime():%Y%m%d-%H%M}.xlsx"
     response = FileResponse(result.file, as_attachment=True, filename=name, content_type=XLSX)
