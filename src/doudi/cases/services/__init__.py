@@ -29,7 +29,12 @@ from doudi.cases.services.investigation import (
     do_record_survey,
     do_record_verification,
 )
-from doudi.cases.services.notice import do_record_objection, do_resolve_objection, do_start_public_notice
+from doudi.cases.services.notice import (
+    do_close_ended_notices,
+    do_record_objection,
+    do_resolve_objection,
+    do_start_public_notice,
+)
 from doudi.cases.services.reviews import do_complete_review, do_schedule_reviews
 from doudi.cases.services.temporary import do_complete_paperwork, do_decide_fast_grant
 
@@ -39,6 +44,7 @@ __all__ = [
     "do_accept_application",
     "do_add_attachment",
     "do_check_relative",
+    "do_close_ended_notices",
     "do_complete_paperwork",
     "do_complete_review",
     "do_confirm_case",

@@ -169,6 +169,7 @@ def do_confirm_case(
     elif approve:
         DecisionLine.objects.bulk_create(_grant_lines(decision, case))
     deadlines.meet(case, DeadlineKind.CONFIRM, DeadlineKind.TOTAL, on=on)
+    case.notices.filter(status=NoticeStatus.RUNNING, ends_on__lt=on).update(status=NoticeStatus.ENDED)
     if not approve:
         deadlines.start(case, DeadlineKind.REFUSAL_NOTICE, on, p.refusal_notice_working_days)
     case.decided_on = on

@@ -6,7 +6,8 @@
 - longevity allowance (免申即享, a design choice [U]): from the month of the birthday on which an
   age tier starts, an enrolment starts or changes to the new tier's amount;
 - phase-outs whose last month has passed are marked ended;
-- due dates the working-day calendar could not compute before are filled in.
+- due dates the working-day calendar could not compute before are filled in;
+- public notices whose period has ended close, and their cases wait for the county (待审核确认).
 
 Each item runs in its own transaction, so one failure (reported in the summary) stops nothing else.
 """
@@ -32,6 +33,7 @@ from doudi.cases.services.enrolment import (
     schedule_age_check,
 )
 from doudi.cases.services.intake import open_termination_case
+from doudi.cases.services.notice import do_close_ended_notices
 from doudi.core.errors import DomainError
 from doudi.policy.engine.dates import add_months as add_months_to_date
 from doudi.policy.engine.dates import age_on
@@ -67,6 +69,7 @@ def do_run_due_tasks(*, today: date | None = None) -> dict[str, int]:
         Enrolment.objects.filter(pk=e.pk).update(status=EnrolmentStatus.ENDED, version=e.version + 1)
         done["phase_out_ended"] += 1
     done["due_dates_filled"] += deadlines.refresh_unknown_due_dates()
+    done["notices_closed"] += do_close_ended_notices(today=on)
     return dict(done)
 
 

@@ -216,3 +216,42 @@ def do_resolve_objection(
         assessment=record,
     )
     return notice
+
+
+def do_close_ended_notices(*, today: date | None = None) -> int:
+    """Close every public notice whose period ended before ``today`` without an objection (§1.8).
+
+    The case moves from 公示中 to 待审核确认 on its own, with a timeline entry by the system, so
+    that the status says what the case waits for. Run daily (``run_case_tasks``) and safe to run
+    again: a case already moved is left alone. Returns the number of cases moved.
+    """
+    on = day_of(today)
+    case_ids = list(
+        PublicNotice.objects.filter(
+            status=NoticeStatus.RUNNING, ends_on__lt=on, case__status=CaseStatus.IN_NOTICE
+        ).values_list("case_id", flat=True)
+    )
+    closed = 0
+    for case_id in case_ids:
+        with transaction.atomic():
+            case = begin_step(None, case_id, "close_notice", None)
+            notice = case.notices.filter(status=NoticeStatus.RUNNING).order_by("-round").first()
+            if case.status != CaseStatus.IN_NOTICE or notice is None or notice.ends_on >= on:
+                continue
+            notice.status = NoticeStatus.ENDED
+            notice.save(update_fields=["status"])
+            finish_step(
+                None,
+                case,
+                "close_notice",
+                on=on,
+                to_status=CaseStatus.AWAITING_CONFIRMATION,
+                label="公示期满",
+                note=(
+                    f"第 {notice.round} 次公示 {notice.starts_on:%Y-%m-%d} 至 {notice.ends_on:%Y-%m-%d} 期满，"
+                    "无异议，报县级审核确认"
+                ),
+                data={"notice_id": notice.pk},
+            )
+            closed += 1
+    return closed
