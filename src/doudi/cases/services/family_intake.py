@@ -25,7 +25,7 @@ from datetime import date
 from typing import Any
 
 from django.core.files.storage import default_storage
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from doudi.accounts.roles import Capability
@@ -411,8 +411,28 @@ def _delete(names: list[str]) -> None:
         default_storage.delete(name)
 
 
+def _lock_key(key: uuid.UUID) -> None:
+    """Make a concurrent retry of the same submission wait for the first (PostgreSQL; SQLite writes one at a time).
+
+    Without it both would register the family and the second fail on a person's ID number, not replay.
+    """
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT pg_advisory_xact_lock(%s, %s)",
+                [_INTAKE_LOCK, int.from_bytes(key.bytes[:4], "big", signed=True)],
+            )
+
+
+_INTAKE_LOCK = 0x1D7A4E  # the class of advisory locks held by intake submissions (the key's first bytes below)
+
+
 @transaction.atomic(durable=True)
 def _register(actor, family: FamilyDraft, photos, on: date, stored: list[str]) -> IntakeOutcome:
+    _lock_key(family.key)
+    done = _replay(actor, family.key)  # the submission that held the lock may have been this one
+    if done is not None:
+        return done
     head, *others = [m.person for m in family.members]
     try:
         household = _in_this_transaction(registry_services.do_create_household)(

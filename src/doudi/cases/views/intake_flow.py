@@ -70,11 +70,13 @@ def intake(request):
         from django.core.exceptions import PermissionDenied
 
         raise PermissionDenied("您的角色无权登记家庭。")
-    villages = scoped_regions(user, levels=(Level.VILLAGE,)) or []
+    # A scope with more villages than a <select> can hold (a province's administrator): the code is typed.
+    villages = scoped_regions(user, levels=(Level.VILLAGE,))
     choices = region_choices(user, villages) if villages else []
-    area_types = {v.code: v.area_type for v in villages}
+    area_types = {v.code: v.area_type for v in villages or []}
     context = {
         "villages": choices,
+        "type_village_code": villages is None,
         "village_area_types": json.dumps(area_types),
         "only_village": choices[0][0] if len(choices) == 1 else "",
         "head": _person_fields(True),

@@ -462,7 +462,8 @@
   // --- restoring the page from the draft ----------------------------------------------------------
   function restore() {
     const region = form.elements.region;
-    if (draft.region && region.querySelector('option[value="' + draft.region + '"]')) region.value = draft.region;
+    if (region.tagName !== "SELECT") region.value = draft.region || "";
+    else if (draft.region && region.querySelector('option[value="' + draft.region + '"]')) region.value = draft.region;
     form.elements.address.value = draft.address || "";
     membersBox.innerHTML = "";
     const members = draft.members && draft.members.length ? draft.members : [null];

@@ -303,3 +303,41 @@ def test_the_offline_worker_is_served_as_javascript(users):
     answer = _client(users["village_worker"]).get(reverse("cases:intake_worker"))
     assert answer["Content-Type"].startswith("text/javascript")
     assert reverse("cases:intake") in answer.content.decode()
+
+
+def test_a_scope_too_large_for_a_list_types_the_village_code(users, monkeypatch):
+    monkeypatch.setattr("doudi.cases.views.intake_flow.scoped_regions", lambda user, levels: None)
+    html = _client(users["administrator"]).get(reverse("cases:intake")).content.decode()
+    assert 'placeholder="12 位村/社区区划代码"' in html
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.postgresql_only
+def test_two_retries_of_one_submission_at_once_register_one_family(regions, users, published):
+    import threading
+
+    from django.db import connections
+
+    worker = users["village_worker"]
+    doc = family(regions["lixin"].code)
+    barrier = threading.Barrier(2)
+    outcomes: list = []
+
+    def submit():
+        try:
+            barrier.wait()
+            outcomes.append(register(worker, copy.deepcopy(doc)))
+        except Exception as exc:  # noqa: BLE001 - reported by the assertion below
+            outcomes.append(exc)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=submit) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert all(not isinstance(o, Exception) for o in outcomes), outcomes
+    assert sorted(o.replayed for o in outcomes) == [False, True]
+    assert len({(o.household.pk, o.case.pk) for o in outcomes}) == 1
+    assert Household.objects.count() == 1 and Case.objects.count() == 1
