@@ -100,6 +100,24 @@ def _rebind_with_version(form, version: int):
     return data
 
 
+def status_text(case, detail, today: date) -> str:
+    """Return the case's status as the page shows it: what the case waits for, also between steps.
+
+    A notice whose period has ended reads 待审核确认 even before the nightly job closes it, and a
+    survey signed by one investigator says it waits for the second.
+    """
+    if case.status == "in_notice":
+        running = [n for n in detail.notices if n.status == "running"]
+        if running and max(n.ends_on for n in running) < today:
+            ended = max(n.ends_on for n in running)
+            return f"公示期满待审核确认（公示已于 {ended:%Y-%m-%d} 期满）"
+    if case.status == "accepted":
+        pending = next((s for s in detail.surveys if not s.complete), None)
+        if pending is not None:
+            return f"入户调查待第二调查人（{pending.investigator_2.display_name}）签字"
+    return case.get_status_display()
+
+
 def render_detail(request, case_id: int, *, bound: dict | None = None, conflict: str = "", status: int = 200):
     """Render the case page; ``bound`` holds forms (by step name) that failed and are shown again."""
     user = request.user
@@ -177,6 +195,7 @@ def render_detail(request, case_id: int, *, bound: dict | None = None, conflict:
         "preserved": preserved,
         "today": today,
         "pending_survey": next((s for s in detail.surveys if not s.complete), None),
+        "status_text": status_text(case, detail, today),
     }
     return render(request, "cases/case_detail.html", context, status=status)
 

@@ -112,6 +112,7 @@ def test_dibao_application_from_the_village_to_enrolment(new_page, screenshot, u
     phone.click("#step-record_survey button[type=submit]")
     phone.wait_for_selector(f".messages >> text=待第二调查人 {co_worker.display_name} 登录签字")
     assert phone.locator("#step-countersign_survey").count() == 0
+    assert phone.locator("#case-status").inner_text() == f"入户调查待第二调查人（{co_worker.display_name}）签字"
 
     second = new_page(co_worker, **PHONE)
     second.goto(f"/cases/{case.pk}/")
