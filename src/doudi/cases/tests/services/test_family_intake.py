@@ -327,7 +327,7 @@ def test_two_retries_of_one_submission_at_once_register_one_family(regions, user
         try:
             barrier.wait()
             outcomes.append(register(worker, copy.deepcopy(doc)))
-        except Exception as exc:  # noqa: BLE001 - reported by the assertion below
+        except Exception as exc:  # reported by the assertion below
             outcomes.append(exc)
         finally:
             connections.close_all()
