@@ -159,3 +159,52 @@ def bank_file_summary(payroll: Payroll) -> dict:
         paid=Count("id", filter=Q(status=LineStatus.PAID)),
         failed=Count("id", filter=Q(status=LineStatus.FAILED)),
     )
+
+
+def can_edit_layout(user, layout: BankLayout | None) -> bool:
+    """Return whether ``user`` may create (``layout`` None) or change a layout.
+
+    A layout of a region is changed in that region's subtree by payroll makers; one for the whole
+    province (no region) by administrators only.
+    """
+    from doudi.accounts.scope import region_in_scope
+
+    if user is None or not user.can(Capability.MAKE_PAYROLL):
+        return False
+    if layout is None or layout.region_id is None:
+        return user.can(Capability.MANAGE_USERS) or layout is None
+    return region_in_scope(user, layout.region_id)
+
+
+@transaction.atomic(durable=True)
+def do_save_bank_layout(actor, layout: BankLayout | None, *, data: dict) -> BankLayout:
+    """Create (``layout`` None, owned by the actor's region) or change a bank layout; audit row written."""
+    from django.core.exceptions import ValidationError
+
+    if not can_edit_layout(actor, layout):
+        raise PermissionDenied("您的角色无权修改该银行文件格式。")
+    creating = layout is None
+    if creating:
+        layout = BankLayout(region_id=None if actor.can(Capability.MANAGE_USERS) else actor.region_id, created_by=actor)
+    else:
+        layout = BankLayout.objects.select_for_update().get(pk=layout.pk)
+    for name in ("name", "bank_name", "file_format", "encoding", "header_line", "totals_line", "amount_unit", "active"):
+        setattr(layout, name, data[name])
+    layout.columns = data["columns"]
+    if BankLayout.objects.filter(name=layout.name).exclude(pk=layout.pk).exists():
+        raise PaymentError(PaymentErrorCode.INVALID, f"格式名称：“{layout.name}”已被使用。", {"field": "name"})
+    try:
+        layout.full_clean()
+    except ValidationError as exc:
+        raise PaymentError(PaymentErrorCode.INVALID, "；".join(exc.messages)) from exc
+    layout.save()
+    record_event(
+        actor,
+        action="save_bank_layout",
+        target=layout,
+        household_id=None,
+        region_code=layout.region_id or "",
+        reason="新建" if creating else "修改",
+        label=layout.name,
+    )
+    return layout
