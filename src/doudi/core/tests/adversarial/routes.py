@@ -98,6 +98,24 @@ def _record_access_of(world: World, slot: Slot):
     return RecordAccess.objects.filter(region_code=slot.region.code).values_list("pk", flat=True).first()
 
 
+def _feed_batch_of(world: World, slot: Slot):
+    """A department feed batch of the slot's county (batches are county-wide: readable beyond the village)."""
+    from doudi.verification.models import FeedBatch
+
+    county = slot.region.code[:6]
+    return FeedBatch.objects.filter(region_id__startswith=county).values_list("pk", flat=True).first()
+
+
+def _report_of(world: World, slot: Slot):
+    """The verification report of the slot's household (built by the case's 核对 step)."""
+    from doudi.verification.models import VerificationReport
+
+    household = getattr(slot, "household", None)
+    if household is None:
+        return None
+    return VerificationReport.objects.filter(household=household).values_list("pk", flat=True).first()
+
+
 def _run_of(world: World, slot: Slot):
     """A simulation run started by the slot's village worker (runs belong to their user only)."""
     return world.runs.get(slot.key)
@@ -159,6 +177,15 @@ PARAMS: dict[str, tuple[Getter, str]] = {
     "registry:imports:import_commit pk": (_attr("batch", "pk"), "scope"),
     "registry:imports:import_discard pk": (_attr("batch", "pk"), "scope"),
     "registry:imports:import_revalidate pk": (_attr("batch", "pk"), "scope"),
+    "department": (lambda w, s: "death", "fixed"),
+    "row": (lambda w, s: 2, "fixed"),
+    "batch_id": (_feed_batch_of, "any"),
+    "report_id": (_report_of, "scope"),
+    "verification:batch_detail pk": (_feed_batch_of, "any"),
+    "verification:batch_errors pk": (_feed_batch_of, "any"),
+    "verification:batch_row pk": (_feed_batch_of, "any"),
+    "verification:report_detail pk": (_report_of, "scope"),
+    "verification:report_action pk": (_report_of, "scope"),
     "cases:detail pk": (case, "scope"),
     "cases:step pk": (_attr("open_case", "pk"), "scope"),
     "cases:upload pk": (case, "scope"),
