@@ -229,8 +229,18 @@ class HouseholdSearchForm(ChineseMessagesMixin, forms.Form):
     status = forms.ChoiceField(
         label=_("状态"), required=False, choices=[("active", "在册"), ("closed", "已注销"), ("all", "全部")]
     )
-    programme = forms.ChoiceField(label=_("救助项目"), required=False, choices=[])
-    benefit = forms.ChoiceField(label=_("享受状态"), required=False, choices=[])
+    programme = forms.ChoiceField(
+        label=_("救助项目"),
+        required=False,
+        choices=[],
+        error_messages={"invalid_choice": "救助项目：没有这个救助项目，请从列表中选择。"},
+    )
+    benefit = forms.ChoiceField(
+        label=_("享受状态"),
+        required=False,
+        choices=[],
+        error_messages={"invalid_choice": "享受状态：请从列表中选择。"},
+    )
 
     def __init__(self, user, *args, **kwargs):
         super().__init__(*args, **kwargs)
