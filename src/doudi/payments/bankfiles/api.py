@@ -1,0 +1,111 @@
+"""Disbursement API: bank layouts, a payroll's bank file, its return file, its printed register."""
+
+from __future__ import annotations
+
+from django.http import FileResponse, HttpResponse
+from rest_framework import serializers
+from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from doudi.core.errors import DomainError
+from doudi.payments.bankfiles import selectors
+from doudi.payments.bankfiles.models import BankLayout
+from doudi.payments.bankfiles.services import do_write_bank_file
+from doudi.payments.register.selectors import register_payroll_get
+from doudi.payments.register.services import do_print_register
+from doudi.payments.returns.services import import_return_file
+from doudi.payments.selectors import payroll_get
+
+
+class BankLayoutSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = BankLayout
+        fields = [
+            "id",
+            "name",
+            "bank_name",
+            "region",
+            "file_format",
+            "encoding",
+            "header_line",
+            "totals_line",
+            "amount_unit",
+            "columns",
+            "active",
+        ]
+
+
+class BankLayoutListApi(APIView):
+    def get(self, request):
+        return Response(BankLayoutSerializer(selectors.layout_list(actor=request.user), many=True).data)
+
+
+class BankFileApi(APIView):
+    """POST ``{"layout": name or id}``: the bank file itself (CSV or XLSX), logged; the payroll becomes sent."""
+
+    class InputSerializer(serializers.Serializer):
+        layout = serializers.CharField(max_length=60)
+
+    def post(self, request, payroll_id: int):
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        payroll = payroll_get(actor=request.user, payroll_id=payroll_id)
+        value = data.validated_data["layout"]
+        layout = (
+            selectors.layout_get(actor=request.user, layout_id=int(value))
+            if value.isdigit()
+            else selectors.layout_get(actor=request.user, name=value)
+        )
+        result = do_write_bank_file(request.user, payroll, layout=layout, channel="api")
+        response = FileResponse(
+            result.handle, as_attachment=True, filename=result.bank_file.file_name, content_type=result.content_type
+        )
+        response["X-Record-Count"] = str(result.bank_file.record_count)
+        response["X-Total-Amount"] = str(result.bank_file.total_amount)
+        response["X-SHA256"] = result.bank_file.sha256
+        return response
+
+
+class ReturnImportApi(APIView):
+    """POST multipart ``file``: apply a bank return file (to ``payroll_id`` when given, else to its references')."""
+
+    parser_classes = [MultiPartParser, FormParser]
+
+    def post(self, request, payroll_id: int | None = None):
+        upload = request.FILES.get("file")
+        if upload is None:
+            raise DomainError("payment_invalid", "回盘文件：请上传文件（字段 file）。", {"field": "file"})
+        payroll = payroll_get(actor=request.user, payroll_id=payroll_id) if payroll_id is not None else None
+        result = import_return_file(request.user, name=upload.name, data=upload.read(), payroll=payroll)
+        record = result.return_import
+        return Response(
+            {
+                "payroll": result.payroll.pk,
+                "payroll_status": result.payroll.status,
+                "created": result.created,
+                "record_count": record.record_count,
+                "paid_count": record.paid_count,
+                "failed_count": record.failed_count,
+                "failed_amount": str(record.failed_amount),
+            },
+            status=201 if result.created else 200,
+        )
+
+
+class RegisterApi(APIView):
+    """GET ``?type=pdf|xlsx&village=CODE``: the printed register (masked unless the role exports in full)."""
+
+    def get(self, request, payroll_id: int):
+        payroll = register_payroll_get(actor=request.user, payroll_id=payroll_id)
+        fmt = request.query_params.get("type", "pdf")  # not ``format``: DRF reads that one itself
+        if fmt not in ("pdf", "xlsx"):
+            raise DomainError("payment_invalid", "type：应为 pdf 或 xlsx。", {"field": "type"})
+        printed = do_print_register(
+            request.user, payroll, village=request.query_params.get("village") or None, fmt=fmt, channel="api"
+        )
+        if printed.content is not None:
+            return HttpResponse(printed.content, content_type=printed.content_type)
+        return FileResponse(
+            printed.handle, as_attachment=True, filename=printed.file_name, content_type=printed.content_type
+        )
