@@ -116,6 +116,13 @@ def _report_of(world: World, slot: Slot):
     return VerificationReport.objects.filter(household=household).values_list("pk", flat=True).first()
 
 
+def _layout_of(world: World, slot: Slot):
+    """A bank file layout (the migration ships two, usable province-wide)."""
+    from doudi.payments.bankfiles.models import BankLayout
+
+    return BankLayout.objects.order_by("pk").values_list("pk", flat=True).first()
+
+
 def _run_of(world: World, slot: Slot):
     """A simulation run started by the slot's village worker (runs belong to their user only)."""
     return world.runs.get(slot.key)
@@ -177,6 +184,10 @@ PARAMS: dict[str, tuple[Getter, str]] = {
     "registry:imports:import_commit pk": (_attr("batch", "pk"), "scope"),
     "registry:imports:import_discard pk": (_attr("batch", "pk"), "scope"),
     "registry:imports:import_revalidate pk": (_attr("batch", "pk"), "scope"),
+    # Bank layouts are the bureau's configuration, readable by every payroll user (editing is checked).
+    "layout_id": (_layout_of, "any"),
+    # An account flag comes from a bank return file, which the world does not import: crawled missing.
+    "flag_id": (lambda w, s: 987654321, "missing"),
     "department": (lambda w, s: "death", "fixed"),
     "row": (lambda w, s: 2, "fixed"),
     "batch_id": (_feed_batch_of, "any"),
