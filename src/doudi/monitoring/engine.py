@@ -150,15 +150,18 @@ def spark_session():
     active = SparkSession.getActiveSession()
     if active is not None:
         return active
-    return (
+    session = (
         SparkSession.builder.master("local[1]")
         .appName("doudi-monitoring")
         .config("spark.ui.enabled", "false")
         .config("spark.sql.shuffle.partitions", "2")
         .config("spark.sql.session.timeZone", "UTC")
         .config("spark.driver.memory", "512m")
+        .config("spark.ui.showConsoleProgress", "false")
         .getOrCreate()
     )
+    session.sparkContext.setLogLevel("ERROR")
+    return session
 
 
 def run_spark(tables: dict[str, list[str]], rules: Iterable[Rule] = RULES, session=None) -> pa.Table:

@@ -131,7 +131,7 @@ def registry_extract(region_code: str, on: date, directory: Path) -> Extract:
             "programme_label": list(PROGRAMME_LABELS.values()),
         }
     )
-    pairs = pa.table({"a": [a for a, _ in EXCLUSIVE_PAIRS], "b": [b for _, b in EXCLUSIVE_PAIRS]})
+    pairs = pa.table({"one": [a for a, _ in EXCLUSIVE_PAIRS], "other": [b for _, b in EXCLUSIVE_PAIRS]})
     directory.mkdir(parents=True, exist_ok=True)
     con = duckdb.connect()
     try:
@@ -216,7 +216,7 @@ def registry_extract(region_code: str, on: date, directory: Path) -> Extract:
                 "relation, CAST(declared_on AS DATE) AS declared_on FROM raw_relatives",
             ),
             "referrals": _write(con, directory, "referrals", "SELECT DISTINCT person_id FROM raw_referrals"),
-            "exclusive_pairs": _write(con, directory, "exclusive_pairs", "SELECT a, b FROM pairs"),
+            "exclusive_pairs": _write(con, directory, "exclusive_pairs", "SELECT one, other FROM pairs"),
         }
         found = con.execute("SELECT DISTINCT substr(region_code, 1, 6) || '000000' FROM raw_households").fetchall()
         counties = [r[0] for r in found]

@@ -336,7 +336,7 @@ RULES: tuple[Rule, ...] = (
         JOIN persons pe ON pe.person_id = a.person_id
         WHERE a.family = b.family
            OR EXISTS (SELECT 1 FROM exclusive_pairs x
-                      WHERE (x.a = a.family AND x.b = b.family) OR (x.a = b.family AND x.b = a.family))
+                      WHERE (x.one = a.family AND x.other = b.family) OR (x.one = b.family AND x.other = a.family))
         """,
         "核实并停发其中不应享受的一项，已多发的金额追缴。",
     ),
