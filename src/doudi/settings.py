@@ -273,6 +273,7 @@ LOGGING = {
 # missed jobs when it comes back.
 DAILY_JOBS = [
     ("run_case_tasks", "doudi.cases.tasks.run_case_tasks", "01:30"),
+    ("run_monitoring", "doudi.monitoring.tasks.run_monitoring", "02:30"),
 ]
 
 # Sessions are read from the process's cache and written through to the database: every page
