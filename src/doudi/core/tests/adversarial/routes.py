@@ -103,7 +103,7 @@ def _feed_batch_of(world: World, slot: Slot):
     from doudi.verification.models import FeedBatch
 
     county = slot.region.code[:6]
-    return FeedBatch.objects.filter(region_id__startswith=county).values_list("pk", flat=True).first()
+    return FeedBatch.objects.filter(region__code__startswith=county).values_list("pk", flat=True).first()
 
 
 def _report_of(world: World, slot: Slot):

@@ -34,6 +34,11 @@ class Command(BaseCommand):
             help=f"年龄与日期的参照日（默认 {generator.DEFAULT_AS_OF:%Y-%m-%d}）",
         )
         parser.add_argument("--replace", action="store_true", help="先删除该地区已有的演示数据（人工登记的家庭保留）")
+        parser.add_argument(
+            "--feeds", action="store_true", help="同时生成一个月的部门数据（含一定比例的异常，供核对和监测演示）"
+        )
+        parser.add_argument("--feeds-period", default=None, help="部门数据所属期 YYYY-MM（默认：参照日所在月）")
+        parser.add_argument("--anomaly-share", type=float, default=0.05, help="部门数据中异常人员的比例（默认 0.05）")
 
     def handle(self, *args, **options):
         households = options["households"]
@@ -97,3 +102,13 @@ class Command(BaseCommand):
             f"劳动能力 {ev['labourcapacity']} 条，自理能力评估 {ev['selfcare']} 条，就学 {ev['schooling']} 条。"
             f"用时 {time.perf_counter() - started:.1f} 秒。"
         )
+        if options["feeds"]:
+            from doudi.verification.feeds.demo import write_demo_feeds
+
+            feeds = write_demo_feeds(
+                prefix,
+                period=options["feeds_period"] or f"{options['as_of']:%Y-%m}",
+                anomaly_share=options["anomaly_share"],
+                seed=options["seed"],
+            )
+            self.stdout.write(feeds.summary())
