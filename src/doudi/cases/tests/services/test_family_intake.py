@@ -341,3 +341,87 @@ def test_two_retries_of_one_submission_at_once_register_one_family(regions, user
     assert sorted(o.replayed for o in outcomes) == [False, True]
     assert len({(o.household.pk, o.case.pk) for o in outcomes}) == 1
     assert Household.objects.count() == 1 and Case.objects.count() == 1
+
+
+def _member(name, birth, relation="", *, male=True, evidence=()):
+    return {
+        "name": name,
+        "id_number": f.id_number(birth, male=male),
+        "relation": relation,
+        "evidence": list(evidence),
+    }
+
+
+def _today() -> str:
+    return timezone.localdate().isoformat()
+
+
+# The programmes that need issue 11's new evidence, each taken in through the one flow.
+NEW_EVIDENCE_FAMILIES = {
+    "rigid_expense": lambda: [
+        _member("刘建国", date(1972, 3, 5), evidence=[{"kind": "income", "category": "wages", "monthly_amount": 1800}]),
+        _member(
+            "王桂芝",
+            date(1974, 7, 9),
+            "spouse",
+            male=False,
+            evidence=[
+                {"kind": "income", "category": "wages", "monthly_amount": "1000"},
+                {"kind": "rigidexpense", "category": "medical", "amount_12m": "36000", "description": "透析"},
+                {"kind": "rigidexpense", "category": "disability_rehab", "amount_12m": "2000"},
+            ],
+        ),
+    ],
+    "de_facto_orphan": lambda: [
+        _member(
+            "周秀兰",
+            date(1957, 4, 2),
+            male=False,
+            evidence=[{"kind": "income", "category": "transfer", "monthly_amount": "1600"}],
+        ),
+        _member(
+            "周小军",
+            date(2015, 6, 1),
+            "grandchild",
+            evidence=[
+                {"kind": "parentsituation", "parent": "father", "situation": "deceased", "valid_from": "2019-11-03"},
+                {"kind": "parentsituation", "parent": "mother", "situation": "lost_contact", "valid_from": "2024-9-2"},
+            ],
+        ),
+    ],
+    "disability_care_subsidy": lambda: [
+        _member(
+            "黄德明",
+            date(1968, 1, 15),
+            evidence=[
+                {"kind": "income", "category": "wages", "monthly_amount": "3000"},
+                {"kind": "disability", "category": "intellectual", "grade": "2", "valid_from": "2015-01-01"},
+                {"kind": "careneed", "needs_long_term_care": True, "assessed_by": "县残联", "valid_from": "2023-01-01"},
+            ],
+        ),
+    ],
+}
+
+
+@pytest.mark.parametrize("programme", sorted(NEW_EVIDENCE_FAMILIES))
+def test_the_new_evidence_kinds_taken_in_are_what_the_registered_household_is_assessed_on(
+    programme, regions, users, published
+):
+    """The estimate shown before registering is the assessment of the household as registered."""
+    from doudi.policy.assessment import preview_household_assessment
+
+    worker = users["village_worker"]
+    members = NEW_EVIDENCE_FAMILIES[programme]()
+    for m in members:
+        for ev in m["evidence"]:
+            ev.setdefault("valid_from", _today())
+    doc = family(regions["lixin"].code, members=members, programmes=[programme])
+    estimate, _versions, _names = estimate_family(worker, parse_family(worker, doc))
+    assert programme in {p.programme for p in estimate.programmes if p.eligible}
+
+    outcome = register(worker, doc)
+    assessed, _versions, _facts = preview_household_assessment(worker, outcome.household)
+    shown = [(p.programme, p.eligible, p.monthly_amount) for p in estimate.programmes]
+    assert [(p.programme, p.eligible, p.monthly_amount) for p in assessed.programmes] == shown
+    assert (assessed.status, assessed.total_monthly) == (estimate.status, estimate.total_monthly)
+    assert outcome.case.programmes == [programme]
