@@ -143,6 +143,27 @@ def run_duckdb(tables: dict[str, list[str]], rules: Iterable[Rule] = RULES) -> p
     return result.cast(SIGNAL_SCHEMA)
 
 
+def population(tables: dict[str, list[str]]) -> dict[str, dict[str, int]]:
+    """Return {township code: {monitored kind: persons}} (DuckDB over the run's tables)."""
+    con = duckdb.connect()
+    try:
+        for name, files in tables.items():
+            listed = ", ".join(f"'{f}'" for f in files)
+            con.execute(f"CREATE VIEW {name} AS SELECT * FROM read_parquet([{listed}], union_by_name = true)")
+        for name, sql in PRELUDE:
+            con.execute(f"CREATE VIEW {name} AS {sql}")
+        rows = con.execute(
+            "SELECT substr(pe.region_code, 1, 9) || '000', m.kind, count(DISTINCT m.person_id) "
+            "FROM monitored m JOIN persons pe ON pe.person_id = m.person_id GROUP BY ALL ORDER BY ALL"
+        ).fetchall()
+    finally:
+        con.close()
+    out: dict[str, dict[str, int]] = {}
+    for township, kind, n in rows:
+        out.setdefault(township, {})[kind] = n
+    return out
+
+
 def spark_session():
     """Return a local Spark session (one core, no UI) unless one is already active (a cluster's)."""
     from pyspark.sql import SparkSession

@@ -30,6 +30,17 @@ class Severity(models.TextChoices):
     LOW = "low", _("低")
 
 
+class MonitoredKind(models.TextChoices):
+    DIBAO = "dibao", _("低保对象")
+    TEKUN = "tekun", _("特困人员")
+    NEAR_DIBAO = "near_dibao", _("低保边缘家庭成员")
+    RIGID_EXPENSE = "rigid_expense", _("刚性支出困难家庭成员")
+    POVERTY_WATCH = "poverty_watch", _("防止返贫监测对象")
+    EXITED = "exited", _("退出救助人员")
+    REFUSED = "refused", _("申请未通过人员")
+    REFERRED = "referred", _("其他困难人员")
+
+
 class AlertStatus(models.TextChoices):
     OPEN = "open", _("待核查")
     RESOLVED = "resolved", _("已处理")
@@ -56,6 +67,8 @@ class MonitoringRun(models.Model):
     closed = models.PositiveIntegerField(_("自动关闭"), default=0)
     unchanged = models.PositiveIntegerField(_("维持不变"), default=0)
     by_rule = models.JSONField(_("各规则结果"), default=dict, blank=True)
+    # {township code: {monitored kind: persons}} on the run's date (the overview reads the latest run).
+    population = models.JSONField(_("监测对象"), default=dict, blank=True)
     started_by = models.ForeignKey(USER, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
 
     class Meta:

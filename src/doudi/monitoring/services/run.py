@@ -202,6 +202,7 @@ def do_run_monitoring(
             ).fetchall()
         finally:
             con.close()
+        run.population = engines.population(tables)
     _insert(new)
     cleared_ids = cleared.column("id").to_pylist()
     for start in range(0, len(cleared_ids), 5000):
