@@ -29,6 +29,7 @@ ALLOWED = {
     "GBK": "the other encoding the import page accepts (what Chinese Excel saves)",
     "IP": "the login records name the network address a sign-in came from (IP 地址), as IT staff call it",
     "X": "the ID number's check digit is written X (430***********069X)",
+    "Parquet": "the columnar file format department feeds may be uploaded in (as the data bureaus call it)",
 }
 # A token with a digit is an identifier people use as data (an example 家庭标识 H001), not a word.
 DATA_TOKEN = re.compile(r"[0-9]")
