@@ -38,6 +38,7 @@ from doudi.cases.services.intake import do_accept_application, do_open_applicati
 from doudi.core.errors import DomainError, NotFound
 from doudi.regions.models import Level, Region, pad_code
 from doudi.registry import services as registry_services
+from doudi.registry.errors import RegistryErrorCode
 from doudi.registry.forms import PersonForm, evidence_form_class
 from doudi.registry.identity import normalize_id_number
 from doudi.registry.models import EVIDENCE_MODELS, Household, Person, Relation
@@ -451,7 +452,10 @@ def _register(actor, family: FamilyDraft, photos, on: date, stored: list[str]) -
         if index is None:
             raise IntakeInvalid([Problem(exc.message, field_name)]) from exc
         who = member_label(index, family.members[index].person.name)
-        raise IntakeInvalid([Problem(_prefixed(who, exc.message), field_name, index)]) from exc
+        message = exc.message
+        if exc.code == RegistryErrorCode.WITHOUT_HOUSEHOLD:
+            message += "上门受理时可先删除此人提交，再在家庭页面用“迁入成员”办理。"
+        raise IntakeInvalid([Problem(_prefixed(who, message), field_name, index)]) from exc
     persons = {p.id_number: p for p in Person.objects.filter(household=household)}
     record = _in_this_transaction(registry_services.do_record_evidence)
     for i, m in enumerate(family.members):

@@ -180,6 +180,22 @@ def test_a_member_registered_elsewhere_is_named_and_nothing_is_written(regions, 
     assert counts() == before
 
 
+def test_a_member_without_household_is_told_how_to_take_him_in_afterwards(regions, users, published):
+    from doudi.registry.services import do_remove_member
+
+    worker = users["village_worker"]
+    other = f.household(regions["lixin"], actor=worker, members=1, head_name="赵四", joined_on=date(2010, 1, 1))
+    leaver = Person.objects.get(household=other, relation="child")
+    do_remove_member(worker, leaver, left_on=date(2024, 5, 1), reason="外出务工")
+    doc = family(regions["lixin"].code)
+    doc["members"][3].update(id_number=leaver.id_number, name=leaver.name)
+    with pytest.raises(IntakeInvalid) as caught:
+        register(worker, doc)
+    (problem,) = caught.value.problems
+    assert (problem.member, problem.field) == (3, "id_number")
+    assert "迁入成员" in problem.message and problem.message.startswith(f"第4位成员（{leaver.name}）")
+
+
 def _set(path: tuple, value):
     def change(doc):
         target = doc
