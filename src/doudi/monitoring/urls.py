@@ -1,6 +1,13 @@
 """Routes of the monitoring pages (HTML), included under /monitoring/; the API is in ``urls_api``."""
 
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from doudi.monitoring import views
 
 app_name = "monitoring"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.inbox, name="inbox"),
+    path("alerts/<int:alert_id>/", views.alert_detail, name="alert_detail"),
+    path("overview/", views.overview, name="overview"),
+    path("referrals/new/", views.referral, name="referral"),
+]

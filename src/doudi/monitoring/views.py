@@ -1,0 +1,138 @@
+"""The monitoring pages: the township's alert inbox (filters, bulk assignment), an alert with its
+evidence and outcome form (phone-friendly), the county/city overview, and a worker's referral."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.shortcuts import redirect, render
+from django.utils import timezone
+
+from doudi.accounts.models import User
+from doudi.accounts.roles import Capability
+from doudi.accounts.scope import scope_filter
+from doudi.core.errors import DomainError
+from doudi.core.web import add_domain_error, http_errors, or_404, require_capability
+from doudi.monitoring import forms, selectors
+from doudi.monitoring.models import AlertStatus
+from doudi.monitoring.rules import RULE_BY_CODE
+from doudi.monitoring.services.alerts import do_assign_alerts, do_refer_person, do_resolve_alert
+from doudi.registry.models import Person
+
+PAGE_SIZE = 25
+# The same answer for an unknown ID number and one registered outside the user's region.
+NOT_FOUND_PERSON = "公民身份号码：未找到该人员或不在您的管辖范围内。"
+
+
+def _assignees(user):
+    users = scope_filter(user, User.objects.filter(is_active=True).select_related("region"))
+    return [
+        (u, f"{u.display_name}（{u.get_role_display()}，{u.region.name if u.region else ''}）")
+        for u in users.order_by("region_id", "username")
+        if u.can(Capability.HANDLE_ALERTS)
+    ]
+
+
+@login_required
+@require_capability(Capability.HANDLE_ALERTS)
+def inbox(request):
+    """Return the open alerts of the user's region, filtered, overdue first, with bulk assignment."""
+    user = request.user
+    form = forms.AlertFilterForm(request.GET or None)
+    filters = {"status": AlertStatus.OPEN}
+    if form.is_bound and form.is_valid():
+        f = form.cleaned_data
+        status = f.get("status") or AlertStatus.OPEN
+        filters = {
+            "status": "" if status == "all" else status,
+            "rule": f.get("rule", ""),
+            "alert_class": f.get("alert_class", ""),
+            "severity": f.get("severity", ""),
+            "due": f.get("due", ""),
+        }
+    today = timezone.localdate()
+    qs = selectors.alert_list(actor=user, today=today, **filters)
+    assign_form = forms.AssignForm(assignees=_assignees(user))
+    if request.method == "POST":
+        assign_form = forms.AssignForm(request.POST, assignees=_assignees(user))
+        ids = [int(i) for i in request.POST.getlist("alert") if i.isdigit()]
+        if not ids:
+            messages.error(request, "请先勾选要分派的预警。")
+        elif assign_form.is_valid():
+            assignee = User.objects.get(pk=assign_form.cleaned_data["assignee"])
+            try:
+                n = do_assign_alerts(user, ids, assignee=assignee)
+            except DomainError as exc:
+                messages.error(request, exc.message)
+            else:
+                messages.success(request, f"已将 {n} 条预警分派给 {assignee.display_name}。")
+                return redirect(request.get_full_path())
+    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "monitoring/inbox.html",
+        {"form": form, "page": page, "rows": page.object_list, "today": today, "assign_form": assign_form},
+    )
+
+
+@login_required
+@require_capability(Capability.HANDLE_ALERTS)
+def alert_detail(request, alert_id: int):
+    """Return one alert: who, the rule and what it asks, the evidence rows, and the outcome form."""
+    alert = or_404(selectors.alert_get, actor=request.user, alert_id=alert_id)
+    form = forms.OutcomeForm(request.POST or None, rule=alert.rule)
+    if request.method == "POST" and alert.status == AlertStatus.OPEN and form.is_valid():
+        try:
+            version = int(request.POST.get("version", "0"))
+            alert = do_resolve_alert(
+                request.user,
+                alert,
+                outcome=form.cleaned_data["outcome"],
+                findings=form.cleaned_data["findings"],
+                reason=form.cleaned_data["reason"],
+                expected_version=version,
+            )
+        except DomainError as exc:
+            add_domain_error(form, exc)
+        else:
+            messages.success(request, f"已记录处理结果：{alert.get_outcome_display()}。")
+            return redirect("monitoring:inbox")
+    rule = RULE_BY_CODE.get(alert.rule)
+    return render(
+        request,
+        "monitoring/alert_detail.html",
+        {"alert": alert, "rule": rule, "form": form, "today": timezone.localdate()},
+    )
+
+
+@login_required
+@http_errors
+def overview(request):
+    """Return open, overdue and resolved alerts by region and rule, and the monitored population by type."""
+    data = selectors.overview(actor=request.user, today=timezone.localdate())
+    return render(request, "monitoring/overview.html", {"data": data})
+
+
+@login_required
+@require_capability(Capability.HANDLE_ALERTS)
+def referral(request):
+    """Put a person of the user's region under monitoring (其他困难人员)."""
+    form = forms.ReferralForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        person = Person.objects.select_related("household").filter(id_number=form.cleaned_data["id_number"].upper())
+        person = person.first()
+        try:
+            if person is None:
+                raise DomainError(
+                    "alert_invalid", "公民身份号码：未找到该人员或不在您的管辖范围内。", {"field": "id_number"}
+                )
+            do_refer_person(request.user, person, reason=form.cleaned_data["reason"])
+        except DomainError as exc:
+            if exc.code == "not_found":
+                exc = DomainError(exc.code, "公民身份号码：未找到该人员或不在您的管辖范围内。", {"field": "id_number"})
+            add_domain_error(form, exc)
+        else:
+            messages.success(request, f"已将 {person.name} 纳入其他困难人员监测。")
+            return redirect("monitoring:inbox")
+    return render(request, "monitoring/referral.html", {"form": form})
