@@ -99,7 +99,8 @@ def do_record_death(
     if household is not None:
         from doudi.registry.services import remove_member  # the cases app builds on the registry
 
-        remove_member(actor, person, left_on=death_date, reason=why[:100], death_date=death_date)
+        left = f"死亡：{reason.strip()}" if reason.strip() else f"死亡（{label}）"
+        remove_member(actor, person, left_on=death_date, reason=left[:100], death_date=death_date)
         result.changed = True
     elif person.death_date is None:
         Person.objects.filter(pk=person.pk).update(death_date=death_date, version=person.version + 1)

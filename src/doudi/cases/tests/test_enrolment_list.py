@@ -65,7 +65,7 @@ def test_the_township_sees_its_live_enrolments_with_totals_and_masked_id_numbers
     html = response.content.decode()
     assert response.status_code == 200
     assert _shown(html) == {caseload["dibao"].pk, caseload["care"].pk, caseload["tekun"].pk}
-    totals = html.split('id="enrolment-totals"')[1].split("</dl>")[0]
+    totals = html.split('id="totals-of-enrolments"')[1].split("</dl>")[0]
     # 2 households; 3 covered by the 低保 + 1 + 1 persons; 1,234.50 + 90 + 1,100 元.
     assert "<b>2</b> 户" in totals and "<b>5</b> 人" in totals and "<b>2,424.50</b> 元" in totals
     head = caseload["heads"][caseload["lixin"].pk]
