@@ -28,7 +28,7 @@ def register_download(request, payroll_id: int, fmt: str):
         return redirect("payments:payroll_disbursement", payroll.pk)
     if printed.content is not None:
         response = HttpResponse(printed.content, content_type=printed.content_type)
-        response["Content-Disposition"] = _disposition(printed.file_name, inline=True)
+        response["Content-Disposition"] = _disposition(printed.file_name, inline=False)
         return response
     return FileResponse(
         printed.handle, as_attachment=True, filename=printed.file_name, content_type=printed.content_type
