@@ -127,6 +127,7 @@ def batch_detail(request, pk: int):
     for e in errors:
         e.shown = mask_id_number(e.value) if e.column in ("公民身份号码", "户主身份证号") else e.value
     pages = max((total + ROWS_PER_PAGE - 1) // ROWS_PER_PAGE, 1)
+    batch.encoding_label = batch.encoding.replace("带 BOM", "带签名")
     return render(
         request,
         "verification/batch_detail.html",
