@@ -108,7 +108,11 @@ class Person(models.Model):
             models.UniqueConstraint(fields=["id_number"], name="person_id_number_unique"),
             models.UniqueConstraint(fields=["household"], condition=Q(relation="head"), name="one_head_per_household"),
         ]
-        indexes = [models.Index(fields=["name"], name="person_name")]
+        indexes = [
+            models.Index(fields=["name"], name="person_name"),
+            # The payment checks look for an account registered to someone outside the household.
+            models.Index(fields=["bank_account"], name="person_bank_account"),
+        ]
 
     def __str__(self) -> str:
         return self.name
