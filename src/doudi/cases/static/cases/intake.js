@@ -205,11 +205,33 @@
   }
 
   // --- photos -------------------------------------------------------------------------------------
+  // A camera's photo (often 4–10 MB) is scaled to at most 2000 px on its long side before it is kept:
+  // a village connection sends it in seconds and the phone's storage holds a family's papers.
+  const MAX_SIDE = 2000;
+  async function shrink(file, name) {
+    if (!/^image\/(jpeg|png)$/.test(file.type) || file.size < 1500000 || !window.createImageBitmap) {
+      return { blob: file, name: name };
+    }
+    try {
+      const bitmap = await createImageBitmap(file);
+      const scale = Math.min(1, MAX_SIDE / Math.max(bitmap.width, bitmap.height));
+      const canvas = document.createElement("canvas");
+      canvas.width = Math.round(bitmap.width * scale);
+      canvas.height = Math.round(bitmap.height * scale);
+      canvas.getContext("2d").drawImage(bitmap, 0, 0, canvas.width, canvas.height);
+      const blob = await new Promise((resolve) => canvas.toBlob(resolve, "image/jpeg", 0.85));
+      if (blob && blob.size < file.size) return { blob: blob, name: name.replace(/\.[^.]*$/, "") + ".jpg" };
+    } catch (e) {
+      /* kept as taken */
+    }
+    return { blob: file, name: name };
+  }
   async function addPhotos(files) {
     for (const file of files) {
       const id = newKey();
-      await putPhoto({ id: id, blob: file, name: file.name || "照片.jpg" });
-      draft.photos.push({ id: id, name: file.name || "照片.jpg", category: "other" });
+      const kept = await shrink(file, file.name || "照片.jpg");
+      await putPhoto({ id: id, blob: kept.blob, name: kept.name });
+      draft.photos.push({ id: id, name: kept.name, category: "other" });
     }
     persist();
     await renderPhotos();

@@ -4,6 +4,7 @@ connection returns. Screenshots: test-output/screenshots/cases-intake-*.png."""
 
 from __future__ import annotations
 
+import os
 import struct
 import zlib
 from datetime import date
@@ -20,19 +21,27 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 PHONE = {"width": 390, "height": 844}
 
 
-def _png(width: int = 48, height: int = 32) -> bytes:
-    """A real (red) PNG, so the page's preview shows it."""
+def _png(width: int = 48, height: int = 32, *, noise: bool = False) -> bytes:
+    """A real PNG (red, or noise that does not compress), so the page's preview shows it."""
 
     def chunk(kind: bytes, data: bytes) -> bytes:
         return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
 
-    rows = b"".join(b"\x00" + b"\xc0\x30\x30" * width for _ in range(height))
+    pixels = (lambda: os.urandom(3 * width)) if noise else (lambda: b"\xc0\x30\x30" * width)
+    rows = b"".join(b"\x00" + pixels() for _ in range(height))
     header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
     return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b"")
 
 
 PNG = _png()
 FITS = "document.documentElement.scrollWidth <= window.innerWidth + 1"
+KEPT_SIZE = """() => new Promise((resolve) => {
+  const open = indexedDB.open("doudi-intake", 1);
+  open.onsuccess = () => {
+    const all = open.result.transaction("photos").objectStore("photos").getAll();
+    all.onsuccess = () => resolve(all.result.map((p) => p.blob.size).reduce((a, b) => a + b, 0));
+  };
+})"""
 REPLAY = """async (draft) => {
   const body = new FormData();
   body.append("payload", draft);
@@ -212,3 +221,13 @@ def test_an_impossible_fact_is_shown_next_to_its_field(new_page, screenshot, use
     assert page.evaluate(FITS)
     screenshot(page, "cases-intake-08-refused-field-phone")
     assert Household.objects.count() == 0
+
+    # A camera-sized photo is kept scaled down, as a JPEG.
+    go(page, 3)
+    big = _png(1400, 900, noise=True)
+    assert len(big) > 1_500_000
+    page.set_input_files("#photo-input", files=[{"name": "病历.png", "mimeType": "image/png", "buffer": big}])
+    page.wait_for_selector("#photo-list .photo")
+    assert page.inner_text("#photo-list .p-name") == "病历.jpg"
+    kept = page.evaluate(KEPT_SIZE)
+    assert 0 < kept < len(big) / 2
