@@ -55,17 +55,7 @@ def assess_household(
     if getattr(actor, "pk", None) and not can_record_assessment(actor):
         raise PermissionDenied(f"{actor.get_role_display()}只能试算，不能留存评估记录：评估记录由经办人员留存。")
     known_at = timezone.now()
-    facts = facts_from_snapshot(household_as_of(household, on=on, known_at=known_at))
-    extra = {}
-    if need is not None:
-        extra["temporary_need"] = need
-    dibao = (
-        Enrolment.objects.filter(household=household, programme="dibao").exclude(status=EnrolmentStatus.ENDED).first()
-    )
-    if dibao is not None:
-        extra["current_dibao"] = DibaoHistory(monthly_amount=dibao.monthly_amount)
-    if extra:
-        facts = dataclasses.replace(facts, **extra)
+    facts = _facts_of(household, on=on, known_at=known_at, need=need)
     result, versions = assess_facts(facts, household.region_id, on)
     record = AssessmentRecord.objects.create(
         household=household,
@@ -80,3 +70,25 @@ def assess_household(
     )
     record.policy_versions.set(versions)
     return result, record
+
+
+def _facts_of(household: Household, *, on: date, known_at, need: TemporaryNeed | None):
+    """Return the household's facts on ``on`` as known at ``known_at``, with what the case adds."""
+    facts = facts_from_snapshot(household_as_of(household, on=on, known_at=known_at))
+    extra = {}
+    if need is not None:
+        extra["temporary_need"] = need
+    dibao = (
+        Enrolment.objects.filter(household=household, programme="dibao").exclude(status=EnrolmentStatus.ENDED).first()
+    )
+    if dibao is not None:
+        extra["current_dibao"] = DibaoHistory(monthly_amount=dibao.monthly_amount)
+    return dataclasses.replace(facts, **extra) if extra else facts
+
+
+def preview_case(case: Case, *, on: date) -> tuple[Assessment, dict]:
+    """Assess the case's household as registered now, without keeping a record (the case page's
+    "current assessment" beside 初审 and 审核确认); return the result and the facts as data."""
+    facts = _facts_of(case.household, on=on, known_at=timezone.now(), need=temporary_need_of(case))
+    result, _ = assess_facts(facts, case.household.region_id, on)
+    return result, facts_to_dict(facts)

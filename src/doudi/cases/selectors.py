@@ -135,6 +135,7 @@ class CaseDetail:
     enrolments: list[Enrolment]
     next_steps: list[str]
     overdue: list[CaseDeadline] = field(default_factory=list)
+    blocked_steps: list[tuple[str, str]] = field(default_factory=list)
 
 
 def case_detail(*, actor, case_id: int, today: date | None = None) -> CaseDetail:
@@ -162,6 +163,7 @@ def case_detail(*, actor, case_id: int, today: date | None = None) -> CaseDetail
             Enrolment.objects.filter(Q(case=case) | Q(pk__in=case.enrolments.values("pk"))).select_related("person")
         ),
         next_steps=pending_steps(case, actor, on),
+        blocked_steps=blocked_steps(case, actor, on),
         overdue=[d for d in deadlines if d.is_open and d.due_on and d.due_on < on],
     )
 
@@ -223,7 +225,8 @@ def pending_steps(case: Case, actor, on: date) -> list[str]:
     elif s == CaseStatus.SURVEYED:
         if not f["has_verification"]:
             steps.append("record_verification")
-        steps.append("start_public_notice")
+        else:  # 逢进必核: the opinion waits for the verification (``blocked_steps`` says so)
+            steps.append("start_public_notice")
     elif s == CaseStatus.OBJECTION:
         steps.append("resolve_objection")
     elif s == CaseStatus.AWAITING_CONFIRMATION or (
@@ -245,6 +248,34 @@ def pending_steps(case: Case, actor, on: date) -> list[str]:
         if "confirm_case" in allowed:
             allowed.remove("confirm_case")  # blocked until the relative check
     return allowed
+
+
+def blocked_steps(case: Case, actor, on: date) -> list[tuple[str, str]]:
+    """Return (step, reason) for the next steps ``actor`` could take on ``case`` but not yet.
+
+    The case page shows them disabled with the reason, so nobody fills in a form that would only
+    be refused after submitting it. Only steps of the actor's own role are listed.
+    """
+    f = _facts(case)
+    s = case.status
+    blocked: list[tuple[str, str]] = []
+    if s == CaseStatus.ACCEPTED:
+        if f["has_pending_survey"] and f["pending_survey_by"] != getattr(actor, "pk", None):
+            pending = case.surveys.filter(signed_2_at__isnull=True).select_related("investigator_2").first()
+            if pending is not None and pending.investigator_1_id == getattr(actor, "pk", None):
+                who = pending.investigator_2.display_name
+                blocked.append(("countersign_survey", f"等待第二调查人 {who} 登录签字后，入户调查方告完成"))
+        blocked.append(("start_public_notice", "须先完成入户调查（两名调查人均已签字）"))
+    elif s == CaseStatus.SURVEYED and not f["has_verification"]:
+        blocked.append(("start_public_notice", "须先录入家庭经济状况核对结果（逢进必核）"))
+    elif s == CaseStatus.IN_NOTICE and f["notice_ends_on"] is not None and on <= f["notice_ends_on"]:
+        blocked.append(("confirm_case", f"公示期至 {f['notice_ends_on']:%Y-%m-%d} 止，期满后方可审核确认"))
+    elif s == CaseStatus.OBJECTION:
+        blocked.append(("confirm_case", "公示期间有异议，待乡镇复查并重新公示后方可审核确认"))
+    waiting = s in (CaseStatus.IN_NOTICE, CaseStatus.AWAITING_CONFIRMATION)
+    if f["relative_unchecked"] and waiting and not any(step == "confirm_case" for step, _ in blocked):
+        blocked.append(("confirm_case", "须先完成近亲属备案核查（县级入户核查）"))
+    return [(step, why) for step, why in blocked if actor.can(TRANSITIONS[step].capability)]
 
 
 @dataclass

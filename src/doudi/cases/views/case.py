@@ -100,6 +100,29 @@ def _rebind_with_version(form, version: int):
     return data
 
 
+def current_assessment(case, step_names: set[str], today: date) -> dict | None:
+    """Return the household's assessment as registered today, for the 初审 and 审核确认 forms.
+
+    The township sees what its opinion will propose before giving it; the county sees whether the
+    family's situation has changed since the notice. Nothing is stored. ``None`` when neither step
+    is on the page, or when no policy is in force (the step itself then says why).
+    """
+    if not step_names & {"start_public_notice", "confirm_case"}:
+        return None
+    from doudi.cases.assessing import preview_case
+
+    try:
+        result, facts = preview_case(case, on=today)
+    except DomainError:
+        return None
+    data = result.to_dict()
+    data["on"] = today
+    names = {str(m["person_id"]): m.get("name") or str(m["person_id"]) for m in facts.get("members", [])}
+    noticed = case.opinion_assessment
+    changed = noticed is not None and str(noticed.total_monthly) != str(result.total_monthly)
+    return {"result": data, "names": names, "changed": changed, "noticed": noticed}
+
+
 def status_text(case, detail, today: date) -> str:
     """Return the case's status as the page shows it: what the case waits for, also between steps.
 
@@ -196,6 +219,12 @@ def render_detail(request, case_id: int, *, bound: dict | None = None, conflict:
         "today": today,
         "pending_survey": next((s for s in detail.surveys if not s.complete), None),
         "status_text": status_text(case, detail, today),
+        "current": current_assessment(case, offered, today),
+        "blocked": [
+            {"name": name, "spec": STEPS[name], "reason": reason}
+            for name, reason in detail.blocked_steps
+            if name in STEPS and name not in offered
+        ],
     }
     return render(request, "cases/case_detail.html", context, status=status)
 
