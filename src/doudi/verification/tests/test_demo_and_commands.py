@@ -71,3 +71,10 @@ def test_purge_deletes_raw_rows_but_keeps_the_batch(users, death_file, django_ca
     assert not FeedRowError.objects.filter(batch=batch).exists()
     assert list(current_batches("death")) == []
     assert purge_expired(months=24, today=date(2026, 3, 15)) == []
+
+
+def test_purge_task(users, death_file):
+    from doudi.verification.tasks import purge_feeds
+
+    call_command("feeds", "load", str(death_file), "--department", "death", "--period", "2020-01", "--region", "430981")
+    assert purge_feeds.call(on_iso="2026-03-15") == {"purged_batches": 1}
