@@ -15,7 +15,7 @@ from doudi.payments.models import Payroll
 from doudi.payments.register.selectors import VillageRegister
 
 COLUMNS = ("序号", "领取人", "身份证号", "人数", "银行账号", "金额（元）", "发放明细", "领取人签字")
-WIDTHS_MM = (10, 26, 50, 12, 50, 22, 61, 42)
+WIDTHS_MM = (12, 26, 50, 12, 50, 22, 59, 42)
 
 
 def title_of(payroll: Payroll) -> str:
@@ -30,7 +30,7 @@ def status_note(payroll: Payroll) -> str:
 def register_pdf(payroll: Payroll, registers: Iterable[VillageRegister], *, masked: bool) -> bytes:
     """Return the register as a landscape A4 PDF, one section per village ending in the signature block."""
     from reportlab.lib import colors
-    from reportlab.lib.enums import TA_CENTER
+    from reportlab.lib.enums import TA_CENTER, TA_RIGHT
     from reportlab.lib.pagesizes import A4, landscape
     from reportlab.lib.styles import ParagraphStyle
     from reportlab.lib.units import mm
@@ -41,6 +41,7 @@ def register_pdf(payroll: Payroll, registers: Iterable[VillageRegister], *, mask
     title_style = ParagraphStyle("t", fontSize=16, leading=24, alignment=TA_CENTER, **base)
     sub_style = ParagraphStyle("s", fontSize=10, leading=15, alignment=TA_CENTER, spaceAfter=6, **base)
     cell = ParagraphStyle("c", fontSize=9, leading=12, **base)
+    number = ParagraphStyle("n", fontSize=9, leading=12, alignment=TA_RIGHT, **base)
     plain = ParagraphStyle("p", fontSize=10.5, leading=20, **base)
     title = title_of(payroll)
     story: list = []
@@ -59,7 +60,7 @@ def register_pdf(payroll: Payroll, registers: Iterable[VillageRegister], *, mask
         data = [[Paragraph(escape(h), cell) for h in COLUMNS]]
         for row in register.rows:
             values = (row.seq, row.name, row.id_number, row.covered, row.account, money(row.amount), row.detail, "")
-            data.append([Paragraph(escape(str(v)), cell) for v in values])
+            data.append([Paragraph(escape(str(v)), number if i == 5 else cell) for i, v in enumerate(values)])
         data.append(
             [
                 Paragraph(escape(v), cell)
