@@ -7,7 +7,8 @@
   "use strict";
   const form = document.getElementById("intake");
   if (!form) return;
-  const DRAFT = "doudi-intake-draft";
+  // One draft per user: a phone shared by two workers never offers one the other's family.
+  const DRAFT = "doudi-intake-draft:" + form.dataset.user;
   const LAST = 4;
   const today = form.dataset.today;
   const areaTypes = JSON.parse(document.getElementById("village-area-types").textContent || "{}");
@@ -58,7 +59,7 @@
     document.getElementById("saved-note").textContent = text;
   }
 
-  const DB = "doudi-intake";
+  const DB = "doudi-intake:" + form.dataset.user;
   const STORE = "photos";
   function openDb() {
     return new Promise((resolve, reject) => {

@@ -35,8 +35,8 @@ def _png(width: int = 48, height: int = 32, *, noise: bool = False) -> bytes:
 
 PNG = _png()
 FITS = "document.documentElement.scrollWidth <= window.innerWidth + 1"
-KEPT_SIZE = """() => new Promise((resolve) => {
-  const open = indexedDB.open("doudi-intake", 1);
+KEPT_SIZE = """(user) => new Promise((resolve) => {
+  const open = indexedDB.open("doudi-intake:" + user, 1);
   open.onsuccess = () => {
     const all = open.result.transaction("photos").objectStore("photos").getAll();
     all.onsuccess = () => resolve(all.result.map((p) => p.blob.size).reduce((a, b) => a + b, 0));
@@ -173,7 +173,7 @@ def test_a_family_of_four_taken_in_on_a_phone_with_the_connection_dropped(new_pa
     screenshot(page, "cases-intake-06-pending-offline-phone")
 
     # The connection returns: the page sends it by itself, once.
-    kept = page.evaluate("localStorage.getItem('doudi-intake-draft')")
+    kept = page.evaluate(f"localStorage.getItem('doudi-intake-draft:{worker.pk}')")
     assert '"pending":true' in kept
     context.set_offline(False)
     page.wait_for_selector("#done:has-text('已登记家庭')", timeout=30_000)
@@ -229,5 +229,5 @@ def test_an_impossible_fact_is_shown_next_to_its_field(new_page, screenshot, use
     page.set_input_files("#photo-input", files=[{"name": "病历.png", "mimeType": "image/png", "buffer": big}])
     page.wait_for_selector("#photo-list .photo")
     assert page.inner_text("#photo-list .p-name") == "病历.jpg"
-    kept = page.evaluate(KEPT_SIZE)
+    kept = page.evaluate(KEPT_SIZE, users["village_worker"].pk)
     assert 0 < kept < len(big) / 2
