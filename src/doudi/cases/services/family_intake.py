@@ -349,7 +349,7 @@ def _in_this_transaction(service):
     The durable mark stops a service being nested by accident; here nesting is the point (one
     submission, all or nothing), and the body is the same code the pages call.
     """
-    return service.__wrapped__
+    return getattr(service, "__wrapped__", service)
 
 
 class _KeyTaken(Exception):
