@@ -385,8 +385,20 @@ def do_merge_households(
     _bump(source)
     _bump(target)
     note = f"合户：{source_number} 的成员 {names} 并入 {target.number}（{reason}）"
-    flag_change_cases(actor, [source], persons=persons, change_kind="member_left", occurred_on=merged_on, note=note)
-    flag_change_cases(actor, [target], persons=persons, change_kind="new_member", occurred_on=merged_on, note=note)
+    # The emptied household can take no change case (no member left to apply): its benefits are
+    # recalculated in the target's change case, which ends them when it enrols (``cases.services.do_enrol``).
+    flag_change_cases(
+        actor, [source], persons=persons, change_kind="member_left", occurred_on=merged_on, note=note, report=False
+    )
+    flag_change_cases(
+        actor,
+        [target],
+        persons=persons,
+        change_kind="new_member",
+        occurred_on=merged_on,
+        note=note,
+        carried_from=[source],
+    )
     return target
 
 
@@ -394,7 +406,15 @@ def do_merge_households(
 
 
 def flag_change_cases(
-    actor, households: Iterable[Household], *, persons: Iterable[Person], change_kind: str, occurred_on: date, note: str
+    actor,
+    households: Iterable[Household],
+    *,
+    persons: Iterable[Person],
+    change_kind: str,
+    occurred_on: date,
+    note: str,
+    report: bool = True,
+    carried_from: Iterable[Household] = (),
 ) -> list[str]:
     """Flag the open cases and live enrolments of the households and persons concerned by a move.
 
@@ -407,7 +427,9 @@ def flag_change_cases(
     refusal is recorded as ``flag_change_pending`` on the household, for a person to act on.
     ``persons`` are the people moved; a household's enrolments cover its members, and the
     enrolments a person still holds in another household are found by ``_households_paying``.
-    Returns the labels of what was flagged.
+    ``report=False`` only flags (合户's emptied household); the live enrolments of ``carried_from``
+    households are attached to the change case opened here (合户: the merged household's benefits
+    are recalculated with the target's). Returns the labels of what was flagged.
     """
     from doudi.cases.models import Case, Enrolment, EnrolmentStatus  # the cases app builds on the registry
     from doudi.cases.workflow import OPEN
@@ -423,10 +445,18 @@ def flag_change_cases(
             .select_related("person")
             .order_by("pk")
         )
-        if not cases and not enrolments:
+        carried = list(
+            Enrolment.objects.filter(household__in=list(carried_from))
+            .exclude(status=EnrolmentStatus.ENDED)
+            .select_related("person")
+            .order_by("pk")
+        )
+        if not cases and not enrolments and not carried:
             continue
         labels = [f"案件 {c.number}（{c.get_kind_display()}，{c.get_status_display()}）" for c in cases]
-        labels += [f"{e.get_programme_display()}（{e.person.name}，{e.get_status_display()}）" for e in enrolments]
+        labels += [
+            f"{e.get_programme_display()}（{e.person.name}，{e.get_status_display()}）" for e in [*enrolments, *carried]
+        ]
         record_event(
             actor,
             action="flag_change",
@@ -437,20 +467,43 @@ def flag_change_cases(
             reason=note[:200],
         )
         flagged += labels
-        if enrolments:
+        if report and (enrolments or carried):
             transaction.on_commit(
-                lambda h=household: _report_change(
-                    actor, h, change_kind=change_kind, occurred_on=occurred_on, note=note
+                lambda h=household, c=[e.pk for e in carried]: _report_change(
+                    actor, h, change_kind=change_kind, occurred_on=occurred_on, note=note, carried=c
                 )
             )
     return flagged
 
 
-def _report_change(actor, household: Household, *, change_kind: str, occurred_on: date, note: str) -> None:
+def _report_change(
+    actor, household: Household, *, change_kind: str, occurred_on: date, note: str, carried: list[int] = ()
+) -> None:
+    from doudi.cases.models import Case, CaseKind, Enrolment, EnrolmentStatus
     from doudi.cases.services import do_report_change
+    from doudi.cases.services.intake import open_change_case
+    from doudi.cases.workflow import OPEN
 
+    also = list(Enrolment.objects.filter(pk__in=list(carried)).exclude(status=EnrolmentStatus.ENDED))
     try:
-        do_report_change(actor, household, change_kind=change_kind, occurred_on=occurred_on, note=note[:500])
+        if also:
+            from doudi.cases.services.common import check_step_capability
+
+            check_step_capability(actor, "report_change")
+            existing = Case.objects.filter(household=household, kind=CaseKind.CHANGE, status__in=OPEN).first()
+            if existing is not None:
+                with transaction.atomic():
+                    existing.enrolments.add(*also)  # the open change case recalculates them too
+                raise DomainError(
+                    RegistryErrorCode.MOVE_INVALID,
+                    f"该家庭已有办理中的变更（{existing.number}），并入家庭的救助已列入该案件，请一并核定。",
+                )
+            with transaction.atomic():
+                open_change_case(
+                    actor, household, change_kind=change_kind, occurred_on=occurred_on, note=note[:500], also=also
+                )
+        else:
+            do_report_change(actor, household, change_kind=change_kind, occurred_on=occurred_on, note=note[:500])
     except DomainError as exc:
         with transaction.atomic():
             record_event(

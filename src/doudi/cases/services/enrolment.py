@@ -271,6 +271,26 @@ def do_enrol(actor, case: Case, *, expected_version: int, today: date | None = N
                 )
     else:
         matched: set[int] = set()
+        if case.kind == CaseKind.CHANGE:
+            # Benefits of another household carried into this change case (合户): recalculated here,
+            # they end before this household's new amounts start.
+            carried = (
+                Enrolment.objects.select_for_update()
+                .filter(pk__in=case.enrolments.values("pk"))
+                .exclude(household=case.household)
+                .exclude(status=EnrolmentStatus.ENDED)
+                .order_by("pk")
+            )
+            for enrolment in carried:
+                touched.append(
+                    end_enrolment(
+                        actor,
+                        enrolment,
+                        last_month=add_months(start, -1),
+                        reason=f"{reason}：已并入{case.household.head_name}户重新核定",
+                        case=case,
+                    )
+                )
         for line in decision.lines.all():
             if line.programme in ONE_OFF or line.person_id is None:
                 continue

@@ -316,7 +316,7 @@ def test_merge_flags_both_households_and_keeps_the_case_services_refusal(
     published,  # noqa: F811
     django_capture_on_commit_callbacks,
 ):
-    """The emptied household has no head left to apply for a change case: the refusal is kept, visible."""
+    """The emptied household has no member left to apply: its benefits go into the target's change case."""
     target = f.household(regions["lixin"], actor=users["village_worker"], head_name="王父", joined_on=date(2010, 1, 1))
     source = f.household(regions["lixin"], actor=users["village_worker"], head_name="王子", joined_on=date(2012, 1, 1))
     _enrol(target, _members(target)["王父"])
@@ -326,6 +326,8 @@ def test_merge_flags_both_households_and_keeps_the_case_services_refusal(
             users["village_worker"], source, target, relations={}, merged_on=timezone.localdate(), reason="合户"
         )
     assert {e.household_id for e in AuditEvent.objects.filter(action="flag_change")} == {source.pk, target.pk}
-    assert Case.objects.get(household=target, kind=CaseKind.CHANGE).change["kind"] == "new_member"
-    pending = AuditEvent.objects.get(action="flag_change_pending")
-    assert pending.household_id == source.pk and "户主" in pending.changes["why"]["new"]
+    case = Case.objects.get(household=target, kind=CaseKind.CHANGE)
+    assert case.change["kind"] == "new_member"
+    assert set(case.enrolments.values_list("household_id", flat=True)) == {source.pk, target.pk}
+    assert not Case.objects.filter(household=source).exists()
+    assert not AuditEvent.objects.filter(action="flag_change_pending").exists()

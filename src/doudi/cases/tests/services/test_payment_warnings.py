@@ -91,7 +91,7 @@ def test_an_account_registered_for_someone_outside_the_household_warns(regions, 
 
 
 def test_a_member_who_moves_out_cannot_be_paid_until_the_change_is_handled(regions, users):
-    hh, head = _household(regions, users, account=ACCOUNT)
+    hh, _ = _household(regions, users, account=ACCOUNT)
     child = Person.objects.get(household=hh, relation="child")
     registry.do_update_person(
         users["village_worker"],
