@@ -252,3 +252,67 @@ def test_a_roster_row_becomes_a_migrated_enrolment_with_its_review_task(
     refused = stage_kind(actor, changed, ImportKind.ROSTER, capture=capture)
     [(row, column, message)] = errors_of(refused)
     assert (row, column) == (2, "公民身份号码") and "已在保" in message and "650.00" in message
+
+
+# --- 迁入: a registered person without a household joins through the import ---------------------------------
+
+
+@pytest.mark.parametrize("into", ["new", "existing"])
+def test_a_person_who_left_a_household_joins_another_through_the_import(
+    users, django_capture_on_commit_callbacks, into
+):
+    from doudi.registry.models import Household, Membership
+    from doudi.registry.services import do_remove_member
+
+    capture = django_capture_on_commit_callbacks
+    actor = users["village_worker"]
+    rows = family("J1", members=2)
+    register(actor, rows, capture)
+    bride = Person.objects.get(id_number=rows[1]["公民身份号码"])
+    old_household = bride.household
+    Membership.objects.filter(person=bride).update(valid_from=date(2020, 1, 1))  # married in years ago
+    do_remove_member(actor, bride, left_on=date.today(), reason="出嫁")
+    if into == "existing":
+        register(actor, family("J2", members=1), capture)
+        target = Household.objects.exclude(pk=old_household.pk).get()
+        file_rows = [person_row(target.number, name=bride.name, id_number=bride.id_number, relation="配偶")]
+    else:
+        file_rows = [
+            person_row("J3", name="王大", relation="户主"),
+            person_row("J3", name=bride.name, id_number=bride.id_number, relation="配偶"),
+        ]
+    batch = stage_kind(actor, csv_bytes(file_rows), ImportKind.PERSONS, capture=capture)
+    assert batch.invalid_rows == 0, errors_of(batch)
+    assert batch.summary["persons_joined"] == 1
+    assert list(batch.rows.values_list("action", flat=True)).count("join") == 1
+    batch = commit(actor, batch, capture=capture)
+    assert batch.status == "imported", batch.error_message
+    assert batch.summary["result"]["persons_joined"] == 1
+    bride.refresh_from_db()
+    assert bride.household_id not in (None, old_household.pk) and bride.relation == "spouse"
+    history = list(Membership.objects.filter(person=bride).order_by("valid_from", "id"))
+    assert [m.household_id for m in history] == [old_household.pk, bride.household_id]
+    assert history[0].valid_to is not None and history[1].valid_to is None
+    assert AuditEvent.objects.filter(action="join_household", target_id=str(bride.pk)).count() == 1
+    assert bride.household.member_count == len(file_rows) + (1 if into == "existing" else 0)
+
+
+def test_a_deceased_person_without_a_household_is_still_refused(users, django_capture_on_commit_callbacks):
+    from doudi.registry.models import Membership
+    from doudi.registry.services import do_remove_member
+
+    capture = django_capture_on_commit_callbacks
+    actor = users["village_worker"]
+    rows = family("D1", members=2)
+    register(actor, rows, capture)
+    person = Person.objects.get(id_number=rows[1]["公民身份号码"])
+    Membership.objects.filter(person=person).update(valid_from=date(2020, 1, 1))
+    do_remove_member(actor, person, left_on=date.today(), reason="死亡", death_date=date.today())
+    batch = stage_kind(
+        actor,
+        csv_bytes([person_row("D2", name=person.name, id_number=person.id_number)]),
+        ImportKind.PERSONS,
+        capture=capture,
+    )
+    [(_row, column, message)] = errors_of(batch)
+    assert column == "公民身份号码" and "已登记死亡" in message

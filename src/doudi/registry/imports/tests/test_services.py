@@ -95,6 +95,7 @@ def test_importing_the_same_file_twice_changes_nothing(users, django_capture_on_
         "persons_created": 0,
         "persons_updated": 0,
         "persons_unchanged": 5,
+        "persons_joined": 0,
         "audit_events": 0,
     }
     assert _counts() == before  # no new household, person, membership or audit row
