@@ -100,6 +100,6 @@ def enrol(household, programme: str = "dibao", *, person=None, covered=None, sta
 @pytest.fixture
 def beneficiary(regions, users, published):  # noqa: F811
     """A dibao household of 立新村 (草尾镇): a head and one child."""
-    hh = f.household(regions["lixin"], actor=users["county_reviewer"], members=1)
+    hh = f.household(regions["lixin"], actor=users["county_reviewer"], members=1, joined_on=date(2020, 1, 1))
     enrol(hh)
     return hh

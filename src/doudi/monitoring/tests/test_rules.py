@@ -35,7 +35,9 @@ class Ctx:
 
     def other_household(self, members: int = 0):
         """A household of 胜天村 with no assistance."""
-        return f.household(self.regions["shengtian"], actor=self.users["county_reviewer"], members=members)
+        return f.household(
+            self.regions["shengtian"], actor=self.users["county_reviewer"], members=members, joined_on=date(2020, 1, 1)
+        )
 
     def feed(self, department: str, *rows: dict) -> dict[str, list[str]]:
         return {department: [write_feed(self.tmp, department, list(rows))]}
