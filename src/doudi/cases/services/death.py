@@ -160,7 +160,7 @@ def do_record_death(
         if result.household is None:
             result.household, result.change_case, result.change_pending = hh, case, pending
 
-    result.recovery = _flag_recovery(person, death_date)
+    result.recovery = _flag_recovery(actor, person, death_date)
     return result
 
 
@@ -215,10 +215,10 @@ def _change_case(actor, household: Household, person: Person, death_date: date, 
     return existing, pending
 
 
-def _flag_recovery(person: Person, death_date: date):
+def _flag_recovery(actor, person: Person, death_date: date):
     """Record what was paid for months after the death as recovery, when the payments module can."""
     try:
         from doudi.payments.services.recovery import flag_paid_after_death
     except ImportError:
         return None
-    return flag_paid_after_death(person, death_date)
+    return flag_paid_after_death(person, death_date, actor=actor)

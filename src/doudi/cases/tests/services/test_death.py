@@ -155,14 +155,16 @@ def test_nothing_to_recalculate_opens_no_case(users, regions, published):  # noq
 def test_amounts_paid_after_the_death_are_flagged_for_recovery(users, family, monkeypatch):
     calls = []
     module = types.ModuleType("doudi.payments.services.recovery")
-    module.flag_paid_after_death = lambda person, death_date: calls.append((person.pk, death_date)) or "flagged"
+    module.flag_paid_after_death = lambda person, death_date, actor=None: (
+        calls.append((person.pk, death_date, actor)) or "flagged"
+    )
     package = sys.modules.get("doudi.payments.services") or types.ModuleType("doudi.payments.services")
     monkeypatch.setitem(sys.modules, "doudi.payments.services", package)
     monkeypatch.setitem(sys.modules, "doudi.payments.services.recovery", module)
     monkeypatch.setattr(package, "recovery", module, raising=False)
     _, people, _, _ = family
     result = do_record_death(users["village_worker"], people["张一"], death_date=DIED, source="registry", today=TODAY)
-    assert calls == [(people["张一"].pk, DIED)] and result.recovery == "flagged"
+    assert calls == [(people["张一"].pk, DIED, users["village_worker"])] and result.recovery == "flagged"
 
 
 def test_a_death_recorded_before_still_ends_the_benefits(users, family):
