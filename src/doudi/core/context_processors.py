@@ -40,6 +40,7 @@ def navigation(request):
     match = getattr(request, "resolver_match", None)
     # The innermost namespace marks the current item: /registry/imports/ is 批量导入, not 家庭查询.
     innermost = match.namespaces[-1] if match and match.namespaces else ""
+    path = getattr(request, "path", "")
     nav = []
     for names, label, capability, namespace in NAV:
         if capability and not user.can(capability):
@@ -47,6 +48,12 @@ def navigation(request):
         url = first_url(names)
         if url is None:
             continue
-        current = namespace == innermost
-        nav.append({"url": url, "label": label, "current": current})
+        nav.append({"url": url, "label": label, "current": False, "namespace": namespace})
+    # Of the items of the current namespace, the one whose address is the longest start of the page's
+    # marks it: /cases/enrolments/ is 保障对象, /cases/12/ is 我的待办 (both in "cases").
+    candidates = [i for i in nav if i["namespace"] == innermost]
+    prefixed = [i for i in candidates if i["url"] != "/" and path.startswith(i["url"])]
+    chosen = max(prefixed, key=lambda i: len(i["url"]), default=candidates[0] if candidates else None)
+    if chosen is not None:
+        chosen["current"] = True
     return {"nav_items": nav}
