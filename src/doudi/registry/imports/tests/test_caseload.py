@@ -17,7 +17,7 @@ from doudi.audit.models import AuditEvent
 from doudi.cases.models import Enrolment, EnrolmentChange, ReviewTask
 from doudi.policy.tests.conftest import published  # noqa: F401  (fixture)
 from doudi.registry.imports.caseload_columns import EVIDENCE, ROSTER
-from doudi.registry.imports.models import ImportKind
+from doudi.registry.imports.models import ImportKind, RosterDiscrepancy
 from doudi.registry.imports.services import do_commit_import, do_stage_import
 from doudi.registry.imports.tests.conftest import (
     csv_bytes,
@@ -316,3 +316,35 @@ def test_a_deceased_person_without_a_household_is_still_refused(users, django_ca
     )
     [(_row, column, message)] = errors_of(batch)
     assert column == "公民身份号码" and "已登记死亡" in message
+
+
+def test_the_review_list_page_shows_both_amounts_and_takes_a_confirmation(
+    users,
+    published,  # noqa: F811
+    client,
+    django_capture_on_commit_callbacks,
+):
+    capture = django_capture_on_commit_callbacks
+    actor = users["township_officer"]
+    rows = family("V1", members=2)
+    register(actor, rows, capture)
+    data = table_bytes(ROSTER.headers, [roster_row(rows[0], amount="1.00")])
+    commit(actor, stage_kind(actor, data, ImportKind.ROSTER, capture=capture), capture=capture)
+    item = RosterDiscrepancy.objects.get()
+    assert item.roster_amount == Decimal("1.00") and item.computed_amount != item.roster_amount
+
+    client.force_login(actor)
+    page = client.get("/registry/imports/roster-review/").content.decode()
+    assert "迁移导入金额与测算不一致" in page and "1.00" in page and f"{item.computed_amount:,.2f}" in page
+    assert rows[0]["公民身份号码"] not in page  # masked
+    client.force_login(users["other_township_officer"])
+    assert "没有待核对的记录" in client.get("/registry/imports/roster-review/").content.decode()
+    assert client.post(f"/registry/imports/roster-review/{item.pk}/confirm/").status_code == 404
+    client.force_login(users["village_worker"])
+    assert client.get("/registry/imports/roster-review/").status_code == 403
+    client.force_login(actor)
+    response = client.post(f"/registry/imports/roster-review/{item.pk}/confirm/")
+    assert response.status_code == 302
+    item.refresh_from_db()
+    assert item.status == "confirmed" and item.resolved_by == actor
+    assert Enrolment.objects.get().monthly_amount == Decimal("1.00")  # the roster's amount stays
