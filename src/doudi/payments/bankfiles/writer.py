@@ -17,6 +17,7 @@ from decimal import Decimal
 from typing import IO
 
 from doudi.core.spreadsheets import CsvWriter, xlsx_stream
+from doudi.payments.bankfiles.selectors import RECORD_FIELDS
 from doudi.payments.errors import PaymentError, PaymentErrorCode
 
 CENT = Decimal("0.01")
@@ -71,28 +72,29 @@ def _amount(layout: Layout, value: Decimal, *, as_text: bool):
     return f"{value:.2f}" if as_text else value
 
 
-def _rows(layout: Layout, records: Iterable[dict], count: int, total: Decimal, tally: list, as_text: bool) -> Iterator:
+def _rows(layout: Layout, records: Iterable[tuple], count: int, total: Decimal, tally: list, as_text: bool) -> Iterator:
     totals = [TOTALS_TITLES[0], count, TOTALS_TITLES[1], _amount(layout, total, as_text=as_text)]
     if layout.totals_line == "first":
         yield totals
     if layout.header_line:
         yield list(layout.titles)
+    # Each output column is a position in (seq, *record); amounts are formatted in place.
+    picks = [0 if f == "seq" else RECORD_FIELDS.index(f) + 1 for f in layout.fields]
+    amount_at = [i for i, f in enumerate(layout.fields) if f == "amount"]
+    fen = layout.amount_unit == "fen"
     n = 0
     running = Decimal(0)
+    record: tuple = ()
     for record in records:
         n += 1
-        running += record["amount"]
-        values = []
-        for field in layout.fields:
-            if field == "seq":
-                values.append(n)
-            elif field == "amount":
-                values.append(_amount(layout, record["amount"], as_text=as_text))
-            else:
-                values.append(record.get(field, "") or "")
-        tally[:] = [n, running, record]
+        amount = record[3]
+        running += amount
+        extended = (n, *record)
+        values = [extended[i] or "" for i in picks]
+        for i in amount_at:
+            values[i] = int(amount * 100) if fen else (f"{amount:.2f}" if as_text else amount)
         yield values
-    tally[:] = [n, running, None]
+    tally[:] = [n, running, record or None]
     if n != count or running.quantize(CENT) != Decimal(total).quantize(CENT):
         raise bank_file_error(
             f"银行文件与发放名册不符：文件 {n} 笔、{running:.2f} 元，名册应为 {count} 笔、{Decimal(total):.2f} 元。"
@@ -125,24 +127,31 @@ def write_bank_file(
     buffer = io.StringIO()
     writer = CsvWriter(buffer)
     encoding = "gbk" if layout.encoding == "gbk" else "utf-8"
-    chunk: list[bytes] = []
+    block: list[list] = []
     for row in _rows(layout, records, count, total, tally, as_text=True):
-        writer.writerow(row)
-        text = buffer.getvalue()
-        buffer.seek(0)
-        buffer.truncate(0)
-        try:
-            chunk.append(text.encode(encoding))
-        except UnicodeEncodeError as exc:
-            record = tally[2] or {}
-            bad = text[exc.start : exc.end]
-            raise bank_file_error(
-                f"第 {tally[0]} 笔（{record.get('name', '')}）含有 GBK 编码无法表示的字符「{bad}」，"
-                "该银行格式为 GBK 编码：请核对登记的姓名或户名，或改用 UTF-8 编码的格式。",
-                row=tally[0],
-            ) from exc
-        if len(chunk) >= 2000:
-            target.write(b"".join(chunk))
-            chunk.clear()
-    target.write(b"".join(chunk))
+        block.append(row)
+        if len(block) >= 2000:
+            _write_block(target, writer, buffer, block, encoding)
+            block.clear()
+    _write_block(target, writer, buffer, block, encoding)
     return Written(tally[0], tally[1])
+
+
+def _write_block(target, writer, buffer: io.StringIO, block: list[list], encoding: str) -> None:
+    """Encode a block of rows at once; on a character the encoding lacks, name the row that holds it."""
+    writer.writerows(block)
+    text = buffer.getvalue()
+    buffer.seek(0)
+    buffer.truncate(0)
+    try:
+        target.write(text.encode(encoding))
+    except UnicodeEncodeError as exc:
+        bad = text[exc.start : exc.end]
+        row = next((r for r in block if any(isinstance(v, str) and bad in v for v in r)), [])
+        who = next((v for v in row if isinstance(v, str) and bad in v), "")
+        ref = next((v for v in row if isinstance(v, str) and v.startswith("P") and "-" in v), "")
+        raise bank_file_error(
+            f"“{who}”{f'（业务参考号 {ref}）' if ref else ''}含有 GBK 编码无法表示的字符「{bad}」，"
+            "该银行格式为 GBK 编码：请核对登记的姓名或户名，或改用 UTF-8 编码的格式。",
+            reference=ref,
+        ) from exc
