@@ -80,33 +80,33 @@ def _now_param():
 
 
 def insert_normal_lines(payroll_id: int, prefix: str, programme: str, month: date) -> int:
-    """Step 1: one INSERT … SELECT; returns the number of rows written."""
+    """Step 1: one INSERT … SELECT; returns the number of rows written.
+
+    The latest change of each enrolment is found by an anti-join (no later change not after the
+    month) rather than a window function: PostgreSQL estimates a window's ``rn = 1`` filter at one
+    row and may then nest loops over a million enrolments; the anti-joins plan as hash joins. A
+    person with two payable enrolments of the programme is paid by the older (``e3``).
+    """
+    payable = "{a}.start_month <= %s AND ({a}.end_month IS NULL OR {a}.end_month >= %s)"
     sql = f"""
         INSERT INTO {L} ({LINE_COLUMNS})
-        SELECT %s, s.id, s.person_id, s.household_id, s.region_id, s.programme, %s, 'normal', '', s.amount,
+        SELECT %s, e.id, e.person_id, e.household_id, e.region_id, e.programme, %s, 'normal', '', c.monthly_amount,
                p.bank_name, p.bank_account, p.name, 'planned', '', NULL, NULL, '', %s
-        FROM (
-            SELECT e.id, e.person_id, e.household_id, e.region_id, e.programme, c.monthly_amount AS amount,
-                   ROW_NUMBER() OVER (PARTITION BY e.person_id ORDER BY e.id) AS nth
-            FROM {E} e
-            JOIN (
-                SELECT ch.enrolment_id, ch.monthly_amount,
-                       ROW_NUMBER() OVER (PARTITION BY ch.enrolment_id
-                                          ORDER BY ch.effective_month DESC, ch.id DESC) AS rn
-                FROM {C} ch JOIN {E} e2 ON e2.id = ch.enrolment_id
-                WHERE e2.region_id LIKE %s AND e2.programme = %s AND ch.effective_month <= %s
-                  AND e2.start_month <= %s AND (e2.end_month IS NULL OR e2.end_month >= %s)
-            ) c ON c.enrolment_id = e.id AND c.rn = 1
-            WHERE e.region_id LIKE %s AND e.programme = %s AND e.start_month <= %s
-              AND (e.end_month IS NULL OR e.end_month >= %s) AND c.monthly_amount > 0
-        ) s
-        JOIN {PERSON} p ON p.id = s.person_id
-        WHERE s.nth = 1 AND NOT EXISTS (
-            SELECT 1 FROM {L} l WHERE l.person_id = s.person_id AND l.programme = s.programme
+        FROM {E} e
+        JOIN {C} c ON c.enrolment_id = e.id AND c.effective_month <= %s
+        JOIN {PERSON} p ON p.id = e.person_id
+        WHERE e.region_id LIKE %s AND e.programme = %s AND {payable.format(a="e")} AND c.monthly_amount > 0
+          AND NOT EXISTS (
+            SELECT 1 FROM {C} c2 WHERE c2.enrolment_id = c.enrolment_id AND c2.effective_month <= %s
+              AND (c2.effective_month > c.effective_month OR (c2.effective_month = c.effective_month AND c2.id > c.id)))
+          AND NOT EXISTS (
+            SELECT 1 FROM {E} e3 WHERE e3.person_id = e.person_id AND e3.programme = e.programme AND e3.id < e.id
+              AND {payable.format(a="e3")})
+          AND NOT EXISTS (
+            SELECT 1 FROM {L} l WHERE l.person_id = e.person_id AND l.programme = e.programme
               AND l.month_covered = %s AND l.basis = '' AND l.status NOT IN ('failed', 'cancelled'))
     """
-    params = [payroll_id, month, _now_param(), prefix, programme, month, month, month]
-    params += [prefix, programme, month, month, month]
+    params = [payroll_id, month, _now_param(), month, prefix, programme, month, month, month, month, month, month]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return cursor.rowcount
@@ -343,7 +343,10 @@ def generate_payroll(
         raise PaymentError(PaymentErrorCode.WRONG_STATUS, "发放名册已提交待审批，退回后才能重新生成。")
     if expected_version is not None and payroll.version != expected_version:
         raise PaymentError(PaymentErrorCode.STALE, "发放名册已被他人更新，请刷新后重试。")
-    PayrollLine.objects.filter(payroll=payroll).delete()
+    # One DELETE (the ORM's delete would fetch every line to check what points at it: nothing can
+    # point at a draft's lines, which were never sent to a bank, failed or offset).
+    with connection.cursor() as cursor:
+        cursor.execute(f"DELETE FROM {L} WHERE payroll_id = %s", [payroll.pk])
 
     prefix = county_prefix(county)
     first = Payroll.objects.filter(region=county, programme=programme).aggregate(
