@@ -9,6 +9,8 @@ from decimal import Decimal
 
 import pytest
 
+from doudi.accounts.roles import Role
+from doudi.accounts.tests.factories import UserFactory
 from doudi.audit.models import AuditEvent
 from doudi.cases import selectors
 from doudi.cases.models import Case, CaseKind, Enrolment, EnrolmentChange
@@ -175,3 +177,27 @@ def test_a_death_recorded_before_still_ends_the_benefits(users, family):
     do_remove_member(users["village_worker"], people["张一"], left_on=DIED, reason="死亡", death_date=DIED)
     result = do_record_death(users["village_worker"], people["张一"], death_date=DIED, source="monitoring", today=TODAY)
     assert result.ended == [Enrolment.objects.get(pk=care.pk)] and result.ended[0].status == "ended"
+
+
+def test_a_death_after_paid_months_records_the_recovery(regions, users, published):  # noqa: F811
+    """End to end with the payments module: months paid after the death become a recovery (追缴), once."""
+    from doudi.payments.models import Recovery
+    from doudi.payments.services import approval
+    from doudi.payments.services.generation import generate_payroll
+    from doudi.payments.tests.conftest import enrol, payee
+
+    finance = UserFactory(role=Role.COUNTY_FINANCE, region=regions["yuanjiang"])
+    maker = users["county_reviewer"]
+    person = payee(regions["lixin"], maker)
+    Membership.objects.filter(person=person).update(valid_from=date(2015, 1, 1))
+    enrolment = enrol(person, start=date(2025, 1, 1))
+    for month in (date(2025, 1, 1), date(2025, 2, 1), date(2025, 3, 1)):
+        payroll = generate_payroll(maker, region_code="430981", programme="dibao", month=month)
+        approval.do_approve(finance, approval.do_submit(maker, payroll.pk).pk)
+    do_record_death(maker, person, death_date=date(2025, 1, 15), source="monitoring", today=date(2025, 4, 2))
+    enrolment.refresh_from_db()
+    recovery = Recovery.objects.get()
+    assert enrolment.end_month == date(2025, 1, 1)
+    assert (recovery.reason, recovery.months, recovery.amount) == ("death", ["2025-02", "2025-03"], Decimal("1000.00"))
+    do_record_death(maker, person, death_date=date(2025, 1, 15), source="monitoring", today=date(2025, 4, 2))
+    assert Recovery.objects.count() == 1
