@@ -66,6 +66,14 @@ BASE_ACTIONS = {
     "clear_account_flag": "解除银行账户异常",
     "save_bank_layout": "保存银行文件格式",
     "print_payroll_register": "打印发放名册",
+    "generate_payroll": "生成发放名册",
+    "submit_payroll": "提交发放名册审批",
+    "approve_payroll": "审批发放名册",
+    "return_payroll": "退回发放名册",
+    "handle_payroll_finding": "处理发放核查发现",
+    "recovery_repaid": "追缴款已退回",
+    "recovery_offset": "追缴款抵扣",
+    "recovery_written_off": "追缴款核销",
 }
 
 # Case steps outside the workflow's transitions (side steps and the system's own steps).
