@@ -481,25 +481,33 @@ def load_feed(
 
 
 def _registry_people(ids: list[str]) -> pa.Table:
-    """(id_number, person_id, person_region) of the registered people among ``ids``, in chunks of 5,000."""
-    from doudi.registry.models import Person
+    """(id_number, person_id, person_region) of the registered people among ``ids``: one plain SQL query per chunk
+    (50,000 IDs as one array parameter on PostgreSQL, 5,000 placeholders on SQLite), no ORM objects."""
+    from django.db import connection
 
-    id_numbers: list[str] = []
-    pks: list[int] = []
-    regions: list[str] = []
-    for start in range(0, len(ids), 5000):
-        chunk = ids[start : start + 5000]
-        for id_number, pk, household_region, hukou_region in Person.objects.filter(id_number__in=chunk).values_list(
-            "id_number", "pk", "household__region_id", "hukou_region_id"
-        ):
-            id_numbers.append(id_number)
-            pks.append(pk)
-            regions.append(household_region or hukou_region or "")
+    from doudi.registry.models import Household, Person
+
+    person, household = Person._meta.db_table, Household._meta.db_table
+    sql = (
+        f"SELECT p.id_number, p.id, COALESCE(h.region_id, p.hukou_region_id, '') FROM {person} p "
+        f"LEFT JOIN {household} h ON h.id = p.household_id WHERE p.id_number "
+    )
+    postgres = connection.vendor == "postgresql"
+    size = 50_000 if postgres else 5_000
+    found: list[tuple] = []
+    with connection.cursor() as cursor:
+        for start in range(0, len(ids), size):
+            chunk = ids[start : start + size]
+            if postgres:
+                cursor.execute(sql + "= ANY(%s)", [chunk])
+            else:
+                cursor.execute(sql + f"IN ({', '.join(['%s'] * len(chunk))})", chunk)
+            found.extend(cursor.fetchall())
     return pa.table(
         {
-            "id_number": pa.array(id_numbers, pa.string()),
-            "person_id": pa.array(pks, pa.int64()),
-            "person_region": pa.array(regions, pa.string()),
+            "id_number": pa.array([r[0] for r in found], pa.string()),
+            "person_id": pa.array([r[1] for r in found], pa.int64()),
+            "person_region": pa.array([r[2] or "" for r in found], pa.string()),
         }
     )
 
