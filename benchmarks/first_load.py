@@ -1,0 +1,282 @@
+"""Benchmark: a county's first load — households and persons, their evidence, the roster — end to end.
+
+    .venv/bin/python benchmarks/first_load.py --persons 300000 [--update-docs]
+
+Uses the PostgreSQL server of ``DOUDI_DATABASE_URL`` but its own database ``doudi_bench_firstload``
+(created, migrated, given the regions of 沅江市 430981 and the example policies on first use; emptied
+of registry and enrolment data on every run). It writes three UTF-8 CSV files in the templates'
+columns — N persons in households of 1–5 (``import_csv.write_csv``), their evidence (an income per
+head, a labour capacity per second person, a disability and a care need per 25th, schooling for
+children) and the roster (低保 for every third household's head, a care subsidy per disabled person),
+then measures:
+
+(a) the floor: ``COPY`` of each file into an UNLOGGED table of text columns, no checks, no indexes;
+(b) doudi's whole path for each file: ``do_stage_import``, the validation task, ``do_commit_import``
+    and the commit task (one transaction per file, all or nothing), with the immediate task backend.
+
+``--update-docs`` writes the figures under "First load of a county" in docs/benchmarks.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import os
+import re
+import secrets
+import sys
+import tempfile
+import time
+from pathlib import Path
+from urllib.parse import urlparse, urlunparse
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "src"))
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+from import_csv import machine, write_csv  # noqa: E402
+
+BENCH_DB = "doudi_bench_firstload"
+
+
+def bench_url(url: str) -> str:
+    parsed = urlparse(url)
+    if parsed.scheme not in ("postgres", "postgresql"):
+        sys.exit("DOUDI_DATABASE_URL must point at a PostgreSQL server (postgres://user@host:port/name).")
+    return urlunparse(parsed._replace(path=f"/{BENCH_DB}"))
+
+
+def ensure_database(url: str) -> None:
+    import psycopg
+
+    admin = urlunparse(urlparse(url)._replace(path="/postgres"))
+    with psycopg.connect(admin, autocommit=True) as conn:
+        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [BENCH_DB]).fetchone():
+            conn.execute(f'CREATE DATABASE "{BENCH_DB}"')
+
+
+def write_caseload(persons_csv: Path, evidence_csv: Path, roster_csv: Path) -> tuple[int, int]:
+    """Write the evidence and roster files of the persons file; return their row counts."""
+    from doudi.registry.imports.caseload_columns import EVIDENCE, ROSTER
+
+    evidence_rows = roster_rows = 0
+    with (
+        persons_csv.open(encoding="utf-8") as source,
+        evidence_csv.open("w", encoding="utf-8", newline="") as ev,
+        roster_csv.open("w", encoding="utf-8", newline="") as ro,
+    ):
+        reader = csv.DictReader(source)
+        evidence = csv.DictWriter(ev, fieldnames=list(EVIDENCE.headers), extrasaction="ignore")
+        roster = csv.DictWriter(ro, fieldnames=list(ROSTER.headers), extrasaction="ignore")
+        evidence.writeheader()
+        roster.writeheader()
+        household = -1
+        last_key = None
+        for k, row in enumerate(reader):
+            if row["户编号"] != last_key:
+                household += 1
+                last_key = row["户编号"]
+            who = {"公民身份号码": row["公民身份号码"], "姓名": row["姓名"], "生效日期": "2025-06-01"}
+            head = row["与户主关系"] == "户主"
+            if head:
+                evidence.writerow({**who, "证据类型": "收入", "类别": "工资性收入", "金额": str(200 + k % 900)})
+                evidence_rows += 1
+            if k % 2 == 0:
+                evidence.writerow({**who, "证据类型": "劳动能力", "类别": "有劳动能力" if k % 4 else "无劳动能力"})
+                evidence_rows += 1
+            disabled = k % 25 == 7
+            if disabled:
+                evidence.writerow({**who, "证据类型": "残疾", "类别": "肢体残疾", "残疾等级": "1"})
+                evidence.writerow({**who, "证据类型": "长期照护需求", "是否": "是"})
+                evidence_rows += 2
+            if row["与户主关系"] == "子女" and k % 3 == 0:
+                evidence.writerow({**who, "证据类型": "就学", "类别": "小学"})
+                evidence_rows += 1
+            pay = {"开户银行": row["开户银行"], "银行账号": row["银行账号"], "下次复核日期": "2027-03-31"}
+            if head and household % 3 == 0:
+                roster.writerow(
+                    {**who, **pay, "救助项目": "最低生活保障", "月金额": f"{300 + k % 700}.00", "起始月份": "2023-07"}
+                )
+                roster_rows += 1
+            if disabled:
+                roster.writerow(
+                    {**who, **pay, "救助项目": "重度残疾人护理补贴", "月金额": "100.00", "起始月份": "2024-01"}
+                )
+                roster_rows += 1
+    return evidence_rows, roster_rows
+
+
+def bare_copy(url: str, path: Path) -> float:
+    import psycopg
+
+    with path.open(encoding="utf-8") as handle:
+        width = len(next(csv.reader(handle)))
+    with psycopg.connect(url) as conn:
+        conn.execute("DROP TABLE IF EXISTS bench_copy_floor")
+        conn.execute(f"CREATE UNLOGGED TABLE bench_copy_floor ({', '.join(f'c{i} text' for i in range(width))})")
+        conn.commit()
+        started = time.perf_counter()
+        sql = "COPY bench_copy_floor FROM STDIN (FORMAT csv, HEADER true)"
+        with conn.cursor() as cur, cur.copy(sql) as copy, path.open("rb") as handle:
+            while chunk := handle.read(8 << 20):
+                copy.write(chunk)
+        conn.commit()
+        elapsed = time.perf_counter() - started
+        conn.execute("DROP TABLE bench_copy_floor")
+        conn.commit()
+    return elapsed
+
+
+def doudi_import(path: Path, actor, kind: str):
+    from django.core.files import File
+
+    from doudi.registry.imports.models import ImportBatch
+    from doudi.registry.imports.services import do_commit_import, do_stage_import
+
+    started = time.perf_counter()
+    with path.open("rb") as handle:
+        upload = File(handle, name=path.name)
+        upload.size = path.stat().st_size
+        batch = do_stage_import(actor, upload, kind=kind)
+    validated = time.perf_counter()
+    batch.refresh_from_db()
+    if batch.status != "validated" or batch.invalid_rows:
+        sample = list(batch.rows.filter(status="invalid").values_list("row_number", "errors")[:5])
+        sys.exit(f"{kind}: validation {batch.status} {batch.error_message} {batch.invalid_rows} bad rows {sample}")
+    do_commit_import(actor, batch, valid_only=False)
+    finished = time.perf_counter()
+    batch = ImportBatch.objects.get(pk=batch.pk)
+    if batch.status != "imported":
+        sys.exit(f"{kind}: commit did not succeed: {batch.status} {batch.error_message}")
+    return batch, validated - started, finished - validated
+
+
+def update_docs(section: str) -> None:
+    path = ROOT / "docs" / "benchmarks.md"
+    text = path.read_text(encoding="utf-8")
+    pattern = re.compile(r"^## First load of a county\n.*?(?=^## |\Z)", re.S | re.M)
+    text = pattern.sub(lambda _m: section, text) if pattern.search(text) else text.rstrip("\n") + "\n\n" + section
+    path.write_text(text, encoding="utf-8")
+
+
+def main() -> None:
+    os.environ.setdefault("DOUDI_SECRET_KEY", secrets.token_urlsafe(50))
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--persons", type=int, default=300_000)
+    parser.add_argument("--update-docs", action="store_true", help="write the figures into docs/benchmarks.md")
+    args = parser.parse_args()
+
+    url = bench_url(os.environ.get("DOUDI_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/doudi"))
+    ensure_database(url)
+    os.environ["DOUDI_DATABASE_URL"] = url
+    os.environ.setdefault("DOUDI_DEBUG", "0")
+    os.environ["DOUDI_TASK_BACKEND"] = "django_tasks.backends.immediate.ImmediateBackend"
+    workdir = Path(tempfile.mkdtemp(prefix="doudi-bench-firstload-"))
+    os.environ["DOUDI_DATA_DIR"] = str(workdir)
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "doudi.settings")
+
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+    from django.db import connection
+
+    from doudi.accounts.models import User
+    from doudi.accounts.roles import Role
+    from doudi.policy.management.commands.load_policies import SAMPLES
+    from doudi.policy.models import PolicyVersion
+    from doudi.policy.services import load_policy_file
+    from doudi.regions.loader import load_regions
+    from doudi.regions.models import Level, Region
+
+    call_command("migrate", verbosity=0)
+    if not Region.objects.filter(code__startswith="430981", level=Level.VILLAGE).exists():
+        print("loading regions (first run only) …", flush=True)
+        load_regions(village_prefixes=["430981"])
+    if not PolicyVersion.objects.exists():
+        for sample in sorted(SAMPLES.glob("*.toml")):
+            load_policy_file(sample.read_text(encoding="utf-8"))
+    villages = list(
+        Region.objects.filter(code__startswith="430981", level=Level.VILLAGE).values_list("code", flat=True)
+    )
+    actor, _ = User.objects.update_or_create(
+        username="bench-firstload", defaults={"role": Role.COUNTY_REVIEWER, "region_id": "430981000000"}
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "TRUNCATE audit_auditevent, registry_rosterdiscrepancy, cases_reviewtask, cases_enrolmentchange, "
+            "cases_enrolment, registry_importrow, registry_importbatch, registry_membership, "
+            + ", ".join(f"registry_{m}" for m in ("income", "asset", "disability", "illness", "labourcapacity"))
+            + ", registry_selfcare, registry_schooling, registry_rigidexpense, registry_parentsituation, "
+            "registry_careneed, registry_person, registry_household RESTART IDENTITY CASCADE"
+        )
+
+    files = {kind: workdir / f"{kind}.csv" for kind in ("persons", "evidence", "roster")}
+    households = write_csv(files["persons"], args.persons, villages)
+    evidence_rows, roster_rows = write_caseload(files["persons"], files["evidence"], files["roster"])
+    rows = {"persons": args.persons, "evidence": evidence_rows, "roster": roster_rows}
+    sizes = {k: p.stat().st_size / 1048576 for k, p in files.items()}
+    print(
+        f"{args.persons:,} persons in {households:,} households; {evidence_rows:,} evidence rows; "
+        f"{roster_rows:,} roster rows",
+        flush=True,
+    )
+    floors = {kind: bare_copy(url, path) for kind, path in files.items()}
+    results = {}
+    for kind, path in files.items():
+        batch, validate_s, commit_s = doudi_import(path, actor, kind)
+        results[kind] = (validate_s, commit_s, batch.summary)
+        print(
+            f"{kind}: COPY {floors[kind]:.2f} s; doudi validate {validate_s:.2f} s + commit {commit_s:.2f} s "
+            f"= {rows[kind] / (validate_s + commit_s):,.0f} rows/s; {batch.summary.get('result')}",
+            flush=True,
+        )
+    total = sum(v + c for v, c, _ in results.values())
+    floor_total = sum(floors.values())
+    load = os.getloadavg()[0]
+    info = machine()
+    labels = {"persons": "households and persons", "evidence": "evidence", "roster": "roster (enrolments)"}
+    lines = [
+        "## First load of a county",
+        "",
+        f"`.venv/bin/python benchmarks/first_load.py --persons {args.persons}` against PostgreSQL "
+        + connection.cursor().connection.info.parameter_status("server_version")
+        + f" on the same machine ({time.strftime('%Y-%m-%d %H:%M')}), one run, 1-minute load average "
+        f"{load:.1f} at the end (the machine is shared with other work).",
+        "",
+        f"Machine: {info['nproc']} CPUs (`nproc`), {info['cpu']}, {info['ram']} RAM, Python {info['python']}.",
+        "",
+        f"Files (UTF-8 CSV, the templates' columns): {args.persons:,} persons in {households:,} households on "
+        f"{len(villages)} 沅江市 villages ({sizes['persons']:.1f} MB); {evidence_rows:,} evidence rows "
+        f"({sizes['evidence']:.1f} MB); {roster_rows:,} roster rows ({sizes['roster']:.1f} MB). The county is "
+        "empty before the run.",
+        "",
+        "| file | rows | (a) bare COPY s | (b) doudi validate s | (b) doudi commit s | (b) rows/s |",
+        "|---|---:|---:|---:|---:|---:|",
+    ]
+    for kind, (validate_s, commit_s, _summary) in results.items():
+        lines.append(
+            f"| {labels[kind]} | {rows[kind]:,} | {floors[kind]:.2f} | {validate_s:.2f} | {commit_s:.2f} "
+            f"| {rows[kind] / (validate_s + commit_s):,.0f} |"
+        )
+    lines += [
+        f"| **the whole first load** | {args.persons:,} persons | {floor_total:.2f} | | | "
+        f"**{args.persons / total:,.0f} persons/s** ({total:.1f} s) |",
+        "",
+        "Commit results: "
+        + "; ".join(f"{kind}: {summary.get('result')}" for kind, (_v, _c, summary) in results.items())
+        + ".",
+        "",
+        f"Target ≥ 50,000 persons/s for a first load: {'met' if args.persons / total >= 50_000 else '**not met**'}.",
+        "",
+    ]
+    section = "\n".join(lines)
+    print()
+    print(section)
+    if args.update_docs:
+        update_docs(section)
+        print("docs/benchmarks.md updated (section “First load of a county”).")
+
+
+if __name__ == "__main__":
+    main()
