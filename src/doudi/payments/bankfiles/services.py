@@ -118,7 +118,7 @@ def do_write_bank_file(actor, payroll: Payroll, *, layout: BankLayout, channel: 
         household_id=None,
         region_code=payroll.region_id,
         changes={
-            "file": {"label": "文件", "old": "", "new": name},
+            "layout": {"label": "格式", "old": "", "new": layout.name},
             "count": {"label": "笔数", "old": "", "new": written.count},
             "total": {"label": "金额合计", "old": "", "new": f"{written.total:.2f}"},
         },

@@ -198,7 +198,6 @@ def _apply(actor, payroll_id: int, parsed: ParsedReturn, *, name: str, sha256: s
         household_id=None,
         region_code=payroll.region_id,
         changes={
-            "file": {"label": "回盘文件", "old": "", "new": name[:120]},
             "paid": {"label": "成功笔数", "old": "", "new": len(paid)},
             "failed": {"label": "失败笔数", "old": "", "new": len(failed)},
         },
