@@ -243,6 +243,8 @@ class EnrolmentSerializer(serializers.Serializer):
     review_months = serializers.IntegerField(allow_null=True)
     automatic = serializers.BooleanField()
     end_reason = serializers.CharField()
+    account_holder = serializers.CharField(label="账户户名（空：本人账户）")
+    payment_warning = serializers.CharField(label="发放提醒（空：可发放）")
     version = serializers.IntegerField()
     case_id = serializers.IntegerField(allow_null=True)
     changes = _ChangeSerializer(many=True, source="changes.all")
