@@ -1,0 +1,207 @@
+"""Benchmark: a large department feed matched against the registry by the monitoring rules, alerts in PostgreSQL.
+
+    .venv/bin/python benchmarks/monitoring.py [--persons 2500000] [--rows 10000000] [--database doudi_monitoring_bench]
+                                              [--keep-schema] [--engine duckdb|spark]
+
+Creates (drops first) its own database, migrates it, loads 沅江市's villages and the example policies,
+then writes ``--persons`` persons in households of 2–3 (all enrolled in dibao, so every person is
+monitored) with a few set-based ``INSERT … SELECT generate_series`` statements, and a medical-settlement
+feed of ``--rows`` rows as one Parquet file (DuckDB), every person getting the same number of rows; one
+person in 50 has out-of-pocket costs above the 12-month threshold and one row in 1,000 a 45-day stay.
+
+Measured in the same run:
+- floor: a bare DuckDB join of the feed file with the persons extract on ``person_id`` (count of rows);
+- the run: ``do_run_monitoring`` for the county — registry extract, all 14 rules (one query), grouping
+  into alerts, comparison with the stored alerts and the bulk insert into PostgreSQL (``COPY``);
+- the same run again (nothing changes: every alert already stored).
+Only loopback addresses are used. Not part of the test suite.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import secrets
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import date
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+PG = "postgres://postgres@127.0.0.1:5432"
+ON = date(2025, 6, 16)
+
+
+def machine() -> str:
+    cpuinfo = Path("/proc/cpuinfo").read_text().splitlines()
+    cpu = next((line.split(":", 1)[1].strip() for line in cpuinfo if line.startswith("model name")), "?")
+    meminfo = Path("/proc/meminfo").read_text().splitlines()
+    mem = next(int(line.split()[1]) for line in meminfo if line.startswith("MemTotal"))
+    return f"{os.cpu_count()} cores, {cpu}, {mem / 2**20:.0f} GiB RAM, Python {platform.python_version()}"
+
+
+def manage(*args: str, url: str) -> None:
+    env = {**os.environ, "DOUDI_DATABASE_URL": url}
+    subprocess.run([sys.executable, str(ROOT / "manage.py"), *args], check=True, env=env, cwd=ROOT)
+
+
+REGISTRY_SQL = [
+    "DELETE FROM monitoring_alert",
+    "DELETE FROM monitoring_monitoringrun",
+    "DELETE FROM cases_enrolment WHERE region_id LIKE '430981%%'",
+    "DELETE FROM registry_person WHERE id_number LIKE 'X%%'",
+    "DELETE FROM registry_household WHERE number LIKE 'B%%'",
+    """
+    INSERT INTO registry_household (number, area_type, address, head_name, member_count, status, note, version,
+                                    created_at, updated_at, region_id)
+    SELECT 'B' || lpad(g::text, 12, '0'), 'rural', '', '户主', 2 + (g %% 2), 'active', '', 1, now(), now(),
+           v.codes[1 + g %% array_length(v.codes, 1)]
+    FROM generate_series(1, %(households)s) g,
+         (SELECT array_agg(code ORDER BY code) AS codes FROM regions_region
+          WHERE level = 'village' AND code LIKE '430981%%') v
+    """,
+    """
+    INSERT INTO registry_person (id_number, name, gender, birth_date, relation, hukou_type, residence_address, phone,
+                                 bank_name, bank_account, version, created_at, updated_at, household_id)
+    SELECT 'X' || lpad(h.id::text, 12, '0') || k, '成员', 'M',
+           date '1950-01-01' + ((h.id * 7 + k * 3653) %% 25000)::int,
+           CASE WHEN k = 0 THEN 'head' ELSE 'child' END, '', '', '', '', '', 1, now(), now(), h.id
+    FROM registry_household h, generate_series(0, 2) k
+    WHERE k < h.member_count AND h.number LIKE 'B%%'
+    """,
+    """
+    INSERT INTO cases_enrolment (programme, tier, status, start_month, monthly_amount, covered, automatic, end_reason,
+                                 version, created_at, updated_at, household_id, person_id, region_id, account_holder,
+                                 payment_warning)
+    SELECT 'dibao', '', 'active', date '2024-01-01', 500, jsonb_agg(p.id ORDER BY p.id), false, '', 1, now(), now(),
+           h.id, min(p.id), h.region_id, '', ''
+    FROM registry_household h JOIN registry_person p ON p.household_id = h.id
+    WHERE h.number LIKE 'B%%' GROUP BY h.id, h.region_id
+    """,
+    "ANALYZE",
+]
+
+
+def write_feed(path: Path, rows: int, first: int, persons: int) -> None:
+    """Write the medical feed: row i belongs to person ``first + i % persons``; 1 in 50 persons pays a lot."""
+    import duckdb
+
+    con = duckdb.connect()
+    con.execute("SET preserve_insertion_order = false")
+    con.execute(
+        f"""
+        COPY (
+          SELECT 'X' || lpad(CAST({first} + i % {persons} AS VARCHAR), 12, '0') || '0' AS id_number, '成员' AS name,
+                 DATE '2024-07-01' + CAST(i % 340 AS INTEGER) AS settled_on,
+                 CASE WHEN i % 1000 = 0 THEN '住院' ELSE '门诊' END AS visit_type,
+                 CASE WHEN i % 1000 = 0 THEN DATE '2024-07-01' + CAST(i % 340 AS INTEGER) END AS admitted_on,
+                 CAST(NULL AS DATE) AS discharged_on,
+                 CASE WHEN i % 1000 = 0 THEN 45 END::BIGINT AS hospital_days,
+                 CAST(CASE WHEN ({first} + i % {persons}) % 50 = 0 THEN 6000 ELSE 200 + i % 300 END AS DECIMAL(14,2))
+                   AS total_cost,
+                 CAST(CASE WHEN ({first} + i % {persons}) % 50 = 0 THEN 3000 ELSE 50 + i % 100 END AS DECIMAL(14,2))
+                   AS out_of_pocket,
+                 '沅江市人民医院' AS hospital,
+                 CAST(1 AS BIGINT) AS batch_id, CAST(i + 2 AS BIGINT) AS row_number,
+                 CAST({first} + i % {persons} AS BIGINT) AS person_id, '430981000000' AS region_code
+          FROM range({rows}) t(i)
+        ) TO '{path}' (FORMAT parquet, ROW_GROUP_SIZE 1000000)
+        """
+    )
+    con.close()
+
+
+def main() -> None:
+    os.environ.setdefault("DOUDI_SECRET_KEY", secrets.token_urlsafe(50))
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--persons", type=int, default=2_500_000)
+    parser.add_argument("--rows", type=int, default=10_000_000)
+    parser.add_argument("--database", default="doudi_monitoring_bench")
+    parser.add_argument("--keep-schema", action="store_true", help="reuse the migrated database")
+    parser.add_argument("--engine", choices=["duckdb", "spark"], default="duckdb")
+    args = parser.parse_args()
+    url = f"{PG}/{args.database}"
+
+    import psycopg
+
+    print(f"machine: {machine()}")
+    print(f"load average before: {os.getloadavg()[0]:.2f}")
+    t0 = time.perf_counter()
+    if not args.keep_schema:
+        with psycopg.connect(f"{PG}/postgres", autocommit=True) as admin:
+            admin.execute(f'DROP DATABASE IF EXISTS "{args.database}" WITH (FORCE)')
+            admin.execute(f'CREATE DATABASE "{args.database}"')
+        manage("migrate", "--no-input", "-v0", url=url)
+        manage("load_regions", "--villages", "430981", url=url)
+        manage("load_policies", url=url)
+        print(f"setup (create, migrate, regions, policies): {time.perf_counter() - t0:.1f} s")
+
+    os.environ["DOUDI_DATABASE_URL"] = url
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "doudi.settings")
+    sys.path.insert(0, str(ROOT / "src"))
+    import django
+
+    django.setup()
+    import duckdb
+    from django.db import connection
+
+    from doudi.monitoring.extract import registry_extract
+    from doudi.monitoring.models import Alert
+    from doudi.monitoring.services.run import do_run_monitoring
+
+    households = round(args.persons / 2.5)
+    t = time.perf_counter()
+    with connection.cursor() as cursor:
+        for sql in REGISTRY_SQL:
+            cursor.execute(sql, {"households": households})
+        cursor.execute("SELECT count(*), min(id) FROM registry_person WHERE id_number LIKE 'X%%'")
+        persons, first = cursor.fetchone()
+    print(f"registry: {households:,} households, {persons:,} persons, all in dibao: {time.perf_counter() - t:.1f} s")
+
+    with tempfile.TemporaryDirectory(prefix="doudi-monitoring-bench-") as tmp:
+        feed = Path(tmp) / "medical.parquet"
+        t = time.perf_counter()
+        write_feed(feed, args.rows, first, persons)
+        print(
+            f"feed: {args.rows:,} medical rows, {feed.stat().st_size / 2**20:.0f} MiB Parquet: "
+            f"{time.perf_counter() - t:.1f} s"
+        )
+
+        t = time.perf_counter()
+        extract = registry_extract("430981", ON, Path(tmp) / "extract")
+        extract_s = time.perf_counter() - t
+        t = time.perf_counter()
+        con = duckdb.connect()
+        matched = con.execute(
+            f"SELECT count(*) FROM read_parquet('{feed}') f "
+            f"JOIN read_parquet('{extract.files['persons']}') p ON p.person_id = f.person_id"
+        ).fetchone()[0]
+        con.close()
+        bare_s = time.perf_counter() - t
+        print(f"floor: registry extract {extract_s:.2f} s; bare DuckDB join feed × persons: {bare_s:.2f} s")
+        print(f"  ({matched:,} feed rows matched a person)")
+
+        results = []
+        for label in ("first run", "second run"):
+            t = time.perf_counter()
+            result = do_run_monitoring(None, "430981", on=ON, engine=args.engine, feeds={"medical": [str(feed)]})
+            elapsed = time.perf_counter() - t
+            results.append(elapsed)
+            print(
+                f"{label} ({args.engine}): {elapsed:.2f} s — opened {result.opened:,}, closed {result.closed:,}, "
+                f"unchanged {result.unchanged:,}; by rule {result.by_rule}"
+            )
+        stored = Alert.objects.count()
+    print(f"alerts stored in PostgreSQL: {stored:,}")
+    print(
+        f"ratio first run / bare join: {results[0] / bare_s:.1f}×; "
+        f"first run / (extract + bare join): {results[0] / (extract_s + bare_s):.1f}×"
+    )
+    print(f"load average after: {os.getloadavg()[0]:.2f}")
+
+
+if __name__ == "__main__":
+    main()
