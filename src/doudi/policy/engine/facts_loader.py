@@ -60,6 +60,7 @@ FIELD_LABELS = {
     "current_dibao": "现享低保",
     "temporary_need": "临时救助事由",
     "person_id": "人员编号",
+    "name": "姓名",
     "birth_date": "出生日期",
     "relation": "与申请人关系",
     "incomes": "收入",
