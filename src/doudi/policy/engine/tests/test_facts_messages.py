@@ -133,8 +133,12 @@ def test_two_parents_are_accepted():
 
 def test_optional_parts_take_their_documented_defaults():
     facts = facts_from_dict(
-        with_member(supporters=[{"is_dibao": True}], other_benefits=[{"kind": "elderly_care_subsidy"}])
+        {
+            **with_member(supporters=[{"is_dibao": True}], other_benefits=[{"kind": "elderly_care_subsidy"}]),
+            "vehicles": [{"kind": "motorcycle"}],
+        }
     )
+    assert facts.vehicles[0].value == ZERO
     m = facts.members[0]
     assert m.name == ""
     assert m.supporters[0].birth_date is None
