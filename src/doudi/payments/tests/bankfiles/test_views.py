@@ -118,3 +118,16 @@ def test_flag_cleared_on_the_page(regions, maker):
     client.post(reverse("payments:account_flag_clear", args=[flag.pk]), {"reason": "银行已解冻"})
     flag.refresh_from_db()
     assert flag.clear_reason == "银行已解冻" and not flag.is_open
+
+
+def test_household_page_flags_the_refused_account_until_corrected(regions, maker):
+    test_download_bank_file_and_import_returns_through_the_pages(regions, maker)
+    flag = AccountFlag.objects.get()
+    client = client_of(maker)
+    page = client.get(reverse("registry:household_detail", args=[flag.household_id])).content.decode()
+    assert "银行账户异常" in page and "请更正银行账号" in page and flag.bank_account not in page
+    from doudi.registry.models import Person
+
+    Person.objects.filter(pk=flag.person_id).update(bank_account="6228480000000000009")
+    page = client.get(reverse("registry:household_detail", args=[flag.household_id])).content.decode()
+    assert "已更正账号，失败的金额将在下月发放名册中自动重发" in page
