@@ -80,6 +80,20 @@ def assess(facts: HouseholdFacts, policy: Policy, on: date | None = None, explai
 
     # 2. The household without tekun members: 低保 → 渐退 → 低保边缘 (+ 单人户) → 刚性支出困难.
     rest = [m for m in ctx.members if m.person_id not in tekun]
+    # A child receiving the orphan / de facto orphan allowance: counted in the dibao household
+    # (民发〔2021〕57号 art.7, minor children are household members) unless the region says not;
+    # the minor supplement (a local measure) only where the region grants it on top of the allowance.
+    with_allowance = {pid for pid in child if pid not in tekun}
+    no_minor: frozenset[str] = frozenset()
+    if with_allowance:
+        if not values["child_allowance.counted_in_dibao_household"]:
+            rest = [m for m in rest if m.person_id not in with_allowance]
+        elif not values["child_allowance.minor_supplement"]:
+            no_minor = frozenset(with_allowance)
+        if explain:
+            for m in ctx.members:
+                if m.person_id in with_allowance:
+                    notes.add("§1.3、§6", "{}", _allowance_note(m, child[m.person_id], values))
     status = "none"
     single: set[str] = set()
     income = None
@@ -89,7 +103,7 @@ def assess(facts: HouseholdFacts, policy: Policy, on: date | None = None, explai
         t = _trace(explain)
         income = household_income(ctx, rest, t)
         prop = property_ok(ctx, "dibao", income.size, t, "§1.6")
-        r = _finish(assess_dibao(ctx, rest, income, prop, t), t)
+        r = _finish(assess_dibao(ctx, rest, income, prop, t, no_minor), t)
         results.append(r)
         if r.eligible:
             status = "dibao"
@@ -154,7 +168,7 @@ def assess(facts: HouseholdFacts, policy: Policy, on: date | None = None, explai
         region_code=policy.region_code,
         status=status,
         programmes=results,
-        notes=notes.steps if explain else [],
+        notes=[Step("政策", text) for text in policy.remarks] + notes.steps if explain else [],
     )
 
 
@@ -189,6 +203,20 @@ def _prefers_child(m: MemberView, tekun: ProgrammeResult, child: ProgrammeResult
     if choice != "auto":
         return choice == "child_allowance"
     return child.monthly_amount >= tekun.monthly_amount
+
+
+def _allowance_note(m: MemberView, child: ProgrammeResult, values) -> str:
+    if not values["child_allowance.counted_in_dibao_household"]:
+        return f"{m.who} 领取{child.label}，按本地政策不计入低保家庭人数，由基本生活费保障"
+    text = (
+        f"{m.who} 领取{child.label}，仍计入低保家庭人数"
+        "（民发〔2021〕57号第七条：未成年子女及在校就读的成年子女属于共同生活的家庭成员）"
+    )
+    if m.age >= 18:
+        return text
+    if values["child_allowance.minor_supplement"]:
+        return text + "，仍按本地政策享受未成年人增发（分类施保为地方政策）"
+    return text + "；未成年人增发是地方政策，本地规定领取基本生活费的儿童不再增发"
 
 
 def _choice_step(m: MemberView, tekun: ProgrammeResult, child: ProgrammeResult) -> Step:

@@ -37,14 +37,20 @@ def supplement_categories(ctx: Context, m: MemberView) -> list[str]:
     return cats
 
 
-def supplements(ctx: Context, covered: list[MemberView], trace: Trace) -> dict[str, Decimal]:
+def supplements(
+    ctx: Context, covered: list[MemberView], trace: Trace, no_minor: frozenset[str] = frozenset()
+) -> dict[str, Decimal]:
     """Return each covered member's supplement (§1.7 分类施保), highest-only or cumulative."""
     amounts = ctx.fig.supplements
     cumulative = ctx.policy.values["dibao.supplement_mode"] == "cumulative"
     std = ctx.fig.dibao_standard
     out: dict[str, Decimal] = {}
     for m in covered:
-        cats = [c for c in supplement_categories(ctx, m) if amounts[c] > ZERO]
+        cats = [
+            c
+            for c in supplement_categories(ctx, m)
+            if amounts[c] > ZERO and not (c == "minor" and m.person_id in no_minor)
+        ]
         if not cats:
             continue
         chosen = cats if cumulative else [max(cats, key=lambda c: amounts[c])]
@@ -125,7 +131,12 @@ def base_payment(
 
 
 def assess_dibao(
-    ctx: Context, members: list[MemberView], income: HouseholdIncome, property_ok: bool, trace: Trace
+    ctx: Context,
+    members: list[MemberView],
+    income: HouseholdIncome,
+    property_ok: bool,
+    trace: Trace,
+    no_minor: frozenset[str] = frozenset(),
 ) -> ProgrammeResult:
     """Return the household's dibao result for ``members`` (tekun members already removed)."""
     std = ctx.fig.dibao_standard
@@ -159,7 +170,7 @@ def assess_dibao(
     if not covered:
         return result
     base, result.tier = base_payment(ctx, income, len(covered), trace, ctx.fig.dibao_floor)
-    extra = supplements(ctx, covered, trace)
+    extra = supplements(ctx, covered, trace, no_minor)
     total = base + sum(extra.values(), ZERO)
     trace.add("§1.7", "月低保金 = 基本 {} 元 + 分类施保 {} 元 = {} 元", base, total - base, total)
     result.eligible = True

@@ -55,6 +55,18 @@ class ParamEntry:
     value: Any
     valid_from: date | None = None
     valid_to: date | None = None
+    note: str = ""
+    per: str = "month"  # "year": ``value`` is the published yearly figure ÷ 12
+    published: Any = None  # the figure as published (per year), kept for display and round trips
+    off: bool = False  # a threshold the region explicitly does not apply (value None)
+    reason: str = ""  # why it is switched off, shown in the explanation
+
+    @property
+    def published_zh(self) -> str:
+        """Return the published figure when it differs from the monthly one (``5,400 元/年``)."""
+        if self.per != "year" or self.published is None:
+            return ""
+        return f"{self.published:,} 元/年"
 
     def covers(self, on: date) -> bool:
         return (self.valid_from is None or self.valid_from <= on) and (self.valid_to is None or on <= self.valid_to)
@@ -75,6 +87,11 @@ class PolicyDocument:
     title: str
     source: str
     params: Mapping[str, tuple[ParamEntry, ...]]
+    effective: date | None = None  # 施行日期: the start of every entry that gives no ``from``
+
+    @property
+    def title_zh(self) -> str:
+        return self.title or f"{self.region_name}救助政策参数"
 
     def entry_on(self, key: str, on: date) -> ParamEntry | None:
         for entry in self.params.get(key, ()):
@@ -252,8 +269,52 @@ def _as_date(value: Any) -> date:
     raise _Invalid(f'"{value}" 不是有效日期（应为 YYYY-MM-DD）')
 
 
+ENTRY_FIELDS = frozenset({"value", "from", "to", "note", "per", "off", "reason"})
+
+
+def _is_entry(x: Any) -> bool:
+    return isinstance(x, Mapping) and ("value" in x or "off" in x) and set(x) <= ENTRY_FIELDS
+
+
 def _is_dated_list(raw: Any) -> bool:
-    return isinstance(raw, list) and bool(raw) and all(isinstance(x, Mapping) and "value" in x for x in raw)
+    return (
+        isinstance(raw, list)
+        and bool(raw)
+        and all(isinstance(x, Mapping) and ("value" in x or "off" in x) for x in raw)
+    )
+
+
+def monthly_unit(spec: ParamSpec) -> bool:
+    """Return whether a parameter is an amount per month (so it may be entered per year)."""
+    return spec.kind == "amount" and "月" in spec.unit
+
+
+def _entry(spec: ParamSpec, item: Mapping[str, Any], effective: date | None) -> ParamEntry:
+    start = _as_date(item["from"]) if item.get("from") is not None else effective
+    end = _as_date(item["to"]) if item.get("to") is not None else None
+    note = item.get("note", "")
+    if not isinstance(note, str):
+        raise _Invalid("note（说明）应为文字")
+    if "off" in item:
+        if item["off"] is not True or "value" in item or "per" in item:
+            raise _Invalid('关闭某项条件写作 { off = true, reason = "理由" }，不再填写 value')
+        if spec.default is not None:
+            raise _Invalid("该参数不能关闭（只有“不设则不检查”的条件可以关闭）")
+        reason = item.get("reason")
+        if not isinstance(reason, str) or not reason.strip():
+            raise _Invalid("关闭时须写明理由 reason")
+        return ParamEntry(None, start, end, note, off=True, reason=reason.strip())
+    if "reason" in item:
+        raise _Invalid("reason 只用于 off = true")
+    per = item.get("per", "month")
+    if per not in ("month", "year"):
+        raise _Invalid(f'per 应为 "year"（按年公布）或 "month"，而不是 "{per}"')
+    if per == "year":
+        if not monthly_unit(spec):
+            raise _Invalid(f"该参数的单位是 {spec.unit or '无'}，不能按年填写")
+        published = _amount(item["value"])
+        return ParamEntry(published / 12, start, end, note, per="year", published=published)
+    return ParamEntry(convert_value(spec, item["value"]), start, end, note)
 
 
 def _flatten(raw: Mapping[str, Any], prefix: str, out: dict[str, Any]) -> None:
@@ -268,11 +329,11 @@ def _flatten(raw: Mapping[str, Any], prefix: str, out: dict[str, Any]) -> None:
             out[dotted] = value
 
 
-def _header(raw: Mapping[str, Any], problems: list[str]) -> dict[str, str]:
+def _header(raw: Mapping[str, Any], problems: list[str]) -> dict[str, Any]:
     head = raw.get("document")
     if not isinstance(head, Mapping):
         problems.append("文件缺少 [document] 表（region_code、region_name、level）")
-        return {"region_code": "", "region_name": "", "level": "", "title": "", "source": ""}
+        return {"region_code": "", "region_name": "", "level": "", "title": "", "source": "", "effective": None}
     code = str(head.get("region_code", ""))
     if not re.fullmatch(r"\d{6}", code):
         problems.append(f'document.region_code（行政区划代码）: "{code}" 不是 6 位数字')
@@ -282,10 +343,17 @@ def _header(raw: Mapping[str, Any], problems: list[str]) -> dict[str, str]:
     name = head.get("region_name")
     if not isinstance(name, str) or not name.strip():
         problems.append("document.region_name（行政区划名称）: 必填")
-    unknown = set(head) - {"region_code", "region_name", "level", "title", "source"}
+    unknown = set(head) - {"region_code", "region_name", "level", "title", "source", "effective"}
     if unknown:
         problems.append(f"document: 未知字段 {', '.join(sorted(unknown))}")
+    effective = None
+    if head.get("effective") is not None:
+        try:
+            effective = _as_date(head["effective"])
+        except _Invalid as exc:
+            problems.append(f"document.effective（施行日期）: {exc}")
     return {
+        "effective": effective,
         "region_code": code,
         "region_name": str(name or ""),
         "level": str(level or ""),
@@ -294,26 +362,30 @@ def _header(raw: Mapping[str, Any], problems: list[str]) -> dict[str, str]:
     }
 
 
-def _entries(spec: ParamSpec, raw: Any, problems: list[str]) -> tuple[ParamEntry, ...]:
-    items = raw if _is_dated_list(raw) else [{"value": raw}]
+def _entries(spec: ParamSpec, raw: Any, problems: list[str], effective: date | None = None) -> tuple[ParamEntry, ...]:
+    if _is_dated_list(raw):
+        items = raw
+    elif _is_entry(raw) and spec.kind not in ("bands", "age_tiers"):
+        items = [raw]
+    else:
+        items = [{"value": raw}]
     entries = []
     for i, item in enumerate(items, 1):
         where = describe(spec) + (f" 第 {i} 个时段" if len(items) > 1 or "from" in item else "")
-        unknown = set(item) - {"value", "from", "to", "note"}
+        unknown = set(item) - ENTRY_FIELDS
         if unknown:
             problems.append(f"{where}: 未知字段 {', '.join(sorted(unknown))}")
             continue
         try:
-            start = _as_date(item["from"]) if item.get("from") is not None else None
-            end = _as_date(item["to"]) if item.get("to") is not None else None
-            value = convert_value(spec, item["value"])
+            entry = _entry(spec, item, effective)
         except _Invalid as exc:
             problems.append(f"{where}: {exc}")
             continue
+        start, end = entry.valid_from, entry.valid_to
         if start and end and end < start:
             problems.append(f"{where}: 结束日期 {end} 早于开始日期 {start}")
             continue
-        entries.append(ParamEntry(value, start, end))
+        entries.append(entry)
     entries.sort(key=lambda e: e.valid_from or FAR_PAST)
     for a, b in itertools.pairwise(entries):
         if (a.valid_to or FAR_FUTURE) >= (b.valid_from or FAR_PAST):
@@ -340,7 +412,13 @@ def check_document(raw: Mapping[str, Any]) -> tuple[list[str], PolicyDocument | 
             where = "" if section in PROGRAMME_LABELS else f"（未知部分 [{section}]）"
             problems.append(f"未知参数 {key}{where}" + (f"，是否为 {hint[0]}？" if hint else ""))
             continue
-        params[key] = _entries(spec, value, problems)
+        params[key] = _entries(spec, value, problems, head["effective"])
+    split = [k for k in ("dibao.standard_urban", "dibao.standard_rural") if k in params]
+    if "dibao.standard" in params and split:
+        problems.append(
+            f"{describe(SPEC_BY_KEY['dibao.standard'])}: 城乡统一标准只填这一项，"
+            f"不要再填 {'、'.join(split)}；城乡标准不同时删去 dibao.standard，分别填写城市和农村标准"
+        )
     if not problems:
         problems.extend(document_consistency(params))
     if problems:
@@ -411,11 +489,13 @@ def document_to_dict(doc: PolicyDocument) -> dict[str, Any]:
             "source": doc.source,
         }
     }
+    if doc.effective:
+        data["document"]["effective"] = doc.effective.isoformat()
     for key, entries in doc.params.items():
         rows = []
         for e in entries:
-            row: dict[str, Any] = {"value": plain(e.value)}
-            if e.valid_from:
+            row: dict[str, Any] = entry_to_dict(e, plain)
+            if e.valid_from and e.valid_from != doc.effective:
                 row["from"] = e.valid_from.isoformat()
             if e.valid_to:
                 row["to"] = e.valid_to.isoformat()
@@ -426,6 +506,19 @@ def document_to_dict(doc: PolicyDocument) -> dict[str, Any]:
             node = node.setdefault(part, {})
         node[parts[-1]] = rows
     return data
+
+
+def entry_to_dict(e: ParamEntry, plain: Any = str) -> dict[str, Any]:
+    """Return an entry's value part as written in a document (per year, switched off, note)."""
+    if e.off:
+        row: dict[str, Any] = {"off": True, "reason": e.reason}
+    elif e.per == "year":
+        row = {"value": plain(e.published), "per": "year"}
+    else:
+        row = {"value": plain(e.value)}
+    if e.note:
+        row["note"] = e.note
+    return row
 
 
 def change_dates(params: Mapping[str, tuple[ParamEntry, ...]]) -> list[date]:

@@ -13,6 +13,7 @@ from .facts import DISABILITY_CATEGORY_LABELS, RESIDENCE_LABELS, SUPPORTER_STATU
 from .means import Context, MemberView, property_ok
 
 CARE_TIERS = ("independent", "partly_dependent", "fully_dependent")
+ROUNDING_LABELS = {"up_1": "进一到元", "half_up_1": "四舍五入到元", "up_0.1": "进一到角"}
 CARE_TIER_LABELS = {"independent": "全自理", "partly_dependent": "半失能", "fully_dependent": "全失能"}
 # Schooling that lets a tekun minor keep support after the age limit (§2.6).
 CONTINUING_SCHOOL = frozenset({"compulsory", "high_school", "secondary_vocational"})
@@ -113,6 +114,24 @@ def assess_member(ctx: Context, m: MemberView, household_size: int, trace: Trace
         trace.add("§2.2", "{} 有具备履行能力的法定义务人，不符合特困条件", m.who)
         return result
     basic = ctx.fig.tekun_basic_living
+    area_zh = ctx.area_zh
+    if f.residence == "institution" and values["extreme_poverty.institution_basic_living"] == "urban":
+        basic, area_zh = ctx.policy.areas["urban"].tekun_basic_living, "集中供养按城市"
+    if trace.enabled and values["extreme_poverty.basic_living_method"] == "multiple":
+        own = values["extreme_poverty.basic_living_rounding"]
+        std_used = ctx.policy.areas["urban" if area_zh != "农村" else "rural"].dibao_standard
+        exact = std_used * values["extreme_poverty.basic_living_multiple"]
+        if own != "payment" and exact != basic:
+            trace.add(
+                "§2.5",
+                "{}特困基本生活标准 = 低保标准 {} × {} = {} 元，{}为 {} 元",
+                area_zh,
+                std_used,
+                values["extreme_poverty.basic_living_multiple"],
+                exact,
+                ROUNDING_LABELS[own],
+                basic,
+            )
     unable = f.self_care_unable
     tier = care_tier(unable or 0)
     care_table = ctx.policy.tekun_care_institution if f.residence == "institution" else ctx.policy.tekun_care_home
@@ -128,7 +147,7 @@ def assess_member(ctx: Context, m: MemberView, household_size: int, trace: Trace
     trace.add(
         "§2.5",
         "{}特困基本生活标准 {} 元 + 照料护理标准（{}）{} 元 = {} 元",
-        ctx.area_zh,
+        area_zh,
         basic,
         RESIDENCE_LABELS[f.residence],
         care,

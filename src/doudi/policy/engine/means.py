@@ -208,6 +208,11 @@ def property_ok(ctx: Context, programme: str, size: int, trace: Trace, rule: str
     if rules.max_business_capital is not None and facts.business_capital > rules.max_business_capital:
         ok = False
         trace.add(rule, "企业认缴出资 {} 元，超过上限 {} 元", facts.business_capital, rules.max_business_capital)
+    if trace.enabled and ctx.policy.off_reasons:
+        prefix = f"{programme}.property."
+        for key, why in ctx.policy.off_reasons.items():
+            if key.startswith(prefix):
+                trace.add(rule, "{}，不检查此项", why)
     if ok:
         trace.add(rule, "家庭财产符合规定")
     return ok

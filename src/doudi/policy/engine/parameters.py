@@ -269,6 +269,16 @@ SPECS: list[ParamSpec] = [
     ),
     # ---- dibao
     _p(
+        "dibao.standard",
+        "城乡统一低保标准",
+        "amount",
+        "元/人·月",
+        None,
+        "§1.11",
+        "城乡统一的地区（如中山市 2024 年 1,225 元/月）只填这一项，城市、农村标准都取此值；"
+        "不得与 dibao.standard_urban、dibao.standard_rural 同时填写。下级文件分别填写城乡标准时以下级为准。",
+    ),
+    _p(
         "dibao.standard_urban",
         "城市低保标准",
         "amount",
@@ -582,6 +592,30 @@ SPECS: list[ParamSpec] = [
         "确定方式为 multiple 时：基本生活标准 = 低保标准 × 该倍数。",
     ),
     _p(
+        "extreme_poverty.basic_living_rounding",
+        "基本生活标准取整",
+        "choice",
+        "",
+        "payment",
+        "§2.5",
+        "按倍数或加额算出的基本生活标准如何取整：payment 与应发金额相同（general.rounding_step）；"
+        "up_1 进一到元；half_up_1 四舍五入到元；up_0.1 进一到角。只影响该标准，不改变其他金额的取整。",
+        ("payment", "up_1", "half_up_1", "up_0.1"),
+        {"payment": "同应发金额", "up_1": "进一到元", "half_up_1": "四舍五入到元", "up_0.1": "进一到角"},
+    ),
+    _p(
+        "extreme_poverty.institution_basic_living",
+        "集中供养人员基本生活标准",
+        "choice",
+        "",
+        "area",
+        "§2.5",
+        "area 按本人城乡类别；urban 集中供养人员一律按城市标准（如岳阳县 2024：城市和集中供养 910 元，"
+        "农村分散供养 585 元）。",
+        ("area", "urban"),
+        {"area": "按城乡类别", "urban": "按城市标准"},
+    ),
+    _p(
         "extreme_poverty.basic_living_addition",
         "基本生活标准加额",
         "amount",
@@ -883,6 +917,26 @@ SPECS: list[ParamSpec] = [
         "在 62 号文六种情形之外，还认可的父母情形。",
         tuple(CHILD_EXTRA_SITUATIONS),
         CHILD_EXTRA_SITUATIONS,
+    ),
+    _p(
+        "child_allowance.counted_in_dibao_household",
+        "领取基本生活费的儿童计入低保家庭",
+        "bool",
+        "",
+        True,
+        "§1.3、§6",
+        "true：领取孤儿或事实无人抚养儿童基本生活费的未成年人仍是共同生活家庭成员，计入低保家庭人数"
+        "（民发〔2021〕57号第七条：未成年子女属于共同生活的家庭成员）；false：不计入，本人由基本生活费保障。",
+    ),
+    _p(
+        "child_allowance.minor_supplement",
+        "领取基本生活费的儿童享受低保未成年人增发",
+        "bool",
+        "",
+        True,
+        "§1.7、§6",
+        "分类施保是地方政策（国家未规定比例），儿童已领取孤儿或事实无人抚养儿童基本生活费时是否仍给未成年人增发，"
+        "由本地文件规定；false 不再增发。",
     ),
     _p(
         "child_allowance.in_school_until_age",

@@ -9,6 +9,7 @@ households does no repeated Decimal arithmetic on parameters.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -19,6 +20,7 @@ from .consistency import policy_consistency
 from .documents import (
     AgeTier,
     Band,
+    ParamEntry,
     PolicyDocument,
     default_value,
     document_from_mapping,
@@ -27,8 +29,8 @@ from .documents import (
     validate_document,
 )
 from .errors import PolicyError
-from .money import TWELVE, ZERO, Rounding
-from .parameters import OPTIONAL_PROGRAMMES, SPECS
+from .money import TWELVE, ZERO, Rounding, fmt
+from .parameters import OPTIONAL_PROGRAMMES, PROGRAMME_LABELS, SPEC_BY_KEY, SPECS
 
 __all__ = [
     "AreaFigures",
@@ -95,6 +97,8 @@ class Policy:
     dibao_exempt: frozenset[str]
     tekun_exempt: frozenset[str]
     de_facto_orphan_amount: Decimal
+    remarks: tuple[str, ...] = ()  # shown at the top of the explanation: published forms, notes, thresholds off
+    off_reasons: Mapping[str, str] | None = None  # parameter key → why the region switched the threshold off
 
     def __getitem__(self, key: str) -> Any:
         """Return a resolved parameter value by its catalogue key, e.g. ``policy["dibao.bands"]``."""
@@ -116,6 +120,8 @@ class Policy:
         region_code: str = "",
         region_name: str = "",
         sources: Mapping[str, str] | None = None,
+        remarks: Sequence[str] = (),
+        off_reasons: Mapping[str, str] | None = None,
     ) -> Policy:
         """Return a policy from resolved values (defaults filled in); raise ``PolicyError``.
 
@@ -123,6 +129,9 @@ class Policy:
         """
         full: dict[str, Any] = {}
         problems: list[str] = []
+        if values.get("dibao.standard") is not None:
+            values = {**values, "dibao.standard_urban": values["dibao.standard"]}
+            values["dibao.standard_rural"] = values["dibao.standard"]
         for spec in SPECS:
             if spec.key in values and values[spec.key] is not None:
                 full[spec.key] = values[spec.key]
@@ -140,7 +149,8 @@ class Policy:
         problems = policy_consistency(full, on)
         if problems:
             raise PolicyError(problems)
-        return _freeze(full, on, region_code, region_name, dict(sources or {}))
+        frozen = _freeze(full, on, region_code, region_name, dict(sources or {}))
+        return dataclasses.replace(frozen, remarks=tuple(remarks), off_reasons=dict(off_reasons or {}))
 
 
 def resolve(documents: Sequence[PolicyDocument], on: date) -> Policy:
@@ -154,14 +164,56 @@ def resolve(documents: Sequence[PolicyDocument], on: date) -> Policy:
         raise PolicyError(["没有政策文件"])
     values: dict[str, Any] = {}
     sources: dict[str, str] = {}
+    entries: dict[str, tuple[PolicyDocument, ParamEntry]] = {}
     for doc in documents:
         for key in doc.params:
             entry = doc.entry_on(key, on)
-            if entry is not None:
-                values[key] = entry.value
-                sources[key] = f"{doc.region_name}（{doc.region_code}）{entry.period_zh()}"
+            if entry is None:
+                continue
+            # One urban-rural standard and a split one replace each other: the more local wins.
+            for other in _REPLACES.get(key, ()):
+                values.pop(other, None)
+                sources.pop(other, None)
+                entries.pop(other, None)
+            values[key] = entry.value
+            sources[key] = f"{doc.region_name}（{doc.region_code}）{entry.period_zh()}"
+            entries[key] = (doc, entry)
+    remarks: list[str] = []
+    off_reasons: dict[str, str] = {}
+    for key, (doc, entry) in entries.items():
+        label = SPEC_BY_KEY[key].label
+        if entry.off:
+            off_reasons[key] = f"{doc.region_name}不设{label}：{entry.reason}"
+            remarks.append(off_reasons[key])
+        elif entry.per == "year":
+            remarks.append(f"{label} {fmt(entry.value)} 元/月（公布为 {entry.published_zh}）")
+        if entry.note:
+            remarks.append(f"{label}：{entry.note}（{doc.region_name}）")
+    if not any(d.level == "province" for d in documents):
+        # A 直筒子 city or a region without a provincial document: only the programmes it publishes.
+        published = {key.split(".", 1)[0] for key in values}
+        for prog in OPTIONAL_PROGRAMMES:
+            if prog not in published:
+                values[f"{prog}.enabled"] = False
+                remarks.append(f"本地区政策未规定{PROGRAMME_LABELS[prog]}，不做该项认定")
     last = documents[-1]
-    return Policy.build(values, on, last.region_code, last.region_name, sources)
+    try:
+        return Policy.build(values, on, last.region_code, last.region_name, sources, remarks, off_reasons)
+    except PolicyError:
+        pending = [d for d in documents if d.effective and on < d.effective]
+        if pending:
+            raise PolicyError(
+                [f"《{d.title_zh}》自 {d.effective.isoformat()} 起施行，{on.isoformat()} 尚未生效" for d in pending]
+            ) from None
+        raise
+
+
+_REPLACES = {
+    "dibao.standard": ("dibao.standard_urban", "dibao.standard_rural"),
+    "dibao.standard_urban": ("dibao.standard",),
+    "dibao.standard_rural": ("dibao.standard",),
+}
+_TEKUN_ROUNDING = {"up_1": ("1", "up"), "half_up_1": ("1", "half_up"), "up_0.1": ("0.1", "up")}
 
 
 def _property(v: Mapping[str, Any], prog: str) -> PropertyRules:
@@ -180,6 +232,8 @@ def _property(v: Mapping[str, Any], prog: str) -> PropertyRules:
 def _freeze(v: dict[str, Any], on: date, code: str, name: str, sources: dict[str, str]) -> Policy:
     rounding = Rounding(Decimal(v["general.rounding_step"]), v["general.rounding_mode"])
     wage = v["general.minimum_wage"] or ZERO
+    own = _TEKUN_ROUNDING.get(v["extreme_poverty.basic_living_rounding"])
+    tekun_rounding = Rounding(Decimal(own[0]), own[1]) if own else rounding
     areas = {}
     for area in AREAS:
         std = v[f"dibao.standard_{area}"]
@@ -187,9 +241,10 @@ def _freeze(v: dict[str, Any], on: date, code: str, name: str, sources: dict[str
         if method == "amount":
             tekun = v[f"extreme_poverty.basic_living_{area}"] or ZERO
         elif method == "multiple":
-            tekun = rounding(std * v["extreme_poverty.basic_living_multiple"])
+            tekun = tekun_rounding(std * v["extreme_poverty.basic_living_multiple"])
         else:
             tekun = std + (v["extreme_poverty.basic_living_addition"] or ZERO)
+            tekun = tekun_rounding(tekun) if own else tekun
         base = v["dibao.employment_deduction_base"]
         deduction_base = {"standard": std, "minimum_wage": wage}.get(base, ZERO)
         rate_disabled = v["dibao.employment_deduction_rate_disabled"]
