@@ -29,7 +29,6 @@ from decimal import Decimal, InvalidOperation
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
-from django.db import connection
 from django.utils import timezone
 
 from doudi.accounts.scope import region_in_scope
@@ -123,6 +122,64 @@ _TEXT = {
 def spec_for(kind: str) -> ColumnSet | None:
     """Return the columns of a kind of file (None: the household file of ``columns``)."""
     return {ImportKind.EVIDENCE: EVIDENCE, ImportKind.ROSTER: ROSTER}.get(kind)
+
+
+_INT_TYPES = frozenset(
+    {
+        "AutoField",
+        "BigAutoField",
+        "SmallAutoField",
+        "IntegerField",
+        "BigIntegerField",
+        "SmallIntegerField",
+        "PositiveIntegerField",
+        "PositiveBigIntegerField",
+        "PositiveSmallIntegerField",
+    }
+)
+
+
+def copy_create(model, objects: list, *, ids: bool = True) -> list:
+    """Insert unsaved model instances with one COPY (``bulk.load``), like ``bulk_create`` but set-based.
+
+    With ``ids`` the primary keys are reserved first (``bulk.allocate_ids``) and set on the objects,
+    so rows that point at them can be built without reading anything back. Runs in the caller's
+    transaction: a failure anywhere rolls every row back.
+    """
+    if not objects:
+        return objects
+    n = len(objects)
+    now = timezone.now()
+    stamp = bulk.timestamp(now)
+    if ids:
+        for obj, pk in zip(objects, bulk.allocate_ids(model, n), strict=True):
+            obj.pk = int(pk)
+    columns = {}
+    for f in model._meta.concrete_fields:
+        if f.primary_key and not ids:
+            continue
+        internal = f.target_field.get_internal_type() if f.is_relation else f.get_internal_type()
+        if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False):
+            for obj in objects:
+                setattr(obj, f.attname, now)
+            columns[f.column] = bulk.constant(stamp, n)
+            continue
+        values = [getattr(obj, f.attname) for obj in objects]
+        if internal == "JSONField":
+            array = pa.array([json.dumps(v, ensure_ascii=False) for v in values], pa.string())
+        elif internal == "DateTimeField":
+            array = pa.array([None if v is None else bulk.timestamp(v) for v in values], pa.string())
+        elif internal == "DateField":
+            array = pa.array(values, pa.date32())
+        elif internal == "BooleanField":
+            array = pa.array(values, pa.bool_())
+        elif internal in _INT_TYPES:
+            array = pa.array(values, pa.int64())
+        else:  # text, decimals (as their exact text)
+            array = pa.array([None if v is None else str(v) for v in values], pa.string())
+        columns[f.column] = array
+    bulk.load(model._meta.db_table, pa.table(columns))
+    return objects
 
 
 # --- shared -------------------------------------------------------------------------------------------
@@ -299,7 +356,7 @@ def stage(batch: ImportBatch, parsed: ParsedFile, checked: Checked) -> tuple[int
                 data=data,
             )
         )
-    ImportRow.objects.bulk_create(objects, batch_size=5000)
+    copy_create(ImportRow, objects, ids=False)
     invalid = int(bad.sum())
     return checked.n - invalid, invalid
 
@@ -577,7 +634,7 @@ def write_evidence(batch: ImportBatch, actor, reason: str) -> dict:
     written: dict[str, int] = {}
     for kind, objects in by_kind.items():
         model = EVIDENCE_MODELS[kind]
-        created = model.objects.bulk_create(objects, batch_size=5000)
+        created = copy_create(model, objects)
         written[EVIDENCE_TYPE_LABELS[kind]] = len(created)
         for obj in created:
             person = persons[obj.person_id]
@@ -595,7 +652,7 @@ def write_evidence(batch: ImportBatch, actor, reason: str) -> dict:
                     reason=reason[:200],
                 )
             )
-    AuditEvent.objects.bulk_create(events, batch_size=5000)
+    copy_create(AuditEvent, events, ids=False)
     return {"evidence_created": sum(written.values()), "evidence_by_kind": written}
 
 
@@ -822,10 +879,9 @@ def write_roster(batch: ImportBatch, actor, reason: str) -> tuple[dict, Rows | N
         )
         for d in new
     ]
-    enrolments = Enrolment.objects.bulk_create(enrolments, batch_size=5000)
-    if connection.vendor != "postgresql" and enrolments and enrolments[0].pk is None:  # pragma: no cover
-        raise RuntimeError("bulk_create returned no primary keys")
-    EnrolmentChange.objects.bulk_create(
+    enrolments = copy_create(Enrolment, enrolments)
+    copy_create(
+        EnrolmentChange,
         [
             EnrolmentChange(
                 enrolment=e,
@@ -837,7 +893,7 @@ def write_roster(batch: ImportBatch, actor, reason: str) -> tuple[dict, Rows | N
             )
             for e in enrolments
         ],
-        batch_size=5000,
+        ids=False,
     )
     # Bank accounts: the roster's is the account paid today.
     bank = {d["person_id"]: (d["bank_name"], d["bank_account"]) for d in new if d["bank_account"]}
@@ -862,7 +918,7 @@ def write_roster(batch: ImportBatch, actor, reason: str) -> tuple[dict, Rows | N
         for h, (due, region) in sorted(reviews.items())
         if h not in open_reviews
     ]
-    ReviewTask.objects.bulk_create(tasks, batch_size=5000)
+    copy_create(ReviewTask, tasks, ids=False)
     # Children's and tekun support checked at 18, as for an enrolment from a case.
     aged = [e for e in enrolments if e.programme in AGE_CHECKED]
     if aged:
@@ -875,7 +931,8 @@ def write_roster(batch: ImportBatch, actor, reason: str) -> tuple[dict, Rows | N
     _refresh_payment_warnings(households)
     now = timezone.now()
     names = dict(Person.objects.filter(pk__in=[e.person_id for e in enrolments]).values_list("id", "name"))
-    AuditEvent.objects.bulk_create(
+    copy_create(
+        AuditEvent,
         [
             AuditEvent(
                 at=now,
@@ -895,7 +952,7 @@ def write_roster(batch: ImportBatch, actor, reason: str) -> tuple[dict, Rows | N
             )
             for e in enrolments
         ],
-        batch_size=5000,
+        ids=False,
     )
     from doudi.registry.imports.roster_review import record_discrepancies
 
@@ -939,7 +996,8 @@ def _update_banks(bank: dict[int, tuple[str, str]], actor_id, reason: str) -> in
     Person.objects.bulk_update([c[0] for c in changed], ["bank_name", "bank_account"], batch_size=2000)
     if changed:
         Person.objects.filter(pk__in=[c[0].pk for c in changed]).update(updated_at=now)
-    AuditEvent.objects.bulk_create(
+    copy_create(
+        AuditEvent,
         [
             AuditEvent(
                 at=now,
@@ -962,7 +1020,7 @@ def _update_banks(bank: dict[int, tuple[str, str]], actor_id, reason: str) -> in
             )
             for p, old_name, old_account in changed
         ],
-        batch_size=5000,
+        ids=False,
     )
     return len(changed)
 

@@ -96,7 +96,9 @@ def record_discrepancies(batch: ImportBatch, enrolments) -> dict:
                     note=note[:300],
                 )
             )
-    RosterDiscrepancy.objects.bulk_create(rows, batch_size=5000)
+    from doudi.registry.imports.caseload import copy_create
+
+    copy_create(RosterDiscrepancy, rows, ids=False)
     return {"listed": len(rows), "not_assessed": not_assessed}
 
 
