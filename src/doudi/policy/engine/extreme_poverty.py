@@ -127,7 +127,7 @@ def assess_member(ctx: Context, m: MemberView, household_size: int, trace: Trace
                 "{}特困基本生活标准 = 低保标准 {} × {} = {} 元，{}为 {} 元",
                 area_zh,
                 std_used,
-                values["extreme_poverty.basic_living_multiple"],
+                str(values["extreme_poverty.basic_living_multiple"]),
                 exact,
                 ROUNDING_LABELS[own],
                 basic,

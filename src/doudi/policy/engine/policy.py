@@ -171,6 +171,11 @@ def resolve(documents: Sequence[PolicyDocument], on: date) -> Policy:
             if entry is None:
                 continue
             # One urban-rural standard and a split one replace each other: the more local wins.
+            if key != "dibao.standard" and "dibao.standard" in values:
+                # A split standard below a unified one: the other side keeps the unified figure.
+                for side in ("dibao.standard_urban", "dibao.standard_rural"):
+                    values[side], sources[side] = values["dibao.standard"], sources["dibao.standard"]
+                    entries[side] = entries["dibao.standard"]
             for other in _REPLACES.get(key, ()):
                 values.pop(other, None)
                 sources.pop(other, None)
