@@ -61,7 +61,7 @@ REGISTRY_SQL = [
            v.codes[1 + g %% array_length(v.codes, 1)]
     FROM generate_series(1, %(households)s) g,
          (SELECT array_agg(code ORDER BY code) AS codes FROM regions_region
-          WHERE level = 'village' AND code LIKE '430981%%') v
+          WHERE level = 5 AND code LIKE '430981%%') v
     """,
     """
     INSERT INTO registry_person (id_number, name, gender, birth_date, relation, hukou_type, residence_address, phone,

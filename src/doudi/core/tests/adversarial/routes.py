@@ -117,32 +117,10 @@ def _report_of(world: World, slot: Slot):
 
 
 def _alert_of(world: World, slot: Slot):
-    """A monitoring alert of the slot's household (made here: the world runs no monitoring)."""
-    from datetime import date
-
+    """The monitoring alert of the slot's household (``world.monitoring_alert``)."""
     from doudi.monitoring.models import Alert
 
-    household = getattr(slot, "household", None)
-    if household is None:
-        return None
-    alert, _ = Alert.objects.get_or_create(
-        fingerprint=f"crawl-{household.pk}",
-        defaults={
-            "rule": "vehicle",
-            "alert_class": "status_change",
-            "severity": "medium",
-            "fact": "湘H00001",
-            "summary": "名下机动车超过限额：机动车 湘H00001（小型汽车），2024-08-01 注册登记",
-            "household": household,
-            "person": slot.head,
-            "region_id": household.region_id,
-            "township_id": household.region_id[:9] + "000",
-            "evidence": [{"batch": 1, "row": 2, "detail": "机动车 湘H00001（小型汽车），2024-08-01 注册登记"}],
-            "detected_on": date(2025, 6, 16),
-            "due_on": date(2025, 6, 30),
-        },
-    )
-    return alert.pk
+    return Alert.objects.filter(fingerprint=f"crawl-{slot.key}").values_list("pk", flat=True).first()
 
 
 def _layout_of(world: World, slot: Slot):

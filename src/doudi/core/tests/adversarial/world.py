@@ -215,7 +215,31 @@ def build_world(*, demo_households: int = 12) -> World:
     for slot in world.slots.values():
         if slot.enrolment is not None:
             slot.review = ReviewTask.objects.filter(household=slot.household).first()
+        monitoring_alert(slot)
     return world
+
+
+def monitoring_alert(slot: Slot):
+    """Store a monitoring alert on the slot's household, as a run would (the world runs no monitoring)."""
+    from doudi.monitoring.models import Alert
+
+    household = slot.household
+    detail = "机动车 湘H00001（小型汽车），2024-08-01 注册登记"
+    return Alert.objects.create(
+        fingerprint=f"crawl-{slot.key}",
+        rule="vehicle",
+        alert_class="status_change",
+        severity="medium",
+        fact="湘H00001",
+        summary=f"名下机动车超过限额：{detail}",
+        household=household,
+        person=slot.head,
+        region_id=household.region_id,
+        township_id=household.region_id[:9] + "000",
+        evidence=[{"batch": 1, "row": 2, "detail": detail}],
+        detected_on=date(2025, 6, 16),
+        due_on=date(2025, 6, 30),
+    )
 
 
 def _build_slot(key: str, village: Region, head_name: str, address: str, seq: int, with_cases: bool) -> Slot:
