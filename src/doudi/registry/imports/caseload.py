@@ -495,25 +495,31 @@ def _norm(value) -> str:
 
 
 def _existing_evidence(person_ids: set[int], kinds: set[str]) -> set[tuple]:
-    """Return the keys (``_evidence_key``) of the current evidence of these persons and kinds."""
+    """Return the keys (``_evidence_key``) of the current evidence of these persons and kinds.
+
+    One query per kind (the ids as one array on PostgreSQL), read as plain rows: a county's first
+    load asks this of every person it has just registered.
+    """
     keys: set[tuple] = set()
-    ids = sorted(person_ids)
     for kind in kinds:
         model = EVIDENCE_MODELS[kind]
-        for start in range(0, len(ids), 5000):
-            rows = model.objects.filter(person_id__in=ids[start : start + 5000], superseded_at__isnull=True).values(
-                "person_id", "valid_from", "valid_to", *model.value_fields
-            )
-            for row in rows:
-                keys.add(
-                    _evidence_key(
-                        row["person_id"],
-                        kind,
-                        row["valid_from"].isoformat(),
-                        row["valid_to"].isoformat() if row["valid_to"] else None,
-                        row,
-                    )
+        fields = [model._meta.get_field(name) for name in model.value_fields]
+        decimals = [f.get_internal_type() == "DecimalField" for f in fields]
+        sql = (
+            f"SELECT person_id, valid_from, valid_to, {', '.join(f.column for f in fields)} "
+            f"FROM {model._meta.db_table} WHERE superseded_at IS NULL AND"
+        )
+        for row in _select_in(sql, "person_id", person_ids):
+            values = {
+                f.name: (None if v is None else Decimal(str(v))) if dec else v
+                for f, dec, v in zip(fields, decimals, row[3:], strict=True)
+            }
+            valid_to = _as_date(row[2])
+            keys.add(
+                _evidence_key(
+                    row[0], kind, _as_date(row[1]).isoformat(), valid_to.isoformat() if valid_to else None, values
                 )
+            )
     return keys
 
 
