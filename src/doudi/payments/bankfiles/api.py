@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from django.http import FileResponse, HttpResponse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
@@ -36,7 +38,31 @@ class BankLayoutSerializer(serializers.ModelSerializer):
         ]
 
 
+TAG = "payments"
+FILE = OpenApiResponse(OpenApiTypes.BINARY, description="文件")
+
+
+class ReturnUploadSerializer(serializers.Serializer):
+    file = serializers.FileField(help_text="银行回盘文件（CSV 或 XLSX）")
+
+
+class ReturnResultSerializer(serializers.Serializer):
+    payroll = serializers.IntegerField()
+    payroll_status = serializers.CharField()
+    created = serializers.BooleanField()
+    record_count = serializers.IntegerField()
+    paid_count = serializers.IntegerField()
+    failed_count = serializers.IntegerField()
+    failed_amount = serializers.CharField()
+
+
 class BankLayoutListApi(APIView):
+    @extend_schema(
+        operation_id="payments_bank_layouts",
+        summary="银行文件格式",
+        responses={200: BankLayoutSerializer(many=True)},
+        tags=[TAG],
+    )
     def get(self, request):
         return Response(BankLayoutSerializer(selectors.layout_list(actor=request.user), many=True).data)
 
@@ -47,6 +73,13 @@ class BankFileApi(APIView):
     class InputSerializer(serializers.Serializer):
         layout = serializers.CharField(max_length=60)
 
+    @extend_schema(
+        operation_id="payments_bank_file",
+        summary="生成银行发放文件",
+        request=InputSerializer,
+        responses={200: FILE},
+        tags=[TAG],
+    )
     def post(self, request, payroll_id: int):
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -72,6 +105,12 @@ class ReturnImportApi(APIView):
 
     parser_classes = [MultiPartParser, FormParser]
 
+    @extend_schema(
+        summary="导入银行回盘文件",
+        request={"multipart/form-data": ReturnUploadSerializer},
+        responses={201: ReturnResultSerializer, 200: ReturnResultSerializer},
+        tags=[TAG],
+    )
     def post(self, request, payroll_id: int | None = None):
         upload = request.FILES.get("file")
         if upload is None:
@@ -96,6 +135,16 @@ class ReturnImportApi(APIView):
 class RegisterApi(APIView):
     """GET ``?type=pdf|xlsx&village=CODE``: the printed register (masked unless the role exports in full)."""
 
+    @extend_schema(
+        operation_id="payments_register",
+        summary="发放名册（签字用）",
+        parameters=[
+            OpenApiParameter("type", str, enum=["pdf", "xlsx"], description="文件类型"),
+            OpenApiParameter("village", str, description="村（社区）区划代码，留空为全部"),
+        ],
+        responses={200: FILE},
+        tags=[TAG],
+    )
     def get(self, request, payroll_id: int):
         payroll = register_payroll_get(actor=request.user, payroll_id=payroll_id)
         fmt = request.query_params.get("type", "pdf")  # not ``format``: DRF reads that one itself
