@@ -137,7 +137,9 @@ def test_assessment_to_dict_pins_every_key_and_figure():
     ],
 )
 def test_amount_sums_the_eligible_monthly_amounts_of_one_programme(programme, expected):
-    assert sample_assessment().amount(programme) == expected
+    amount = sample_assessment().amount(programme)
+    assert amount == expected
+    assert type(amount) is Decimal  # even when nothing is paid: callers format it with money.fmt
 
 
 def test_get_finds_a_programme_and_a_member():
