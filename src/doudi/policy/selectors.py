@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
 
-from django.db.models import QuerySet
+from django.db.models import Exists, OuterRef, QuerySet
 
 from doudi.core.errors import DomainError, NotFound
 from doudi.policy.engine import Policy, PolicyDocument, PolicyError, load_document, resolve
@@ -18,7 +18,18 @@ from doudi.regions.models import pad_code, prefix_of
 def chain_codes(region_code: str) -> list[str]:
     """Return the 12-digit codes of the province, prefecture and county above (or at) a region."""
     prefix = prefix_of(region_code)
-    return [pad_code(prefix[:n]) for n in (2, 4, 6) if len(prefix) >= n]
+    # dict.fromkeys keeps the order and drops repeats: a 直筒子 city's township (442000100) has no
+    # county level, and "4420" and "442000" pad to the same code.
+    return list(dict.fromkeys(pad_code(prefix[:n]) for n in (2, 4, 6) if len(prefix) >= n))
+
+
+def published_version(region_code: str) -> PolicyVersion | None:
+    """Return the region's own version in force (its latest published one), if any."""
+    return (
+        PolicyVersion.objects.filter(region_id=pad_code(region_code), status=VersionStatus.PUBLISHED)
+        .order_by("-number")
+        .first()
+    )
 
 
 @lru_cache(maxsize=512)
@@ -81,6 +92,10 @@ def version_list(*, actor, region_code: str | None = None) -> QuerySet[PolicyVer
         return qs.none()
     visible = set(chain_codes(actor.region_id))
     qs = qs.filter(region__code__startswith=prefix) | qs.filter(region_id__in=visible)
+    newer = PolicyVersion.objects.filter(
+        region_id=OuterRef("region_id"), status=VersionStatus.PUBLISHED, number__gt=OuterRef("number")
+    )
+    qs = qs.annotate(superseded=Exists(newer))
     if region_code:
         qs = qs.filter(region_id=pad_code(region_code))
     return qs.order_by("region_id", "-number")

@@ -10,6 +10,7 @@ urlpatterns = [
     path("versions/<int:version_id>/", views.version_detail_view, name="version_detail"),
     path("versions/new/", views.draft_new_view, name="draft_new"),
     path("versions/<int:version_id>/edit/", views.draft_edit_view, name="draft_edit"),
+    path("versions/<int:version_id>/form/", views.draft_params_view, name="draft_params"),
     path("versions/<int:version_id>/publish/", views.publish_view, name="publish"),
     path("versions/<int:version_id>/discard/", views.discard_view, name="discard"),
     path("assess/", views.worksheet_view, name="worksheet"),

@@ -19,7 +19,7 @@ from django.views.decorators.http import require_POST
 from doudi.accounts.roles import Capability
 from doudi.core.errors import DomainError, NotFound, PermissionDenied
 from doudi.core.labels import parameter_value
-from doudi.policy import services
+from doudi.policy import editor, services
 from doudi.policy.assessment import (
     assess_facts,
     can_record_assessment,
@@ -30,7 +30,7 @@ from doudi.policy.engine import FactsError, facts_from_dict
 from doudi.policy.engine.parameters import PROGRAMME_LABELS, SPECS
 from doudi.policy.forms import DraftForm, HouseholdWorksheetForm, MemberFormSet, PublishForm, worksheet_to_document
 from doudi.policy.models import AssessmentRecord, VersionStatus
-from doudi.policy.selectors import document_of, policy_for, version_get, version_list
+from doudi.policy.selectors import document_of, policy_for, published_version, version_get, version_list
 from doudi.registry.selectors import household_get, household_members
 
 
@@ -85,10 +85,15 @@ def version_detail_view(request, version_id: int):
             }
         )
     rows = list(groups.values())
+    changes = None
+    if version.status == VersionStatus.DRAFT:
+        before = published_version(version.region_id)
+        changes = editor.diff(doc, document_of(before) if before else None)
     return render(
         request,
         "policy/version_detail.html",
         {
+            "changes": changes,
             "version": version,
             "on": on,
             "rows": rows,
@@ -147,6 +152,46 @@ def draft_edit_view(request, version_id: int):
             messages.success(request, "草稿已保存。")
             return redirect("policy:version_detail", version_id=version.pk)
     return render(request, "policy/draft_form.html", {"form": form, "version": version})
+
+
+@login_required
+def draft_params_view(request, version_id: int):
+    """The draft as a form: each parameter with its label, unit, value in force, new value and start date."""
+    _require(request.user, Capability.EDIT_POLICY)
+    try:
+        version = version_get(actor=request.user, version_id=version_id)
+    except NotFound as exc:
+        raise Http404 from exc
+    if version.status != VersionStatus.DRAFT:
+        messages.error(request, "只有草稿可以修改；已发布的版本请另存为新草稿。")
+        return redirect("policy:version_detail", version_id=version.pk)
+    doc = document_of(version)
+    try:
+        in_force = policy_for(version.region_id, timezone.localdate()).policy
+    except DomainError:
+        in_force = None
+    errors: dict[str, str] = {}
+    other: list[str] = []
+    if request.method == "POST":
+        text, errors, other = editor.apply(doc, request.POST)
+        if text is not None:
+            try:
+                services.do_update_draft(request.user, version, content=text, title=version.title)
+            except DomainError as exc:
+                errors, other = editor.split_problems(exc.extra.get("problems") or [exc.message])
+            else:
+                messages.success(request, "草稿已保存。")
+                return redirect("policy:version_detail", version_id=version.pk)
+        elif not errors and not other:
+            messages.info(request, "没有修改任何参数。")
+            return redirect("policy:version_detail", version_id=version.pk)
+    groups = editor.rows(doc, in_force, request.POST if request.method == "POST" else None)
+    for group in groups:
+        for row in group["rows"]:
+            row.error = errors.get(row.key, "")
+        group["errors"] = sum(bool(r.error) for r in group["rows"])
+        group["own"] = sum(bool(r.own) for r in group["rows"])
+    return render(request, "policy/draft_params.html", {"version": version, "groups": groups, "other_errors": other})
 
 
 @login_required

@@ -531,3 +531,14 @@ def change_dates(params: Mapping[str, tuple[ParamEntry, ...]]) -> list[date]:
             if e.valid_to and e.valid_to < FAR_FUTURE:
                 dates.add(e.valid_to + timedelta(days=1))
     return sorted(dates)
+
+
+def parse_entry(spec: ParamSpec, item: Mapping[str, Any], effective: date | None = None) -> ParamEntry:
+    """Return one entry written as in a document (``{value, from, per, ...}``); raise ``PolicyError``."""
+    unknown = set(item) - ENTRY_FIELDS
+    if unknown:
+        raise PolicyError([f"未知字段 {', '.join(sorted(unknown))}"])
+    try:
+        return _entry(spec, item, effective)
+    except _Invalid as exc:
+        raise PolicyError([str(exc)]) from None

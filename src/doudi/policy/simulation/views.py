@@ -43,7 +43,9 @@ def _run(request, run_id: str) -> dict:
 @login_required
 def simulation_form_view(request):
     _require_assess(request.user)
-    form = SimulationForm(request.POST or None, actor=request.user)
+    # "模拟此草稿" on a draft's page opens this form with the draft and its region chosen.
+    initial = {k: request.GET[k] for k in ("draft", "region") if request.GET.get(k)}
+    form = SimulationForm(request.POST or None, actor=request.user, initial=initial)
     if request.method == "POST" and form.is_valid():
         simulation = form.to_request()
         try:
