@@ -129,12 +129,12 @@ def check_double_payment(p: Payroll) -> list[Hit]:
     )
     if p.programme in HOUSEHOLD_PROGRAMMES:
         rows = _rows(
-            f"""SELECT l.id, l.person_id, l.household_id, n.k
-                FROM {L} l JOIN (
-                    SELECT household_id, COUNT(*) AS k FROM {L}
-                    WHERE payroll_id = %s AND kind = 'normal' GROUP BY household_id HAVING COUNT(*) > 1
-                ) n ON n.household_id = l.household_id
-                WHERE l.payroll_id = %s AND l.kind = 'normal' ORDER BY l.id""",
+            f"""SELECT l.id, l.person_id, l.household_id, COUNT(*) OVER (PARTITION BY l.household_id)
+                FROM {L} l
+                WHERE l.payroll_id = %s AND l.kind = 'normal' AND l.household_id IN (
+                    SELECT household_id FROM {L}
+                    WHERE payroll_id = %s AND kind = 'normal' GROUP BY household_id HAVING COUNT(*) > 1)
+                ORDER BY l.id""",
             [p.pk, p.pk],
         )
         hits += _group(
@@ -194,20 +194,23 @@ def check_accounts(p: Payroll) -> list[Hit]:
         lambda r: f"{r[3]}的账户登记在家庭以外的{r[4]}名下" if r[4] else f"{r[3]}已不是该家庭成员，账户户名与家庭不符",
     )
     rows = _rows(
-        f"""SELECT l.id, l.person_id, l.household_id, l.bank_account, s.n
-            FROM {L} l JOIN (
-                SELECT bank_account, COUNT(DISTINCT household_id) AS n FROM {L}
+        f"""SELECT l.id, l.person_id, l.household_id, l.bank_account
+            FROM {L} l
+            WHERE l.payroll_id = %s AND l.bank_account IN (
+                SELECT bank_account FROM {L}
                 WHERE payroll_id = %s AND bank_account <> ''
-                GROUP BY bank_account HAVING COUNT(DISTINCT household_id) > 1
-            ) s ON s.bank_account = l.bank_account
-            WHERE l.payroll_id = %s ORDER BY l.id""",
+                GROUP BY bank_account HAVING COUNT(DISTINCT household_id) > 1)
+            ORDER BY l.id""",
         [p.pk, p.pk],
     )
+    households: dict[str, set[int]] = defaultdict(set)
+    for row in rows:
+        households[row[3]].add(row[2])
     hits += _group(
         FindingCheck.SHARED_ACCOUNT,
         rows,
         lambda r: f"account:{r[3]}",
-        lambda r: f"同一银行账户（尾号 {r[3][-4:]}）用于 {r[4]} 个不同家庭",
+        lambda r: f"同一银行账户（尾号 {r[3][-4:]}）用于 {len(households[r[3]])} 个不同家庭",
     )
     return hits
 
