@@ -122,6 +122,7 @@ def main() -> None:
     parser.add_argument("--database", default="doudi_monitoring_bench")
     parser.add_argument("--keep-schema", action="store_true", help="reuse the migrated database")
     parser.add_argument("--engine", choices=["duckdb", "spark"], default="duckdb")
+    parser.add_argument("--keep-data", action="store_true", help="reuse the registry rows of the last run")
     args = parser.parse_args()
     url = f"{PG}/{args.database}"
 
@@ -155,7 +156,7 @@ def main() -> None:
     households = round(args.persons / 2.5)
     t = time.perf_counter()
     with connection.cursor() as cursor:
-        for sql in REGISTRY_SQL:
+        for sql in REGISTRY_SQL if not args.keep_data else REGISTRY_SQL[:2]:
             cursor.execute(sql, {"households": households})
         cursor.execute("SELECT count(*), min(id) FROM registry_person WHERE id_number LIKE 'X%%'")
         persons, first = cursor.fetchone()
@@ -190,10 +191,12 @@ def main() -> None:
             result = do_run_monitoring(None, "430981", on=ON, engine=args.engine, feeds={"medical": [str(feed)]})
             elapsed = time.perf_counter() - t
             results.append(elapsed)
+            phases = ", ".join(f"{k} {v:.2f} s" for k, v in result.timings.items())
             print(
                 f"{label} ({args.engine}): {elapsed:.2f} s — opened {result.opened:,}, closed {result.closed:,}, "
                 f"unchanged {result.unchanged:,}; by rule {result.by_rule}"
             )
+            print(f"  phases: {phases}")
         stored = Alert.objects.count()
     print(f"alerts stored in PostgreSQL: {stored:,}")
     print(

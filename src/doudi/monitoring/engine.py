@@ -136,7 +136,8 @@ def run_duckdb(tables: dict[str, list[str]], rules: Iterable[Rule] = RULES) -> p
             listed = ", ".join(f"'{f}'" for f in files)
             con.execute(f"CREATE VIEW {name} AS SELECT * FROM read_parquet([{listed}], union_by_name = true)")
         for name, sql in PRELUDE:
-            con.execute(f"CREATE VIEW {name} AS {sql}")
+            # Materialised once: several rules read the same population (Spark plans the views itself).
+            con.execute(f"CREATE TEMP TABLE {name} AS {sql}")
         result = con.sql(signals_sql(rules)).to_arrow_table()
     finally:
         con.close()

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import io
 import tempfile
+import time
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -32,6 +33,9 @@ from doudi.monitoring.params import county_params, write_params
 from doudi.monitoring.rules import RULES
 from doudi.regions.models import Region, pad_code, prefix_of
 
+# Seconds spent in each phase of the last run in this process (read by benchmarks/monitoring.py).
+TIMINGS: dict[str, float] = {}
+
 
 @dataclass
 class RunResult:
@@ -41,6 +45,7 @@ class RunResult:
     unchanged: int = 0
     by_rule: dict[str, dict[str, int]] = field(default_factory=dict)
     alerts: pa.Table | None = None  # the collapsed alerts of this run (what the engine found)
+    timings: dict[str, float] = field(default_factory=dict)  # seconds by phase (benchmarks)
 
 
 def feed_files(region_code: str) -> dict[str, list[str]]:
@@ -60,7 +65,9 @@ def compute(
     spark_session=None,
 ) -> tuple[pa.Table, pa.Table, dict[str, list[str]], set[str]]:
     """Return (signals, alerts, tables, rules that may clear) for the region on ``on``; nothing is written."""
+    clock = time.perf_counter()
     extract = registry_extract(region_code, on, directory)
+    TIMINGS["extract"] = time.perf_counter() - clock
     counties = [c for c in (county_params(code, on) for code in extract.counties) if c is not None]
     tables = {name: [path] for name, path in extract.files.items()}
     tables.update({name: [path] for name, path in write_params(counties, directory).items()})
@@ -71,13 +78,17 @@ def compute(
         if files:
             present.add(department)
         tables[f"feed_{department}"] = files or [engines.empty_feed(department, directory)]
+    clock = time.perf_counter()
     if engine == "spark":
         signals = engines.run_spark(tables, session=spark_session)
     elif engine == "duckdb":
         signals = engines.run_duckdb(tables)
     else:
         raise ValueError(engine)
+    TIMINGS["rules"] = time.perf_counter() - clock
+    clock = time.perf_counter()
     alerts = engines.collapse(signals, f"DATE '{on.isoformat()}'", tables["deadlines"][0])
+    TIMINGS["collapse"] = time.perf_counter() - clock
     may_clear = {r.code for r in RULES if set(r.feeds) <= present}
     return signals, alerts, tables, may_clear
 
@@ -129,6 +140,7 @@ def _insert(new: pa.Table) -> None:
         columns = ", ".join(ALERT_COLUMNS)
         extra = "findings, outcome, outcome_reason, version, created_at"
         with connection.cursor() as cursor:
+            cursor.execute("DROP TABLE IF EXISTS monitoring_new_alerts")  # a second run in the same transaction
             cursor.execute(
                 f"CREATE TEMPORARY TABLE monitoring_new_alerts ON COMMIT DROP AS "
                 f"SELECT {columns} FROM {table} WITH NO DATA"
@@ -202,7 +214,10 @@ def do_run_monitoring(
             ).fetchall()
         finally:
             con.close()
+        clock = time.perf_counter()
         run.population = engines.population(tables)
+        TIMINGS["population"] = time.perf_counter() - clock
+    clock = time.perf_counter()
     _insert(new)
     cleared_ids = cleared.column("id").to_pylist()
     for start in range(0, len(cleared_ids), 5000):
@@ -216,6 +231,7 @@ def do_run_monitoring(
         by_rule[rule]["closed"] += 1
     for rule, count in unchanged:
         by_rule[rule]["unchanged"] += count
+    TIMINGS["persist"] = time.perf_counter() - clock
     run.opened = new.num_rows
     run.closed = len(cleared_ids)
     run.unchanged = sum(c for _, c in unchanged)
@@ -232,7 +248,13 @@ def do_run_monitoring(
         label=f"{region.name} {on:%Y-%m-%d}",
     )
     return RunResult(
-        run=run, opened=run.opened, closed=run.closed, unchanged=run.unchanged, by_rule=run.by_rule, alerts=alerts
+        run=run,
+        opened=run.opened,
+        closed=run.closed,
+        unchanged=run.unchanged,
+        by_rule=run.by_rule,
+        alerts=alerts,
+        timings=dict(TIMINGS),
     )
 
 
