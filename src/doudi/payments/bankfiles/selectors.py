@@ -12,12 +12,12 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import Q, QuerySet, Sum
 
 from doudi.accounts.scope import scope_prefix
 from doudi.core.labels import programme_label
 from doudi.payments.bankfiles.models import BankLayout
-from doudi.payments.models import LineStatus, Payroll, PayrollLine
+from doudi.payments.models import Payroll
 
 CENT = Decimal("0.01")
 
@@ -48,18 +48,6 @@ def layout_get(*, actor, layout_id: int | None = None, name: str | None = None) 
     return found
 
 
-def _lines(payroll_ids: Sequence[int]) -> QuerySet[PayrollLine]:
-    return PayrollLine.objects.filter(payroll_id__in=list(payroll_ids)).exclude(status=LineStatus.CANCELLED)
-
-
-def _payees(payroll_ids: Sequence[int]) -> QuerySet:
-    return (
-        _lines(payroll_ids)
-        .values("payroll_id", "person_id", "bank_account", "account_holder")
-        .annotate(net=Sum("amount"))
-    )
-
-
 @dataclass(frozen=True)
 class Expectation:
     """What a bank file of some payrolls must hold, from the lines, beside what the payrolls state."""
@@ -75,38 +63,48 @@ class Expectation:
     example_without_account: str = ""
 
 
+_EXPECTATION_SQL = """
+    SELECT COUNT(*) FILTER (WHERE net > 0), SUM(net) FILTER (WHERE net > 0), COUNT(*) FILTER (WHERE net <= 0),
+           COUNT(*), COUNT(DISTINCT CAST(payroll_id AS TEXT) || '-' || CAST(person_id AS TEXT)), SUM(net),
+           SUM(no_account), MIN(no_account_person)
+    FROM (SELECT payroll_id, person_id, SUM(amount) AS net,
+                 SUM(CASE WHEN bank_account = '' THEN 1 ELSE 0 END) AS no_account,
+                 MIN(CASE WHEN bank_account = '' THEN person_id END) AS no_account_person
+          FROM payments_payrollline
+          WHERE payroll_id IN ({ids}) AND status <> 'cancelled'
+          GROUP BY payroll_id, person_id, bank_account, account_holder) AS payee
+"""
+
+
 def expectation(payroll_ids: Sequence[int]) -> Expectation:
-    """Return the counts and sums a bank file of ``payroll_ids`` must have (three aggregate queries)."""
-    groups = _payees(payroll_ids).aggregate(
-        records=Count("person_id", filter=Q(net__gt=0)),
-        total=Sum("net", filter=Q(net__gt=0)),
-        zero=Count("person_id", filter=Q(net__lte=0)),
-        payees=Count("person_id"),
-    )
-    persons = (
-        _lines(payroll_ids)
-        .values("payroll_id")
-        .annotate(per_payroll=Count("person_id", distinct=True))
-        .aggregate(persons=Sum("per_payroll"))["persons"]
-        or 0
-    )
-    lines = _lines(payroll_ids).aggregate(total=Sum("amount"), no_account=Count("id", filter=Q(bank_account="")))
-    stated = Payroll.objects.filter(pk__in=list(payroll_ids)).aggregate(total=Sum("total_amount"))["total"]
+    """Return the counts and sums a bank file of ``payroll_ids`` must have (one pass over the lines)."""
+    from django.db import connection
+
+    from doudi.registry.models import Person
+
+    ids = [int(i) for i in payroll_ids]
+    with connection.cursor() as cursor:
+        cursor.execute(_EXPECTATION_SQL.format(ids=", ".join(["%s"] * len(ids))), ids)
+        records, total, zero, payees, persons, line_total, no_account, example_person = cursor.fetchone()
+    stated = Payroll.objects.filter(pk__in=ids).aggregate(total=Sum("total_amount"))["total"]
     example = ""
-    if lines["no_account"]:
-        line = _lines(payroll_ids).filter(bank_account="").select_related("person").first()
-        example = line.person.name if line else ""
+    if no_account:
+        example = Person.objects.filter(pk=example_person).values_list("name", flat=True).first() or ""
     return Expectation(
-        records=groups["records"] or 0,
-        total=Decimal(groups["total"] or 0).quantize(CENT),
-        zero_payees=groups["zero"] or 0,
-        payees=groups["payees"] or 0,
-        persons=persons,
-        no_account=lines["no_account"] or 0,
-        stated_total=Decimal(stated or 0).quantize(CENT),
-        line_total=Decimal(lines["total"] or 0).quantize(CENT),
+        records=records or 0,
+        total=_cents(total),
+        zero_payees=zero or 0,
+        payees=payees or 0,
+        persons=persons or 0,
+        no_account=int(no_account or 0),
+        stated_total=_cents(stated),
+        line_total=_cents(line_total),
         example_without_account=example,
     )
+
+
+def _cents(value) -> Decimal:
+    return Decimal(str(value or 0)).quantize(CENT)
 
 
 def reference(payroll_id: int, person_id: int) -> str:
@@ -175,6 +173,6 @@ def bank_records(payroll_ids: Sequence[int], *, chunk_size: int = 10_000) -> Ite
                     township,
                     bank,
                     month,
-                    f"P{payroll_id}-{person_id}",
+                    reference(payroll_id, person_id),
                     month + programme,
                 )

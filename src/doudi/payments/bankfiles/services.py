@@ -43,8 +43,8 @@ def file_name_for(payroll: Payroll, layout: BankLayout) -> str:
     return f"银行发放文件_{what}_{layout.bank_name}.{layout.file_format}"
 
 
-def check_balances(payroll: Payroll) -> int:
-    """Refuse a payroll whose lines do not add up to what it states; return the number of records to write."""
+def check_balances(payroll: Payroll) -> tuple[int, int]:
+    """Refuse a payroll whose lines do not add up to what it states; return (records to write, payees at zero)."""
     exp = expectation([payroll.pk])
     problems = []
     if exp.line_total != payroll.total_amount.quantize(CENT) or exp.total != exp.line_total:
@@ -60,7 +60,7 @@ def check_balances(payroll: Payroll) -> int:
             "发放名册不能生成银行文件：" + "；".join(problems) + "。请退回重新生成发放名册。",
             payroll=payroll.pk,
         )
-    return exp.records
+    return exp.records, exp.zero_payees
 
 
 @transaction.atomic(durable=True)
@@ -85,7 +85,7 @@ def do_write_bank_file(actor, payroll: Payroll, *, layout: BankLayout, channel: 
         )
     if not layouts_for(payroll.region_id).filter(pk=layout.pk).exists():
         raise NotFound("银行文件格式")
-    count = check_balances(payroll)
+    count, zero_payees = check_balances(payroll)
     plan = Layout.of(layout)
     handle = tempfile.TemporaryFile(mode="w+b")  # noqa: SIM115 (handed to the caller, which closes it)
     try:
@@ -110,7 +110,7 @@ def do_write_bank_file(actor, payroll: Payroll, *, layout: BankLayout, channel: 
         channel=channel,
     )
     if payroll.status == PayrollStatus.APPROVED:
-        _mark_sent(payroll)
+        _mark_sent(payroll, zero_payees=zero_payees)
     record_event(
         actor,
         action="write_bank_file",
@@ -135,27 +135,33 @@ def do_write_bank_file(actor, payroll: Payroll, *, layout: BankLayout, channel: 
     return BankFileResult(bank_file, handle, CONTENT_TYPES[layout.file_format])
 
 
-def _mark_sent(payroll: Payroll) -> None:
-    lines = PayrollLine.objects.filter(payroll=payroll, status=LineStatus.PLANNED)
-    nothing_to_send = (
-        PayrollLine.objects.filter(payroll=payroll)
-        .exclude(status=LineStatus.CANCELLED)
-        .values("person_id")
-        .annotate(net=Sum("amount"))
-        .filter(net__lte=0)
-        .values("person_id")
-    )
-    lines.filter(person_id__in=nothing_to_send).update(status=LineStatus.PAID, note="抵扣后无需转账")
-    lines.update(status=LineStatus.SENT)
+def _mark_sent(payroll: Payroll, *, zero_payees: int) -> None:
+    """The payroll is at the bank. Its lines keep their status until the bank answers (paid/failed):
+    rewriting a million lines to say "sent" would cost more than the file itself (the status is in the
+    predicate of the once-per-month index, so no update of it is a HOT update). Payees whose lines net
+    to nothing are paid without a transfer."""
+    if zero_payees:
+        nothing_to_send = (
+            PayrollLine.objects.filter(payroll=payroll)
+            .exclude(status=LineStatus.CANCELLED)
+            .values("person_id")
+            .annotate(net=Sum("amount"))
+            .filter(net__lte=0)
+            .values("person_id")
+        )
+        PayrollLine.objects.filter(payroll=payroll, status=LineStatus.PLANNED, person_id__in=nothing_to_send).update(
+            status=LineStatus.PAID, note="抵扣后无需转账"
+        )
     payroll.status = PayrollStatus.SENT
     payroll.version += 1
     payroll.save(update_fields=["status", "version", "updated_at"])
 
 
 def bank_file_summary(payroll: Payroll) -> dict:
-    """Return the payroll's line statuses counted (for the page)."""
+    """Return the payroll's lines counted by where they are (for the page): at the bank, paid, failed."""
+    at_bank = [LineStatus.SENT] + ([LineStatus.PLANNED] if payroll.status != PayrollStatus.APPROVED else [])
     return PayrollLine.objects.filter(payroll=payroll).aggregate(
-        sent=Count("id", filter=Q(status=LineStatus.SENT)),
+        sent=Count("id", filter=Q(status__in=at_bank)),
         paid=Count("id", filter=Q(status=LineStatus.PAID)),
         failed=Count("id", filter=Q(status=LineStatus.FAILED)),
     )

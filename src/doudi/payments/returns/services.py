@@ -174,7 +174,7 @@ def _apply(actor, payroll_id: int, parsed: ParsedReturn, *, name: str, sha256: s
         failed_amount=sum((r.amount for r in failed), Decimal(0)).quantize(CENT),
         imported_by=actor if getattr(actor, "pk", None) else None,
     )
-    lines = PayrollLine.objects.filter(payroll=payroll, status=LineStatus.SENT)
+    lines = PayrollLine.objects.filter(payroll=payroll, status__in=[LineStatus.PLANNED, LineStatus.SENT])
     paid_ids = [r.person_id for r in paid]
     for start in range(0, len(paid_ids), CHUNK):
         lines.filter(person_id__in=paid_ids[start : start + CHUNK]).update(status=LineStatus.PAID, updated_at=now)

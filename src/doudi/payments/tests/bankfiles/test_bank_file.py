@@ -12,7 +12,7 @@ from openpyxl import load_workbook
 from doudi.audit.models import AuditEvent, RecordAccess
 from doudi.core.errors import NotFound, PermissionDenied
 from doudi.payments.bankfiles.models import BankFile, BankLayout
-from doudi.payments.bankfiles.services import do_write_bank_file
+from doudi.payments.bankfiles.services import bank_file_summary, do_write_bank_file
 from doudi.payments.errors import PaymentError
 from doudi.payments.models import Payroll, PayrollLine, PayrollStatus
 from doudi.payments.tests.bankfiles.helpers import approved_payroll, layout
@@ -147,7 +147,9 @@ def test_download_is_logged_and_marks_the_payroll_sent(regions, maker):
     assert access.actor == maker and "完整账号" in access.detail
     payroll.refresh_from_db()
     assert payroll.status == PayrollStatus.SENT
-    assert set(PayrollLine.objects.filter(payroll=payroll).values_list("status", flat=True)) == {"sent"}
+    # Lines keep their status until the bank answers; the payroll says they are at the bank.
+    assert set(PayrollLine.objects.filter(payroll=payroll).values_list("status", flat=True)) == {"planned"}
+    assert bank_file_summary(payroll)["sent"] == 3
     # The same file again, logged again, payroll stays sent.
     assert written(do_write_bank_file(maker, payroll, layout=layout())) == data
     assert BankFile.objects.count() == 2 and RecordAccess.objects.count() == 2
