@@ -114,3 +114,13 @@ def test_enrolling_through_a_case_warns_the_worker(walk, household, users):
     assert [e.payment_warning for e in touched] == [checks.NO_ACCOUNT]
     event = fresh(case).events.filter(action="enrol").get()
     assert "发放提醒" in event.note and event.data["payment_warnings"] == {str(touched[0].pk): checks.NO_ACCOUNT}
+
+
+def test_the_case_page_shows_the_warning(walk, household, users):
+    from django.urls import reverse
+
+    from doudi.cases.tests.test_views import client_for
+
+    case = walk.to_enrolled(household)
+    html = client_for(users["township_officer"]).get(reverse("cases:detail", args=[case.pk])).content.decode()
+    assert "发放提醒：" + checks.NO_ACCOUNT in html.split('id="enrolments"')[1]
