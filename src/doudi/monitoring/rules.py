@@ -188,21 +188,25 @@ RULES: tuple[Rule, ...] = (
         "person",
         ("medical",),
         f"""
-        SELECT person_id, household_id, region_code, county_code, fact, event_date, batch_id, row_number, detail,
-               amount
+        SELECT {_WHO}, CAST(year(p.on_date) AS STRING) AS fact, f.settled_on AS event_date, f.batch_id,
+               f.row_number,
+               concat(f.visit_type, '结算 ', CAST(f.settled_on AS STRING), '，个人自付 ',
+                      CAST(f.out_of_pocket AS STRING), ' 元') AS detail,
+               t.total AS amount
         FROM (
-          SELECT {_WHO}, CAST(year(p.on_date) AS STRING) AS fact, f.settled_on AS event_date, f.batch_id,
-                 f.row_number,
-                 concat(f.visit_type, '结算 ', CAST(f.settled_on AS STRING), '，个人自付 ',
-                        CAST(f.out_of_pocket AS STRING), ' 元') AS detail,
-                 CAST(SUM(f.out_of_pocket) OVER (PARTITION BY b.person_id) AS DECIMAL(18,2)) AS amount,
-                 p.medical_out_of_pocket AS threshold
+          -- Persons over the threshold first: the evidence text is built for their rows only.
+          SELECT f.person_id, CAST(SUM(f.out_of_pocket) AS DECIMAL(18,2)) AS total
           FROM feed_medical f
           JOIN monitored_persons b ON b.person_id = f.person_id
           JOIN params p ON p.county_code = b.county_code
           WHERE f.settled_on > p.medical_from AND f.settled_on <= p.on_date
-        ) m
-        WHERE amount > threshold
+          GROUP BY f.person_id, p.medical_out_of_pocket
+          HAVING SUM(f.out_of_pocket) > p.medical_out_of_pocket
+        ) t
+        JOIN feed_medical f ON f.person_id = t.person_id
+        JOIN monitored_persons b ON b.person_id = f.person_id
+        JOIN params p ON p.county_code = b.county_code
+        WHERE f.settled_on > p.medical_from AND f.settled_on <= p.on_date
         """,
         "上门核实：可能符合刚性支出困难家庭、支出型临时救助或单人户低保。",
     ),
