@@ -75,3 +75,37 @@ def test_worksheet_on_a_phone(new_page, screenshot, published, users):
     assert "李秀英" in text and "农村低保标准" not in text
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
     screenshot(page, "policy-04-worksheet-phone")
+
+
+def test_draft_edited_as_a_form_on_a_phone(new_page, screenshot, published, users):
+    """At 390 px a county officer changes the rural standard as published per year, sees a field error, saves."""
+    from doudi.policy import services
+    from doudi.policy.engine.documents import load_document
+
+    draft = services.do_create_draft(
+        users["county_reviewer"],
+        region_code="430981",
+        content=published["yuanjiang"].content,
+        title="下半年标准",
+        based_on=published["yuanjiang"],
+    )
+    page = new_page(users["county_reviewer"], width=390, height=844)
+    page.goto(f"/policy/versions/{draft.pk}/")
+    page.get_by_role("link", name="按表单修改").click()
+    row = page.locator(".param-row", has=page.locator("input[name='v__dibao.standard_rural']"))
+    row.locator("input[name='v__dibao.standard_rural']").fill("abc")
+    page.get_by_role("button", name="保存草稿").click()
+    row = page.locator(".param-row", has=page.locator("input[name='v__dibao.standard_rural']"))
+    assert "不是有效数值" in row.inner_text()
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    row.scroll_into_view_if_needed()
+    screenshot(page, "policy-form-01-error")
+    row.locator("input[name='v__dibao.standard_rural']").fill("5820")
+    row.locator("input[name='y__dibao.standard_rural']").check()
+    row.locator("input[name='f__dibao.standard_rural']").fill("2025-07-01")
+    page.get_by_role("button", name="保存草稿").click()
+    assert "草稿已保存" in page.content()
+    assert "与现行版本的差异" in page.content() and "5,820.00 元/年" in page.content()
+    screenshot(page, "policy-form-02-diff")
+    draft.refresh_from_db()
+    assert load_document(draft.content).params["dibao.standard_rural"][-1].published == Decimal("5820")
