@@ -226,16 +226,28 @@ _XLSX_PARTS = {
 }
 
 
+# Text that needs more than copying into the XML: markup characters or characters XML cannot hold.
+_XML_WORK = re.compile("[&<>\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
 def _xlsx_cell(value: Any, style: int) -> str:
-    if value is None or value == "":
+    if value.__class__ is str:  # the common case first: a million rows pass here
+        if not value:
+            return "<c/>"
+        if value[0] in _TRIGGER_CHARS:
+            value = neutralise(value)
+        if _XML_WORK.search(value):
+            value = xml_escape(_XML_ILLEGAL.sub("", value))
+        return f'<c s="{style}" t="inlineStr"><is><t xml:space="preserve">{value}</t></is></c>'
+    if value is None:
         return "<c/>"
     if isinstance(value, bool):
-        value = str(value)
-    if isinstance(value, int | float | Decimal):
-        number_style = 2 if isinstance(value, Decimal) else style
-        return f'<c s="{number_style}"><v>{value}</v></c>'
-    text = _XML_ILLEGAL.sub("", str(neutralise(value)))
-    return f'<c s="{style}" t="inlineStr"><is><t xml:space="preserve">{xml_escape(text)}</t></is></c>'
+        return _xlsx_cell(str(value), style)
+    if isinstance(value, Decimal):
+        return f'<c s="2"><v>{value}</v></c>'
+    if isinstance(value, int | float):
+        return f'<c s="{style}"><v>{value}</v></c>'
+    return _xlsx_cell(str(value), style)
 
 
 def xlsx_stream(
