@@ -5,12 +5,14 @@ Writes call one service each; reads go through ``selectors`` (404 for missing an
 
 from __future__ import annotations
 
+from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from doudi.accounts.roles import Capability
 from doudi.accounts.scope import check_capability
+from doudi.core.api import validated
 from doudi.payments import selectors
 from doudi.payments.models import Payroll, PayrollFinding
 from doudi.payments.services import approval
@@ -51,6 +53,26 @@ class PayrollSerializer(serializers.ModelSerializer):
         ]
 
 
+class GenerateInput(serializers.Serializer):
+    region = serializers.RegexField(r"^\d{6}(\d{6})?$", label="县级区划代码")
+    programme = serializers.CharField(max_length=32, label="项目")
+    month = serializers.RegexField(r"^\d{4}-\d{2}$", label="发放月份")
+    expected_version = serializers.IntegerField(required=False, allow_null=True, label="版本")
+
+
+class ActionInput(serializers.Serializer):
+    expected_version = serializers.IntegerField(label="版本")
+
+
+class ReturnInput(ActionInput):
+    reason = serializers.CharField(max_length=300, label="退回原因")
+
+
+class FindingInput(serializers.Serializer):
+    how = serializers.ChoiceField(choices=["explained", "resolved"], label="处理方式")
+    explanation = serializers.CharField(max_length=300, label="说明")
+
+
 def _detail(actor, payroll) -> dict:
     data = PayrollSerializer(payroll).data
     data["findings"] = FindingSerializer(selectors.findings(actor, payroll), many=True).data
@@ -65,6 +87,7 @@ def _detail(actor, payroll) -> dict:
 
 
 class PayrollListApi(APIView):
+    @extend_schema(responses=PayrollSerializer(many=True))
     def get(self, request):
         month = request.query_params.get("month")
         qs = selectors.payroll_list(
@@ -77,71 +100,75 @@ class PayrollListApi(APIView):
 
 
 class PayrollGenerateApi(APIView):
+    @extend_schema(request=GenerateInput, responses={201: PayrollSerializer})
     def post(self, request):
         check_capability(request.user, Capability.MAKE_PAYROLL)
+        data = validated(GenerateInput, request.data)
         payroll = generate_payroll(
             request.user,
-            region_code=str(request.data.get("region", "")),
-            programme=str(request.data.get("programme", "dibao")),
-            month=str(request.data.get("month", "")),
-            expected_version=request.data.get("expected_version"),
+            region_code=data["region"],
+            programme=data["programme"],
+            month=data["month"],
+            expected_version=data.get("expected_version"),
         )
         return Response(_detail(request.user, payroll), status=201)
 
 
 class PayrollDetailApi(APIView):
+    @extend_schema(responses=PayrollSerializer)
     def get(self, request, payroll_id: int):
         return Response(_detail(request.user, selectors.payroll_get(actor=request.user, payroll_id=payroll_id)))
 
 
 class _Action(APIView):
     capability = Capability.MAKE_PAYROLL
+    input = ActionInput
 
-    def act(self, request, payroll_id):  # pragma: no cover
+    def act(self, request, payroll_id, data):  # pragma: no cover
         raise NotImplementedError
 
     def post(self, request, payroll_id: int):
         check_capability(request.user, self.capability)
-        payroll = self.act(request, payroll_id)
+        payroll = self.act(request, payroll_id, validated(self.input, request.data))
         return Response(_detail(request.user, payroll))
 
 
+@extend_schema(request=ActionInput, responses=PayrollSerializer)
 class PayrollSubmitApi(_Action):
-    def act(self, request, payroll_id):
-        return approval.do_submit(request.user, payroll_id, expected_version=request.data.get("expected_version"))
+    def act(self, request, payroll_id, data):
+        return approval.do_submit(request.user, payroll_id, expected_version=data["expected_version"])
 
 
+@extend_schema(request=ActionInput, responses=PayrollSerializer)
 class PayrollApproveApi(_Action):
     capability = Capability.APPROVE_PAYROLL
 
-    def act(self, request, payroll_id):
-        return approval.do_approve(request.user, payroll_id, expected_version=request.data.get("expected_version"))
+    def act(self, request, payroll_id, data):
+        return approval.do_approve(request.user, payroll_id, expected_version=data["expected_version"])
 
 
+@extend_schema(request=ReturnInput, responses=PayrollSerializer)
 class PayrollReturnApi(_Action):
     capability = Capability.APPROVE_PAYROLL
+    input = ReturnInput
 
-    def act(self, request, payroll_id):
+    def act(self, request, payroll_id, data):
         return approval.do_return(
-            request.user,
-            payroll_id,
-            reason=str(request.data.get("reason", "")),
-            expected_version=request.data.get("expected_version"),
+            request.user, payroll_id, reason=data["reason"], expected_version=data["expected_version"]
         )
 
 
 class FindingHandleApi(APIView):
+    @extend_schema(request=FindingInput, responses=FindingSerializer)
     def post(self, request, finding_id: int):
-        finding = approval.do_handle_finding(
-            request.user,
-            finding_id,
-            how=str(request.data.get("how", "explained")),
-            explanation=str(request.data.get("explanation", "")),
-        )
+        check_capability(request.user, Capability.MAKE_PAYROLL)
+        data = validated(FindingInput, request.data)
+        finding = approval.do_handle_finding(request.user, finding_id, how=data["how"], explanation=data["explanation"])
         return Response(FindingSerializer(finding).data)
 
 
 class LedgerApi(APIView):
+    @extend_schema(responses=None)
     def get(self, request):
         p = request.query_params
         rows = selectors.ledger(

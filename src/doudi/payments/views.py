@@ -72,6 +72,7 @@ def payroll_list(request):
     )
 
 
+@login_required
 @require_POST
 @require_capability(Capability.MAKE_PAYROLL)
 def payroll_generate(request):
@@ -130,6 +131,7 @@ def payroll_detail(request, payroll_id: int):
     )
 
 
+@login_required
 @require_POST
 @require_capability(Capability.MAKE_PAYROLL)
 def payroll_action(request, payroll_id: int, action: str):
@@ -164,6 +166,7 @@ def payroll_action(request, payroll_id: int, action: str):
     return redirect("payments:payroll_detail", payroll_id)
 
 
+@login_required
 @require_POST
 @require_capability(Capability.MAKE_PAYROLL)
 def finding_handle(request, payroll_id: int, finding_id: int):

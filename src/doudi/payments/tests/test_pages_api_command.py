@@ -72,10 +72,13 @@ def test_api_flow_and_scope(client, person, maker, finance, users):
     body = r.json()
     assert body["line_count"] == 1 and body["total_amount"] == "500.00" and body["month"] == "2025-01"
     pid = body["id"]
-    assert client.post(f"/api/payments/payrolls/{pid}/submit/", {}).json()["status"] == "submitted"
-    assert client.post(f"/api/payments/payrolls/{pid}/approve/", {}).status_code == 403
+    assert client.post(f"/api/payments/payrolls/{pid}/submit/", {}).status_code == 400  # no version
+    body = client.post(f"/api/payments/payrolls/{pid}/submit/", {"expected_version": body["version"]}).json()
+    assert body["status"] == "submitted"
+    v = {"expected_version": body["version"]}
+    assert client.post(f"/api/payments/payrolls/{pid}/approve/", v).status_code == 403
     client.force_login(finance)
-    assert client.post(f"/api/payments/payrolls/{pid}/approve/", {}).json()["status"] == "approved"
+    assert client.post(f"/api/payments/payrolls/{pid}/approve/", v).json()["status"] == "approved"
     assert [p["id"] for p in client.get("/api/payments/payrolls/").json()] == [pid]
     ledger = client.get("/api/payments/ledger/").json()
     assert ledger[0]["planned"] == "500.00" and ledger[0]["region"] == "430981114201"

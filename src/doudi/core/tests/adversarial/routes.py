@@ -130,6 +130,14 @@ def _layout_of(world: World, slot: Slot):
     return BankLayout.objects.order_by("pk").values_list("pk", flat=True).first()
 
 
+def _payroll_of(world: World, slot: Slot):
+    """The payroll of the slot's county (payrolls are county-wide: only county users and above see them)."""
+    from doudi.payments.models import Payroll
+
+    county = slot.region.code[:6].ljust(12, "0")
+    return Payroll.objects.filter(region_id=county).order_by("pk").values_list("pk", flat=True).first()
+
+
 def _run_of(world: World, slot: Slot):
     """A simulation run started by the slot's village worker (runs belong to their user only)."""
     return world.runs.get(slot.key)
@@ -193,6 +201,11 @@ PARAMS: dict[str, tuple[Getter, str]] = {
     "registry:imports:import_revalidate pk": (_attr("batch", "pk"), "scope"),
     # Bank layouts are the bureau's configuration, readable by every payroll user (editing is checked).
     "layout_id": (_layout_of, "any"),
+    # Payrolls are the county's: a township or village user is refused them though in the village's chain.
+    "payroll_id": (_payroll_of, "any"),
+    "region_code": (_attr("region", "code"), "any"),
+    "finding_id": (lambda w, s: 987654321, "missing"),
+    "action": (lambda w, s: "submit", "fixed"),
     # An account flag comes from a bank return file, which the world does not import: crawled missing.
     "flag_id": (lambda w, s: 987654321, "missing"),
     "department": (lambda w, s: "death", "fixed"),

@@ -206,6 +206,11 @@ def build_world(*, demo_households: int = 12) -> World:
         world.slots[key] = _build_slot(key, regions[key], head_name, address, seq, with_cases)
     # Periodic reviews of the enrolled households of every slot (the system job: all regions).
     cases.do_schedule_reviews(None, today=date(2025, 4, 1))
+    # A dibao payroll per county (April 2025) for the payroll pages.
+    from doudi.payments.services.generation import generate_payroll
+
+    for county, maker in (("430981", "county_reviewer"), ("430902", "foreign_county_reviewer")):
+        generate_payroll(users[maker], region_code=county, programme="dibao", month=date(2025, 4, 1))
     world.household_type_id = ContentType.objects.get_for_model(Household).pk
     for key, slot in world.slots.items():
         worker = slot.worker
