@@ -28,6 +28,10 @@ ALL_FIELDS = '{off = true, value = 1, from = 2025-01-01, to = 2025-12-31, note =
             f"[dibao.property]\nfinancial_assets_months = [{ALL_FIELDS}]",
             MONTHS.replace("）: ", "） 第 1 个时段: ") + OFF_FORM,
         ),
+        (  # the same entry written as a table rather than a list: still read as one entry
+            f"[dibao.property]\nfinancial_assets_months = {ALL_FIELDS}",
+            MONTHS.replace("）: ", "） 第 1 个时段: ") + OFF_FORM,
+        ),
         (
             '[dibao.property]\nfinancial_assets_months = [{off = true, reason = " "}]',
             MONTHS + "关闭时须写明理由 reason",
