@@ -602,7 +602,9 @@ def do_add_manual_item(
                 value / size,
                 t,
                 department=source_text[:100],
-                found_text=(text or f"全户 {_money(value)}")[:500],
+                found_text=(f"全户 {_money(value)}，人均 {_money(value / size)}" + (f"（{text}）" if text else ""))[
+                    :500
+                ],
             )
             item.report, item.added_by = report, actor
             item.save()
