@@ -18,6 +18,7 @@ urlpatterns = [
     path("verification/", include("doudi.verification.urls_api")),
     path("monitoring/", include("doudi.monitoring.urls_api")),
     path("payments/", include("doudi.payments.urls_api")),
+    path("reports/", include("doudi.reports.urls_api")),
     path("auth/token/", accounts_api.TokenCreateApi.as_view(), name="token_create"),
     path("auth/token/revoke/", accounts_api.TokenRevokeApi.as_view(), name="token_revoke"),
     path("auth/tokens/", accounts_api.TokenListApi.as_view(), name="token_list"),

@@ -106,6 +106,7 @@ INSTALLED_APPS = [
     "doudi.verification",
     "doudi.monitoring",
     "doudi.payments",
+    "doudi.reports",
 ]
 
 MIDDLEWARE = [

@@ -14,6 +14,7 @@ urlpatterns = [
     path("verification/", include("doudi.verification.urls")),
     path("monitoring/", include("doudi.monitoring.urls")),
     path("payments/", include("doudi.payments.urls")),
+    path("reports/", include("doudi.reports.urls")),
     path("policy/simulation/", include("doudi.policy.simulation.urls")),
     path("policy/", include("doudi.policy.urls")),
     path("api/", include("doudi.api_urls")),
