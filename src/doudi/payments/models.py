@@ -215,6 +215,21 @@ class PayrollLine(models.Model):
     def __str__(self) -> str:
         return f"{self.month_covered:%Y-%m} {self.get_kind_display()} {self.amount}"
 
+    # What a locked payroll's line can never change (the bank steps only move status and reason).
+    FROZEN = ("payroll_id", "enrolment_id", "person_id", "month_covered", "kind", "basis", "amount", "bank_account")
+
+    def save(self, *args, **kwargs):
+        """Refuse to change what an approved (locked) payroll pays, whatever the caller."""
+        if self.pk is not None:
+            old = (
+                PayrollLine.objects.filter(pk=self.pk, payroll__status__in=LOCKED_STATUSES).values(*self.FROZEN).first()
+            )
+            if old is not None and any(old[f] != getattr(self, f) for f in self.FROZEN):
+                from doudi.payments.errors import locked
+
+                raise locked(self.payroll)
+        super().save(*args, **kwargs)
+
 
 class FindingCheck(models.TextChoices):
     DECEASED = "deceased", _("领取人已死亡")

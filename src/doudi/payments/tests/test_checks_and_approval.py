@@ -189,6 +189,12 @@ def test_locked_payroll_refuses_change(clean, maker, finance):
         with pytest.raises(DomainError) as err:
             attempt()
         assert err.value.code == "payroll_locked"
+    line.amount = Decimal("1")  # not through a service: the model refuses too
+    with pytest.raises(DomainError) as err:
+        line.save()
+    assert err.value.code == "payroll_locked"
+    line.amount, line.status = Decimal("500.00"), "paid"  # the bank steps move the status only
+    line.save()
     assert PayrollLine.objects.get(pk=line.pk).amount == Decimal("500.00")
 
 
