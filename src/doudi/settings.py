@@ -275,6 +275,7 @@ LOGGING = {
 DAILY_JOBS = [
     ("run_case_tasks", "doudi.cases.tasks.run_case_tasks", "01:30"),
     ("run_monitoring", "doudi.monitoring.tasks.run_monitoring", "02:30"),
+    ("purge_feeds", "doudi.verification.tasks.purge_feeds", "03:30"),
 ]
 
 # Sessions are read from the process's cache and written through to the database: every page
