@@ -23,7 +23,7 @@ def test_policy_form_pages_read_in_chinese(world, sessions, db):
     form = reverse("policy:draft_params", args=[draft.pk])
     pages = [
         client.get(form),
-        client.post(form, {"v__dibao.standard_rural": "abc", "v__dibao.supplement_minor": "-5"}),
+        client.post(form, {"v__dibao.standard_rural": "五百", "v__dibao.supplement_minor": "-5"}),
         client.post(
             form,
             {

@@ -90,6 +90,7 @@ def test_draft_edited_as_a_form_on_a_phone(new_page, screenshot, published, user
         based_on=published["yuanjiang"],
     )
     page = new_page(users["county_reviewer"], width=390, height=844)
+    page.set_default_timeout(60_000)  # the form page lists every parameter; slow on a loaded CI machine
     page.goto(f"/policy/versions/{draft.pk}/")
     page.get_by_role("link", name="按表单修改").click()
     row = page.locator(".param-row", has=page.locator("input[name='v__dibao.standard_rural']"))
