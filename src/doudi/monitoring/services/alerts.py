@@ -162,7 +162,7 @@ def do_resolve_alert(
 
 @transaction.atomic(durable=True)
 def _close(actor, alert_id, outcome, findings, reason, expected_version, case, on) -> Alert:
-    alert = Alert.objects.select_for_update().select_related("person").get(pk=alert_id)
+    alert = Alert.objects.select_for_update(of=("self",)).select_related("person").get(pk=alert_id)
     if alert.status != AlertStatus.OPEN or alert.version != expected_version:
         raise Conflict("该预警已被他人处理或已自动关闭，请刷新后查看。")
     if outcome == Outcome.CONFIRM_DEATH:
