@@ -472,6 +472,13 @@ def drill_households(actor, region_code: str, month: date, key: str, period: str
     return scope_filter(actor, Household.objects.filter(pk__in=ids)).select_related("region").order_by("number")
 
 
+def drill_url(region_code: str, month: date, key: str, period: str = "month") -> str:
+    """The address of the households behind one figure."""
+    from django.urls import reverse
+
+    return f"{reverse('reports:drill')}?region={region_code}&month={month:%Y-%m}&period={period}&key={key}"
+
+
 def month_of(text: str) -> date:
     """Parse "YYYY-MM" (a clear Chinese error otherwise)."""
     from doudi.core.errors import DomainError

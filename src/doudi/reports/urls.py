@@ -11,7 +11,7 @@ from doudi.reports import views
 app_name = "reports"
 urlpatterns: list = [
     path("", views.table, name="table"),
-    path("<str:region_code>/<str:month>/<str:key>/", views.drill, name="drill"),
+    path("drill/", views.drill, name="drill"),
 ]
 
 if find_spec("doudi.reports.urls_dashboard"):

@@ -8,7 +8,8 @@ from datetime import date
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.urls import reverse
 
 from doudi.accounts.scope import scope_prefix
 from doudi.core.errors import DomainError
@@ -73,16 +74,16 @@ def _quote(text: str) -> str:
 
 @login_required
 @http_errors
-def drill(request, region_code: str, month: str, key: str):
-    period = "quarter" if request.GET.get("period") == "quarter" else "month"
-    try:
-        m = selectors.month_of(month)
-    except DomainError as exc:
-        raise Http404(exc.message) from exc
+def drill(request):
+    region_code, m, period = _params(request)
+    key = request.GET.get("key", "")
+    if not key:  # no figure chosen: the table itself
+        return redirect(f"{reverse('reports:table')}?region={region_code}&month={m:%Y-%m}&period={period}")
     if key not in selectors.FIGURES or key in selectors.NO_DRILL:
         raise Http404("统计项不存在")
     households = selectors.drill_households(request.user, region_code, m, key, period)
     region = Region.objects.get(pk=region_code)
+    query = f"region={region_code}&month={m:%Y-%m}&period={period}"
     page = Paginator(households, 50).get_page(request.GET.get("page"))
     label = selectors.FIGURES[key][0]
     return render(
@@ -93,6 +94,7 @@ def drill(request, region_code: str, month: str, key: str):
             "label": label,
             "period_label": selectors.period_label(m, period),
             "page": page,
-            "back": f"?region={region_code}&month={m:%Y-%m}&period={period}",
+            "back": f"?{query}",
+            "query": f"{query}&key={key}",
         },
     )

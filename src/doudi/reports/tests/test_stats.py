@@ -194,7 +194,7 @@ def test_scope_another_county_is_refused(data, users, client):
         selectors.drill_households(users["foreign_county_reviewer"], COUNTY, JUNE, "dibao_persons")
     client.force_login(users["foreign_county_reviewer"])
     assert client.get(reverse("reports:table"), {"region": COUNTY, "month": "2025-06"}).status_code == 404
-    assert client.get(reverse("reports:drill", args=[COUNTY, "2025-06", "dibao_persons"])).status_code == 404
+    assert client.get(selectors.drill_url(COUNTY, JUNE, "dibao_persons")).status_code == 404
     assert client.get("/api/reports/table/", {"region": COUNTY, "month": "2025-06"}).status_code == 404
     # A township officer sees own township, not the county.
     client.force_login(users["township_officer"])
@@ -210,7 +210,7 @@ def test_pages_export_api_and_command(data, users, client, tmp_path):
     client.force_login(users["county_reviewer"])
     page = client.get(reverse("reports:table"), {"region": COUNTY, "month": "2025-06"})
     assert page.status_code == 200 and "城市低保户数" in page.content.decode()
-    drill = client.get(reverse("reports:drill", args=[COUNTY, "2025-06", "dibao_households_rural"]))
+    drill = client.get(selectors.drill_url(COUNTY, JUNE, "dibao_households_rural"))
     assert drill.status_code == 200 and "甲" in drill.content.decode()
     xlsx = client.get(reverse("reports:table"), {"region": COUNTY, "month": "2025-06", "format": "xlsx"})
     path = tmp_path / "t.xlsx"
@@ -225,3 +225,133 @@ def test_pages_export_api_and_command(data, users, client, tmp_path):
     call_command("stats", region=COUNTY, month="2025-06", format="csv", output=str(out))
     assert "低保合计人数,6" in out.read_bytes().decode("utf-8-sig")
     assert client.get(reverse("reports:table"), {"region": COUNTY, "month": "2025-06", "print": "1"}).status_code == 200
+
+
+@pytest.fixture
+def activity(data, regions):
+    """Cases, decisions, payroll lines, verification reports and alerts around June 2025."""
+    from doudi.cases.models import Case, CaseDeadline, Decision, DecisionLine
+    from doudi.monitoring.models import Alert
+    from doudi.payments.models import Payroll, PayrollLine
+    from doudi.verification.models import VerificationReport
+
+    lixin, heshan_village = regions["lixin"], regions["ziyang_village"]
+    a = data["a"]
+    hh = a.household
+
+    def case(n, kind, opened, region=lixin):
+        c = Case.objects.create(number=f"STAT{n}", kind=kind, household=hh, region=region, opened_on=opened)
+        Case.objects.filter(pk=c.pk).update(created_at=at(opened.year, opened.month, opened.day))
+        return c
+
+    c1 = case(1, "application", date(2025, 6, 3))
+    Decision.objects.create(case=c1, outcome="approved", decided_on=date(2025, 6, 20))
+    CaseDeadline.objects.create(case=c1, kind="total", amount=60, started_on=date(2025, 6, 3), due_on=date(2025, 6, 30))
+    c2 = case(2, "application", date(2025, 5, 10))
+    Decision.objects.create(case=c2, outcome="refused", decided_on=date(2025, 6, 10))
+    CaseDeadline.objects.create(case=c2, kind="total", amount=60, started_on=date(2025, 5, 10), due_on=date(2025, 6, 5))
+    case(3, "application", date(2025, 6, 25))  # not decided yet
+    c4 = case(4, "temporary", date(2025, 6, 2))
+    d4 = Decision.objects.create(case=c4, outcome="fast_grant", decided_on=date(2025, 6, 2))
+    DecisionLine.objects.create(decision=d4, programme="temporary", one_off_amount=Decimal("2000"))
+    c5 = case(5, "temporary", date(2025, 6, 8))
+    d5 = Decision.objects.create(case=c5, outcome="approved", decided_on=date(2025, 6, 18))
+    DecisionLine.objects.create(decision=d5, programme="temporary", one_off_amount=Decimal("1500"))
+    case(6, "application", date(2025, 6, 9), region=heshan_village)  # another county
+
+    county, other = regions["yuanjiang"], regions["heshan"]
+    june = Payroll.objects.create(region=county, programme="dibao", month=JUNE, status="closed")
+    may = Payroll.objects.create(region=county, programme="dibao", month=date(2025, 5, 1), status="closed")
+    foreign = Payroll.objects.create(region=other, programme="dibao", month=JUNE, status="closed")
+
+    def line(payroll, enrolment, amount, status="paid", region=lixin, basis=""):
+        PayrollLine.objects.create(
+            payroll=payroll,
+            enrolment=enrolment,
+            person=enrolment.person,
+            household=enrolment.household,
+            region=region,
+            programme=enrolment.programme,
+            month_covered=payroll.month,
+            amount=Decimal(amount),
+            status=status,
+            basis=basis,
+        )
+
+    b = data["b"]
+    line(june, a, "900")
+    line(june, b, "500")
+    line(june, data["e_new"], "600", status="failed", region=regions["hanjiacha"])
+    line(may, a, "12345")
+    line(foreign, a, "99999", region=heshan_village, basis="correction:1")
+
+    def report(when, region_code="430981114201"):
+        r = VerificationReport.objects.create(
+            household=hh, region_code=region_code, purpose="review", as_of=when.date(), overall="within"
+        )
+        VerificationReport.objects.filter(pk=r.pk).update(created_at=when)
+
+    report(at(2025, 6, 15))
+    report(at(2025, 6, 16))
+    r_late = VerificationReport.objects.create(
+        household=hh, region_code="430981114201", purpose="review", as_of=date(2025, 6, 30), overall="within"
+    )
+    VerificationReport.objects.filter(pk=r_late.pk).update(created_at=at(2025, 8, 1))  # made after June closed
+
+    def alert(n, status, resolved_on=None):
+        Alert.objects.create(
+            rule="test",
+            alert_class="discovery",
+            severity="low",
+            fingerprint=f"stat-{n}",
+            summary="测试预警",
+            household=hh,
+            region=lixin,
+            township=regions["caowei"],
+            detected_on=date(2025, 6, 1),
+            due_on=date(2025, 6, 30),
+            status=status,
+            outcome="open_change" if status == "resolved" else "",
+            resolved_on=resolved_on,
+        )
+
+    alert(1, "resolved", date(2025, 6, 12))
+    alert(2, "resolved", date(2025, 7, 2))
+    alert(3, "open")
+    return data
+
+
+EXPECTED_ACTIVITY = {
+    "temporary_cases": 2,
+    "temporary_amount": Decimal("3500.00"),
+    "expenditure_month": Decimal("0.1"),  # 1,400 元 paid (the failed 600 not)
+    "expenditure_year": Decimal("1.4"),  # + 12,345 in May
+    "verification_reports": 2,
+    "alerts_handled": 1,
+    "applications_received": 4,  # 1, 3, 4, 5 (2 opened in May, 6 elsewhere)
+    "applications_approved": 2,  # 1 and 5
+    "applications_refused": 1,  # 2
+    "decided_in_time_share": Decimal("66.7"),  # 2 late
+}
+
+
+@pytest.mark.django_db
+def test_activity_figures(activity):
+    got = selectors.compute(COUNTY, JUNE)
+    assert {k: got[k] for k in EXPECTED_ACTIVITY} == EXPECTED_ACTIVITY
+
+
+@pytest.mark.django_db
+def test_activity_drill_downs_and_other_county(activity, users):
+    expected = {
+        "temporary_cases": ["甲"],
+        "expenditure_month": ["乙", "甲"],  # the paid lines of June (戊's failed line is not)
+        "verification_reports": ["甲"],
+        "alerts_handled": ["甲"],
+        "applications_refused": ["甲"],
+    }
+    for key, names in expected.items():
+        got = selectors.drill_households(users["county_reviewer"], COUNTY, JUNE, key)
+        assert sorted(h.head_name for h in got) == sorted(names), key
+    other = selectors.compute("430902000000", JUNE)
+    assert (other["applications_received"], other["expenditure_month"]) == (1, Decimal("10.0"))
