@@ -36,8 +36,14 @@ EXPORTERS = {
     "policy/simulation/export.py": "test_the_simulation_downloads_write_formulas_as_text",
     "cases/exports.py": "test_the_enrolment_export_writes_formulas_as_text",
 }
-# Writers that never produce a file for a person: Arrow CSV buffers streamed into PostgreSQL's COPY.
-DATABASE_ONLY = {"registry/imports/bulk.py": "pacsv.write_csv(", "registry/demo/loader.py": "pacsv.write_csv("}
+# Writers that never produce a file for a person: Arrow CSV buffers streamed into PostgreSQL's COPY,
+# and the demo's synthetic department files, written only to be loaded by the feed loader.
+DATABASE_ONLY = {
+    "registry/imports/bulk.py": ("pacsv.write_csv(",),
+    "registry/demo/loader.py": ("pacsv.write_csv(",),
+    "monitoring/services/run.py": ("pacsv.write_csv(",),
+    "verification/feeds/demo.py": ("def write_csv(", "csv.writer("),
+}
 BYPASSES = re.compile(
     r"\bWorkbook\s*\(|\bWriteOnlyCell\s*\(|\bcsv\.writer\s*\(|\bcsv\.DictWriter\s*\(|\bwrite_csv\s*\("
     r"|\bxlsxwriter\b|\.to_csv\s*\(|\.to_excel\s*\("
@@ -70,13 +76,17 @@ def test_nothing_writes_a_spreadsheet_or_csv_except_through_the_module():
     found = []
     for relative, text in _sources():
         for match in BYPASSES.finditer(text):
-            if DATABASE_ONLY.get(relative) == "pacsv.write_csv(" and match.group(0).startswith("write_csv"):
+            allowed = DATABASE_ONLY.get(relative, ())
+            if any(call.endswith(match.group(0)) or match.group(0).startswith(call) for call in allowed):
+                continue
+            if "write_csv(" in match.group(0) and "def write_csv(" in allowed:
                 continue
             line = text.count("\n", 0, match.start()) + 1
             found.append(f"{relative}:{line}: {match.group(0)}")
     assert not found, "write spreadsheets and CSV through doudi.core.spreadsheets:\n" + "\n".join(found)
-    for relative, call in DATABASE_ONLY.items():  # the exceptions are still what they claim to be
-        assert call in (SRC / relative).read_text(encoding="utf-8"), relative
+    for relative, calls in DATABASE_ONLY.items():  # the exceptions are still what they claim to be
+        for call in calls:
+            assert call in (SRC / relative).read_text(encoding="utf-8"), relative
 
 
 def test_every_module_that_writes_through_the_module_is_tested_with_hostile_values():

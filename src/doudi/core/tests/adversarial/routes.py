@@ -199,6 +199,8 @@ PARAMS: dict[str, tuple[Getter, str]] = {
     "registry:imports:import_commit pk": (_attr("batch", "pk"), "scope"),
     "registry:imports:import_discard pk": (_attr("batch", "pk"), "scope"),
     "registry:imports:import_revalidate pk": (_attr("batch", "pk"), "scope"),
+    # A roster discrepancy comes from a roster import, which the world does not run: crawled missing.
+    "registry:imports:roster_review_confirm pk": (lambda w, s: 987654321, "missing"),
     # Bank layouts are the bureau's configuration, readable by every payroll user (editing is checked).
     "layout_id": (_layout_of, "any"),
     # Payrolls are the county's: a township or village user is refused them though in the village's chain.
