@@ -116,9 +116,7 @@ def _to_decision(team: Team, household, **open_kw) -> Case:
     """Open → accept → verify → survey (two signatures) → opinion (posted unless a minors' case) → approve."""
     case = services.do_open_application(team.village, household, today=OPENED, **open_kw)
     services.do_accept_application(team.village, case, expected_version=_v(case), today=OPENED)
-    services.do_record_verification(
-        team.township, case, summary="与申报一致", expected_version=_v(case), today=OPENED
-    )
+    services.do_record_verification(team.township, case, summary="与申报一致", expected_version=_v(case), today=OPENED)
     services.do_record_survey(
         team.village,
         case,
