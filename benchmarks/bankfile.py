@@ -26,7 +26,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import resource
 import secrets
 import subprocess
@@ -35,24 +34,13 @@ import time
 from datetime import date
 from pathlib import Path
 
+from common import machine, manage
+
 ROOT = Path(__file__).resolve().parent.parent
 PG = "postgres://postgres@127.0.0.1:5432"
 COUNTY = "430981"
 LAYOUTS = ("农村商业银行（CSV）", "邮储银行（XLSX）")
 COUNTY_MONTH, PROVINCE_MONTH = date(2026, 5, 1), date(2026, 6, 1)
-
-
-def machine() -> str:
-    cpuinfo = Path("/proc/cpuinfo").read_text().splitlines()
-    cpu = next((line.split(":", 1)[1].strip() for line in cpuinfo if line.startswith("model name")), "?")
-    meminfo = Path("/proc/meminfo").read_text().splitlines()
-    mem = next(int(line.split()[1]) for line in meminfo if line.startswith("MemTotal"))
-    return f"{os.cpu_count()} cores, {cpu}, {mem / 2**20:.0f} GiB RAM, Python {platform.python_version()}"
-
-
-def manage(*args: str, url: str) -> None:
-    env = {**os.environ, "DOUDI_DATABASE_URL": url}
-    subprocess.run([sys.executable, str(ROOT / "manage.py"), *args], check=True, env=env, cwd=ROOT)
 
 
 def setup_django(url: str) -> None:

@@ -30,11 +30,12 @@ import platform
 import re
 import resource
 import secrets
-import subprocess
 import sys
 import time
 from datetime import date
 from pathlib import Path
+
+from common import manage
 
 ROOT = Path(__file__).resolve().parent.parent
 PG = "postgres://postgres@127.0.0.1:5432"
@@ -49,11 +50,6 @@ def machine() -> str:
     meminfo = Path("/proc/meminfo").read_text().splitlines()
     mem = next(int(line.split()[1]) for line in meminfo if line.startswith("MemTotal"))
     return f"{os.cpu_count()} cores (nproc), {cpu}, {mem / 2**20:.0f} GiB RAM, Python {platform.python_version()}"
-
-
-def manage(*args: str, url: str) -> None:
-    env = {**os.environ, "DOUDI_DATABASE_URL": url}
-    subprocess.run([sys.executable, str(ROOT / "manage.py"), *args], check=True, env=env, cwd=ROOT)
 
 
 def setup(args, url: str) -> None:
