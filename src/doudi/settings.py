@@ -229,7 +229,12 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     # 城乡类别 is both a household's area_type and a person's hukou_type: one enum, one name.
-    "ENUM_NAME_OVERRIDES": {"AreaTypeEnum": "doudi.regions.models.AreaType"},
+    # A household's status and the enrolment programmes also appear under several field names.
+    "ENUM_NAME_OVERRIDES": {
+        "AreaTypeEnum": "doudi.regions.models.AreaType",
+        "HouseholdStatusEnum": "doudi.registry.models.household.HouseholdStatus",
+        "ProgrammeEnum": "doudi.cases.models.enrolment.Programme",
+    },
 }
 
 # Background jobs: django-tasks with its database backend, so the demo needs no broker;

@@ -63,7 +63,9 @@ class FeedListApi(APIView):
     permission_classes = [IsAuthenticated]
     parser_classes = [MultiPartParser, FormParser]
 
-    @extend_schema(tags=[TAG], summary="部门数据批次列表", responses={200: dict})
+    @extend_schema(
+        tags=[TAG], summary="部门数据批次列表", responses={200: dict}, operation_id="verification_feeds_list"
+    )
     def get(self, request):
         check_capability(request.user, Capability.VIEW_FEEDS)
         qs = visible_batches(request.user).select_related("uploaded_by").order_by("-uploaded_at", "-id")

@@ -61,3 +61,17 @@ def test_the_shipped_jobs_name_real_tasks(settings):
         from django.utils.module_loading import import_string
 
         assert hasattr(import_string(job.task_path), "enqueue"), job.name
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [((), "SchedulingWorker"), (("--no-schedule",), "ResilientWorker"), (("--batch",), "ResilientWorker")],
+)
+def test_the_worker_starts_the_daily_jobs_unless_told_not_to_or_draining_once(monkeypatch, args, expected):
+    from django.core.management import call_command
+    from django_tasks_db.management.commands import db_worker
+
+    used = []
+    monkeypatch.setattr(db_worker.Command, "handle", lambda self, **options: used.append(db_worker.Worker.__name__))
+    call_command("run_worker", *args)
+    assert used == [expected]

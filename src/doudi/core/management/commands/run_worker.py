@@ -65,7 +65,7 @@ class ResilientWorker(db_worker.Worker):
     """A database worker that sweeps dead jobs and survives database outages."""
 
     retry_pause = 2.0
-    schedule = True
+    schedule = False  # ``SchedulingWorker`` starts the daily jobs too
 
     def run(self) -> None:
         sweep()
@@ -93,6 +93,13 @@ class ResilientWorker(db_worker.Worker):
                     sweep()
 
 
+class SchedulingWorker(ResilientWorker):
+    """The worker of ``manage.py run_worker``: also starts the daily jobs (not with ``--batch``,
+    which drains the queue once and stops, nor with ``--no-schedule``)."""
+
+    schedule = True
+
+
 class Command(db_worker.Command):
     help = "Run doudi's background worker (django-tasks database worker that sweeps dead jobs and survives outages)"
 
@@ -105,8 +112,8 @@ class Command(db_worker.Command):
     def handle(self, **options) -> None:
         # db_worker builds its Worker by name at call time: hand it this one for the duration.
         original = db_worker.Worker
-        ResilientWorker.schedule = not options.pop("no_schedule", False)
-        db_worker.Worker = ResilientWorker
+        schedule = not options.pop("no_schedule", False) and not options.get("batch")
+        db_worker.Worker = SchedulingWorker if schedule else ResilientWorker
         try:
             super().handle(**options)
         finally:
