@@ -5,7 +5,7 @@ Writes call one service each; reads go through ``selectors`` (404 for missing an
 
 from __future__ import annotations
 
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -19,6 +19,14 @@ from doudi.payments.services import approval
 from doudi.payments.services.generation import generate_payroll, parse_month
 
 
+@extend_schema_field({"type": "string", "pattern": r"^\d{4}-\d{2}$", "example": "2025-04"})
+class MonthField(serializers.DateField):
+    """A payroll's month, written YYYY-MM (the first day of the month is stored)."""
+
+    def __init__(self, **kwargs):
+        super().__init__(format="%Y-%m", **kwargs)
+
+
 class FindingSerializer(serializers.ModelSerializer):
     class Meta:
         model = PayrollFinding
@@ -26,7 +34,7 @@ class FindingSerializer(serializers.ModelSerializer):
 
 
 class PayrollSerializer(serializers.ModelSerializer):
-    month = serializers.DateField(format="%Y-%m")
+    month = MonthField()
 
     class Meta:
         model = Payroll

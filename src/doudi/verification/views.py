@@ -11,7 +11,7 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from doudi.accounts.roles import Capability
 from doudi.accounts.scope import check_in_scope
@@ -145,6 +145,7 @@ def batch_detail(request, pk: int):
 
 
 @login_required
+@require_safe
 @require_capability(Capability.LOAD_FEEDS)
 def batch_errors(request, pk: int):
     """The set-aside rows of a batch as CSV (row, column, value, reason); downloading them is logged."""
@@ -165,6 +166,7 @@ def batch_errors(request, pk: int):
 
 
 @login_required
+@require_safe
 @require_capability(Capability.VIEW_FEEDS)
 def batch_row(request, pk: int, row: int):
     """One row in full (ID number unmasked): only in the user's subtree, and logged."""
@@ -216,17 +218,22 @@ def mapping_edit(request, department: str):
     schema = S.SCHEMAS.get(department)
     if schema is None or not request.user.region_id:
         raise Http404
-    mapping, _ = FeedMapping.objects.get_or_create(region=request.user.region, department=department)
+    # Reading the page writes nothing: the mapping row exists once something was saved.
+    mapping = FeedMapping.objects.filter(region=request.user.region, department=department).first()
+    mapping = mapping or FeedMapping(region=request.user.region, department=department, columns={})
     if request.method == "POST":
         columns = {}
         for c in schema.columns:
             for name in request.POST.get(f"col-{c.code}", "").replace("，", ",").split(","):
                 if normalize_header(name):
                     columns[name.strip()[:60]] = c.code
-        mapping.columns = columns
-        mapping.updated_by = request.user
-        mapping.save()
-        messages.success(request, "已保存列名对照。")
+        if columns != (mapping.columns or {}):
+            mapping.columns = columns
+            mapping.updated_by = request.user
+            mapping.save()
+            messages.success(request, "已保存列名对照。")
+        else:
+            messages.info(request, "列名对照没有变化。")
         return redirect("verification:mapping", department)
     by_code: dict[str, list[str]] = {}
     for name, code in (mapping.columns or {}).items():

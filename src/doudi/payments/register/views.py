@@ -6,6 +6,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, HttpResponse
 from django.shortcuts import redirect
+from django.views.decorators.http import require_safe
 
 from doudi.core.errors import DomainError
 from doudi.core.web import http_errors
@@ -14,6 +15,7 @@ from doudi.payments.register.services import do_print_register
 
 
 @login_required
+@require_safe
 @http_errors
 def register_download(request, payroll_id: int, fmt: str):
     user = request.user

@@ -205,6 +205,8 @@ PARAMS: dict[str, tuple[Getter, str]] = {
     "layout_id": (_layout_of, "any"),
     # Payrolls are the county's: a township or village user is refused them though in the village's chain.
     "payroll_id": (_payroll_of, "any"),
+    # A return file is a multipart upload (no JSON body to garble): sent by users of other counties.
+    "api:payroll_returns payroll_id": (_payroll_of, "scope"),
     "region_code": (_attr("region", "code"), "any"),
     "finding_id": (lambda w, s: 987654321, "missing"),
     "action": (lambda w, s: "submit", "fixed"),

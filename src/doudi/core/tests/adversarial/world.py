@@ -194,7 +194,8 @@ def build_world(*, demo_households: int = 12) -> World:
 
     world = World(regions=regions, users=users, slots={}, policy=policy)
     for county in ("430981", "430902"):
-        call_command("generate_demo", households=demo_households, county=county, seed=13, verbosity=0)
+        # With a month of department feeds: the feed pages and verification reports have batches.
+        call_command("generate_demo", households=demo_households, county=county, seed=13, feeds=True, verbosity=0)
     ids: dict[int, list[str]] = {}
     for household_id, id_number in Person.objects.values_list("household_id", "id_number"):
         ids.setdefault(household_id, []).append(id_number)
