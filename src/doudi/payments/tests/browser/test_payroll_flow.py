@@ -25,7 +25,7 @@ def _pdf_text(data: bytes) -> str:
 
 
 def _download(page, selector: str, tmp_path, name: str) -> bytes:
-    with page.expect_download() as info:
+    with page.expect_download(timeout=60_000) as info:
         page.click(selector)
     target = tmp_path / name
     info.value.save_as(target)
