@@ -33,6 +33,9 @@ def data_typed_by_people(the_world, who: str) -> tuple[str, ...]:
     values += [s.worker.username for s in the_world.slots.values()]
     values += [f"{key}.csv" for key in the_world.slots]  # staged import files are named by their uploader
     values += [f"{s.head_name}.pdf" for s in the_world.slots.values()]  # uploaded attachments keep their names
+    from doudi.verification.models import FeedBatch
+
+    values += list(FeedBatch.objects.values_list("file_name", flat=True))  # department files keep theirs
     if user is not None:
         values.append(user.username)
     return tuple(sorted(values, key=len, reverse=True))

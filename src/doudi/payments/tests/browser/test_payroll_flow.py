@@ -19,6 +19,17 @@ from doudi.registry.models import Person
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
+@pytest.fixture(autouse=True)
+def example_layouts(db):
+    """The two example bank layouts of migration 0003: a transactional test before this one may have
+    flushed the rows data migrations wrote."""
+    import importlib
+
+    from django.apps import apps
+
+    importlib.import_module("doudi.payments.migrations.0003_example_bank_layouts").add_examples(apps, None)
+
+
 def _pdf_text(data: bytes) -> str:
     assert shutil.which("pdftotext"), "pdftotext (poppler-utils) is not installed: run scripts/setup --test"
     return subprocess.run(["pdftotext", "-", "-"], input=data, capture_output=True, check=True).stdout.decode()
