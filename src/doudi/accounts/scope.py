@@ -18,7 +18,7 @@ from doudi.regions.models import PREFIX_LENGTH, Level, prefix_of
 
 M = TypeVar("M", bound=Model)
 
-NO_SCOPE = "\x00no-scope"
+NO_SCOPE = "no-scope"  # region codes are digits: nothing starts with it (and PostgreSQL text takes no NUL)
 
 
 def scope_prefix(user) -> str:
