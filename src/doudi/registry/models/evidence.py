@@ -172,7 +172,10 @@ class Illness(Evidence):
     class Meta(Evidence.Meta):
         verbose_name = _("疾病")
         verbose_name_plural = _("疾病")
-        constraints = _evidence_constraints("illness")
+        constraints = [
+            *_evidence_constraints("illness"),
+            models.CheckConstraint(condition=Q(monthly_self_paid__gte=0), name="illness_self_paid_non_negative"),
+        ]
 
 
 class LabourCapacityLevel(models.TextChoices):
