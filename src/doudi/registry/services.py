@@ -198,6 +198,32 @@ def do_create_household(
     (迁入, ``moves.join_person``: the record and its membership history are kept, the typed name
     must match the registered one) instead of being created again.
     """
+    return create_household(
+        actor,
+        region_code=region_code,
+        head=head,
+        members=members,
+        address=address,
+        note=note,
+        joined_on=joined_on,
+        join_existing=join_existing,
+        join_reason=join_reason,
+    )
+
+
+def create_household(
+    actor,
+    *,
+    region_code: str,
+    head: PersonInput,
+    members: list[PersonInput] | tuple = (),
+    address: str = "",
+    note: str = "",
+    joined_on: date | None = None,
+    join_existing: bool = False,
+    join_reason: str = "",
+) -> Household:
+    """``do_create_household`` inside the caller's transaction."""
     check_capability(actor, Capability.EDIT_REGISTRY)
     region = _village(region_code)
     check_in_scope(actor, region.code, "村/社区")
@@ -494,6 +520,23 @@ def do_record_evidence(
     note: str = "",
 ) -> Evidence:
     """Record a new dated fact about a person (income, asset, disability …)."""
+    return record_evidence(
+        actor, person, kind=kind, values=values, valid_from=valid_from, valid_to=valid_to, source=source, note=note
+    )
+
+
+def record_evidence(
+    actor,
+    person: Person,
+    *,
+    kind: str,
+    values: dict[str, Any],
+    valid_from: date,
+    valid_to: date | None = None,
+    source: str = "declared",
+    note: str = "",
+) -> Evidence:
+    """``do_record_evidence`` inside the caller's transaction."""
     check_capability(actor, Capability.EDIT_REGISTRY)
     model = EVIDENCE_MODELS.get(kind)
     if model is None:

@@ -112,6 +112,22 @@ def do_add_attachment(
 
     Raises ``CaseError`` (``attachment_invalid``) for an empty, oversized or disallowed file.
     """
+    return add_attachment(
+        actor, case, upload=upload, original_name=original_name, category=category, note=note, today=today
+    )
+
+
+def add_attachment(
+    actor,
+    case: Case,
+    *,
+    upload,
+    original_name: str,
+    category: str = AttachmentCategory.OTHER,
+    note: str = "",
+    today: date | None = None,
+) -> Attachment:
+    """``do_add_attachment`` inside the caller's transaction."""
     case = begin_step(actor, case, "add_attachment", None)
     on = day_of(today)
     if category not in AttachmentCategory.values:

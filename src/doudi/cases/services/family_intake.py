@@ -5,16 +5,17 @@ one document (``parse_family``) and is either estimated (``estimate_family``, no
 registered (``do_register_family``) in one transaction through the registry's and the cases'
 own services, so the same rules refuse the same input everywhere:
 
-- the household and its people: ``registry.services.do_create_household`` (ID numbers, one head,
+- the household and its people: ``registry.services.create_household`` (ID numbers, one head,
   one household per person, the village in the worker's scope);
-- each fact: ``registry.services.do_record_evidence`` (after the evidence form's own checks);
-- the application and its acceptance (受理): ``do_open_application``, ``do_accept_application``;
-- the photos: ``do_add_attachment`` (recognised by their bytes, stored under random names).
+- each fact: ``registry.services.record_evidence`` (after the evidence form's own checks);
+- the application and its acceptance (受理): ``open_application``, ``accept_application``;
+- the photos: ``add_attachment`` (recognised by their bytes, stored under random names).
 
-Those services are durable transactions of their own; here they run inside one outer transaction
-(``_in_this_transaction``), so a refusal anywhere leaves nothing written. The phone's submission key
-(a UUID made when the form was begun) is stored with a unique constraint: a retry after a dropped
-connection returns the household and case of the first submission.
+Each is the body of a durable ``do_*`` service that pages and the API call, offered without the
+durable mark so that it runs in the caller's transaction: here one transaction holds them all, so a
+refusal anywhere leaves nothing written. The phone's submission key (a UUID made when the form was
+begun) is stored with a unique constraint: a retry after a dropped connection returns the household
+and case of the first submission.
 """
 
 from __future__ import annotations
@@ -32,9 +33,9 @@ from doudi.accounts.roles import Capability
 from doudi.accounts.scope import check_capability, region_in_scope
 from doudi.cases.errors import CaseErrorCode
 from doudi.cases.models import Case, CaseKind, Channel, IntakeSubmission, Programme
-from doudi.cases.services.attachments import do_add_attachment
+from doudi.cases.services.attachments import add_attachment
 from doudi.cases.services.common import check_step_capability, day_of
-from doudi.cases.services.intake import do_accept_application, do_open_application
+from doudi.cases.services.intake import accept_application, open_application
 from doudi.core.errors import DomainError, NotFound
 from doudi.regions.models import Level, Region, pad_code
 from doudi.registry import services as registry_services
@@ -343,15 +344,6 @@ def estimate_family(actor, family: FamilyDraft, *, on: date | None = None):
 # --- registering: one transaction through the services ------------------------------------------
 
 
-def _in_this_transaction(service):
-    """Return a ``@transaction.atomic(durable=True)`` service's body, to run inside the caller's transaction.
-
-    The durable mark stops a service being nested by accident; here nesting is the point (one
-    submission, all or nothing), and the body is the same code the pages call.
-    """
-    return getattr(service, "__wrapped__", service)
-
-
 class _KeyTaken(Exception):
     """Another request stored the same submission key first (a concurrent retry)."""
 
@@ -436,7 +428,7 @@ def _register(actor, family: FamilyDraft, photos, on: date, stored: list[str]) -
         return done
     head, *others = [m.person for m in family.members]
     try:
-        household = _in_this_transaction(registry_services.do_create_household)(
+        household = registry_services.create_household(
             actor,
             region_code=family.region.code,
             head=head,
@@ -457,12 +449,11 @@ def _register(actor, family: FamilyDraft, photos, on: date, stored: list[str]) -
             message += "上门受理时可先删除此人提交，再在家庭页面用“迁入成员”办理。"
         raise IntakeInvalid([Problem(_prefixed(who, message), field_name, index)]) from exc
     persons = {p.id_number: p for p in Person.objects.filter(household=household)}
-    record = _in_this_transaction(registry_services.do_record_evidence)
     for i, m in enumerate(family.members):
         person = persons[m.person.id_number]
         for j, ev in enumerate(m.evidence):
             try:
-                record(
+                registry_services.record_evidence(
                     actor,
                     person,
                     kind=ev.kind,
@@ -478,7 +469,7 @@ def _register(actor, family: FamilyDraft, photos, on: date, stored: list[str]) -
                 raise IntakeInvalid([Problem(_prefixed(who, exc.message), field_name, i, j)]) from exc
     applicant = persons[head.id_number]
     try:
-        case = _in_this_transaction(do_open_application)(
+        case = open_application(
             actor,
             household,
             kind=CaseKind.APPLICATION,
@@ -489,11 +480,10 @@ def _register(actor, family: FamilyDraft, photos, on: date, stored: list[str]) -
             today=on,
         )
         if family.accept:
-            case = _in_this_transaction(do_accept_application)(actor, case, expected_version=case.version, today=on)
-        add = _in_this_transaction(do_add_attachment)
+            case = accept_application(actor, case, expected_version=case.version, today=on)
         for k, (data, name, category) in enumerate(photos):
             try:
-                attachment = add(actor, case, upload=data, original_name=name, category=category, today=on)
+                attachment = add_attachment(actor, case, upload=data, original_name=name, category=category, today=on)
             except DomainError as exc:
                 raise IntakeInvalid([Problem(f"第{k + 1}张照片（{name}）·{exc.message}", "photos")]) from exc
             stored.append(attachment.file.name)

@@ -129,6 +129,34 @@ def do_open_application(
     Raises ``PermissionDenied`` (role), ``NotFound`` (household outside the actor's region) or
     ``CaseError`` (invalid input, or an application of the household already open).
     """
+    return open_application(
+        actor,
+        household,
+        kind=kind,
+        programmes=programmes,
+        applicant=applicant,
+        channel=channel,
+        special=special,
+        temporary_need=temporary_need,
+        note=note,
+        today=today,
+    )
+
+
+def open_application(
+    actor,
+    household: Household,
+    *,
+    kind: str = CaseKind.APPLICATION,
+    programmes: list[str] | tuple = (),
+    applicant: Person | None = None,
+    channel: str = Channel.WINDOW,
+    special: bool = False,
+    temporary_need: dict | None = None,
+    note: str = "",
+    today: date | None = None,
+) -> Case:
+    """``do_open_application`` inside the caller's transaction."""
     check_step_capability(actor, "open_application")
     check_in_scope(actor, household.region_id, "家庭")
     on = day_of(today)
@@ -213,6 +241,13 @@ def do_accept_application(
     be surveyed within ``survey_working_days_extreme_poverty``; the whole case must be decided
     within ``total_working_days`` (``total_working_days_special`` when ``special``).
     """
+    return accept_application(actor, case, expected_version=expected_version, special=special, today=today)
+
+
+def accept_application(
+    actor, case: Case, *, expected_version: int, special: bool | None = None, today: date | None = None
+) -> Case:
+    """``do_accept_application`` inside the caller's transaction."""
     case = begin_step(actor, case, "accept_application", expected_version)
     on = day_of(today)
     if special is not None:
