@@ -1,6 +1,7 @@
 """Mutation score of the policy engine (mutmut 3): how many deliberate faults the engine tests catch.
 
-    .venv/bin/python benchmarks/mutation.py [--max-children 1] [--workdir /tmp/doudi-mutation]
+    .venv/bin/python benchmarks/mutation.py [--target engine|payments|monitoring] [--max-children 1]
+                                            [--workdir /tmp/doudi-mutation] [--modules FILE ...]
                                             [--keep] [--report] [--show] [--json FILE] [MUTANT ...]
 
 mutmut changes one operator, constant or call at a time in ``src/doudi/policy/engine/`` (not its
@@ -18,6 +19,17 @@ Prints killed/total per module and overall, the run time, and every surviving mu
 when ``--show``). ``--max-children`` defaults to 1: the machine's cores are shared. Hypothesis runs
 with a fixed seed so that two runs over the same code give the same figure.
 
+``--target payments`` and ``--target monitoring`` mutate the payroll and the matching (alert) rules.
+Their logic is mostly SQL text, which mutmut leaves alone (it does not mutate f-strings or
+triple-quoted strings, and a changed SQL word would only test the database's parser): the targets
+mutate the pure-Python rule parts listed in ``TARGETS`` (month arithmetic, the month of death,
+tolerance and ceiling read from the policy, each check's query parameters and sentence, recovery
+grouping; the monitoring lookback dates, county parameters and their tables, the assembled query,
+alert fingerprints and summaries) and run their ``test_rule_parts.py`` against each mutant: Django
+is loaded (settings, models) but no database is opened, so a mutant takes about a second. The
+copy then holds the whole ``src/`` tree. Functions under a decorator (``@transaction.atomic``:
+``generate_payroll``, ``run_checks``, ``do_settle_recovery``) are never mutated by mutmut 3.
+
 Not part of the test suite or CI (a full run takes minutes to tens of minutes). See docs/testing.md.
 """
 
@@ -32,6 +44,7 @@ import subprocess
 import sys
 import time
 from collections import Counter
+from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -65,6 +78,112 @@ also_copy = ["docs/"]
 use_git_change_detection = false
 timeout_constant = 20.0
 """
+
+
+@dataclass(frozen=True)
+class Target:
+    """A set of rule functions outside the engine and the pure tests run against each of their mutants."""
+
+    functions: dict[str, tuple[str, ...]]  # source file → the functions mutated in it
+    tests: tuple[str, ...]
+
+    def patterns(self) -> list[str]:
+        """mutmut mutant-name patterns of the functions (``doudi.x.y.x_func__mutmut_*``)."""
+        out = []
+        for path, names in self.functions.items():
+            module = path.removeprefix("src/").removesuffix(".py").replace("/", ".")
+            out += [f"{module}.x_{name}__mutmut_*" for name in names]
+        return out
+
+    def keeps(self, mutant: str) -> bool:
+        return any(mutant.startswith(p.removesuffix("*")) for p in self.patterns())
+
+
+TARGETS: dict[str, Target] = {
+    "payments": Target(
+        {
+            "src/doudi/cases/services/common.py": ("add_months", "month_start"),
+            "src/doudi/payments/services/generation.py": (
+                "county_prefix",
+                "month_range",
+                "parse_month",
+                "check_programme",
+                "_split_by_reason",
+            ),
+            "src/doudi/payments/services/checks.py": (
+                "_group",
+                "_policy_values",
+                "check_deceased",
+                "check_double_payment",
+                "check_exclusive",
+                "check_accounts",
+                "check_amount_range",
+                "check_relatives",
+                "check_change",
+                "_day",
+                "find_all",
+            ),
+            "src/doudi/payments/services/recovery.py": (
+                "_months_taken",
+                "record_overpayments",
+                "flag_paid_after_death",
+            ),
+        },
+        ("src/doudi/payments/tests/test_rule_parts.py",),
+    ),
+    "monitoring": Target(
+        {
+            "src/doudi/monitoring/params.py": ("months_before", "county_params", "write_params"),
+            "src/doudi/monitoring/rules.py": ("wrapped",),
+            "src/doudi/monitoring/engine.py": ("signals_sql", "empty_feed", "collapse"),
+        },
+        ("src/doudi/monitoring/tests/test_rule_parts.py",),
+    ),
+}
+
+# pytest's configuration in the copy of a Django target: the project's settings, no database
+# opened by the selected tests (DOUDI_DATA_DIR and DOUDI_DATABASE_URL point into the copy).
+DJANGO_PYTEST_INI = """\
+[pytest]
+DJANGO_SETTINGS_MODULE = doudi.settings
+python_files = test_*.py
+filterwarnings =
+    ignore::DeprecationWarning
+"""
+
+
+def target_config(target: Target) -> str:
+    """Return the ``[tool.mutmut]`` table for the copy of a Django target."""
+    only = ", ".join(f'"{path}"' for path in target.functions)
+    tests = ", ".join(f'"{t}"' for t in target.tests)
+    return f"""\
+[tool.mutmut]
+source_paths = ["src"]
+only_mutate = [{only}]
+do_not_mutate = ["src/conftest.py", "src/doudi/*/tests/*"]
+pytest_add_cli_args_test_selection = [{tests}]
+pytest_add_cli_args = ["-p", "no:cacheprovider", "--hypothesis-seed=0", "-q"]
+also_copy = ["pytest.ini"]
+use_git_change_detection = false
+timeout_constant = 20.0
+"""
+
+
+def prepare_target(workdir: Path, keep: bool, target: Target) -> None:
+    """Copy the whole ``src/`` tree (Django imports every app) into ``workdir``."""
+    if not keep and workdir.exists():
+        shutil.rmtree(workdir)
+    workdir.mkdir(parents=True, exist_ok=True)
+    if (workdir / "src").exists():
+        shutil.rmtree(workdir / "src")
+    ignore = shutil.ignore_patterns("__pycache__", "*.pyc", ".hypothesis", "node_modules", "browser")
+    shutil.copytree(ROOT / "src", workdir / "src", ignore=ignore)
+    for test in target.tests:  # mutmut copies a file into mutants/ only once: refresh the tests
+        mutated = workdir / "mutants" / test
+        if mutated.parent.exists():
+            shutil.copy2(ROOT / test, mutated)
+    (workdir / "pytest.ini").write_text(DJANGO_PYTEST_INI, encoding="utf-8")
+    (workdir / "pyproject.toml").write_text(target_config(target), encoding="utf-8")
 
 
 # exit code of the test run for a mutant → what it means (mutmut.stats.status_by_exit_code)
@@ -109,6 +228,8 @@ def run(workdir: Path, max_children: int, names: list[str]) -> float:
     """Run mutmut in ``workdir``; return the wall time in seconds."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("DOUDI_")}
     env["PYTHONHASHSEED"] = "0"
+    env["DOUDI_DATA_DIR"] = str(workdir.resolve() / "data")
+    env["DOUDI_DATABASE_URL"] = f"sqlite:///{workdir.resolve() / 'data' / 'unused.sqlite3'}"
     started = time.monotonic()
     cmd = [sys.executable, "-m", "mutmut", "run", "--max-children", str(max_children), *names]
     done = subprocess.run(cmd, cwd=workdir, env=env, check=False)
@@ -117,16 +238,26 @@ def run(workdir: Path, max_children: int, names: list[str]) -> float:
     return time.monotonic() - started
 
 
-def collect(workdir: Path) -> dict[str, dict[str, int | None]]:
-    """Return {module file name: {mutant name: exit code}} from mutmut's result files."""
+def collect(workdir: Path, target: Target | None = None) -> dict[str, dict[str, int | None]]:
+    """Return {module file name: {mutant name: exit code}} from mutmut's result files.
+
+    For a target outside the engine, only the mutants of its listed functions are counted.
+    """
     results: dict[str, dict[str, int | None]] = {}
-    meta_dir = workdir / "mutants" / ENGINE
-    for meta in sorted(meta_dir.glob("*.py.meta")):
-        results[meta.name.removesuffix(".meta")] = json.loads(meta.read_text())["exit_code_by_key"]
+    if target is None:
+        meta_dir = workdir / "mutants" / ENGINE
+        for meta in sorted(meta_dir.glob("*.py.meta")):
+            results[meta.name.removesuffix(".meta")] = json.loads(meta.read_text())["exit_code_by_key"]
+        return results
+    for path in target.functions:
+        meta = workdir / "mutants" / f"{path}.meta"
+        if meta.exists():
+            codes = json.loads(meta.read_text())["exit_code_by_key"]
+            results[Path(path).name] = {k: v for k, v in codes.items() if target.keeps(k)}
     return results
 
 
-def report(workdir: Path, results: dict[str, dict[str, int | None]], show: bool) -> dict:
+def report(workdir: Path, results: dict[str, dict[str, int | None]], show: bool, label: str = "engine") -> dict:
     """Print the score per module and the survivors; return the same figures as a dict."""
     rows, total = [], Counter()
     survivors: list[str] = []
@@ -152,7 +283,7 @@ def report(workdir: Path, results: dict[str, dict[str, int | None]], show: bool)
         print(f"{module:<26}{c['killed']:>8}{c['timeout']:>9}{c['survived']:>10}{other:>7}{n:>7}{pct:>8.1f}%")
     detected, n, pct = score(total)
     print(
-        f"{'engine':<26}{total['killed']:>8}{total['timeout']:>9}{total['survived']:>10}"
+        f"{label:<26}{total['killed']:>8}{total['timeout']:>9}{total['survived']:>10}"
         f"{n - total['killed'] - total['timeout'] - total['survived']:>7}{n:>7}{pct:>8.1f}%"
     )
     print(f"\nscore: {detected}/{n} mutants detected = {pct:.1f}% (killed or timed out); statuses: {dict(total)}")
@@ -196,15 +327,26 @@ def main() -> None:
         help="also run the Hypothesis property tests per mutant (about 20 times slower)",
     )
     parser.add_argument("--json", type=Path, help="also write the figures to this file")
+    parser.add_argument(
+        "--target",
+        choices=["engine", *TARGETS],
+        default="engine",
+        help="the policy engine (default), or the payroll or matching rules' Python parts (see TARGETS)",
+    )
     args = parser.parse_args()
 
+    target = TARGETS.get(args.target)
     elapsed = None
     if not args.report:
-        prepare(
-            args.workdir, keep=args.keep or bool(args.names), with_properties=args.with_properties, modules=args.modules
-        )
-        elapsed = run(args.workdir, args.max_children, args.names)
-    figures = report(args.workdir, collect(args.workdir), args.show)
+        keep = args.keep or bool(args.names)
+        if target is None:
+            prepare(args.workdir, keep=keep, with_properties=args.with_properties, modules=args.modules)
+            names = args.names
+        else:
+            prepare_target(args.workdir, keep=keep, target=target)
+            names = args.names or target.patterns()
+        elapsed = run(args.workdir, args.max_children, names)
+    figures = report(args.workdir, collect(args.workdir, target), args.show, label=args.target)
     machine = f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
     if elapsed is not None:
         print(f"\nrun time {elapsed:.0f} s with {args.max_children} child process(es) on {machine}")
