@@ -21,6 +21,7 @@ import pytest
 from django.db.models import Q
 
 from doudi.accounts.models import User
+from doudi.cases.models import RelativeDeclaration
 from doudi.cases.services.common import add_months, month_start
 from doudi.core.errors import DomainError
 from doudi.payments.errors import PaymentError
@@ -312,11 +313,15 @@ def test_change_tolerance_compares_with_last_month(monkeypatch):
     asked = fake_rows(monkeypatch, [(41, 8, 80, "钱七", Decimal("400.00"), Decimal("600.00"))])
     hits = checks.check_change(payroll(month=date(2025, 1, 1)), Decimal("0.25"))
     assert asked[0][1] == ["dibao", date(2024, 12, 1), 7, Decimal("0.25")]
+    assert "WHERE programme = %s AND month_covered = %s AND status NOT IN ('failed', 'cancelled')" in asked[0][0]
+    assert "AND prev.amount > 0\n              AND ABS(l.amount - prev.amount) > %s * prev.amount" in asked[0][0]
     assert hits == [
         checks.Hit("change_tolerance", "person:8", 8, 80, "钱七本月 600.00 元，上月 400.00 元，变动超过 25%", [41])
     ]
     fake_rows(monkeypatch, [(41, 8, 80, "钱七", Decimal("400.00"), Decimal("600.00"))])
     assert checks.check_change(payroll(), Decimal("0.3"))[0].detail.endswith("变动超过 30%")
+    fake_rows(monkeypatch, [(41, 8, 80, "钱七", Decimal("400.00"), Decimal("1100.00"))])
+    assert checks.check_change(payroll(), Decimal("1.5"))[0].detail.endswith("变动超过 150%")
 
 
 def test_exclusive_programmes_asks_for_the_excluded_ones(monkeypatch):
@@ -337,6 +342,7 @@ def test_deceased_sentence(monkeypatch):
     asked = fake_rows(monkeypatch, [(61, 3, 30, "李四", date(2025, 1, 20)), (62, 3, 30, "李四", date(2025, 1, 20))])
     hits = checks.check_deceased(payroll())
     assert asked[0][1] == [7]
+    assert "AND pr.death_date IS NOT NULL AND l.month_covered > pr.death_date" in asked[0][0]
     assert hits == [checks.Hit("deceased", "person:3", 3, 30, "李四已于 2025-01-20 死亡，死亡次月起不应发放", [61, 62])]
     assert checks._day("2025-01-20 00:00:00") == "2025-01-20"
 
@@ -351,6 +357,9 @@ def test_double_payment_person_and_household(monkeypatch):
     m = date(2025, 3, 1)
     assert asked[0][1] == [7, "430981%", "dibao", m, m, "430981%", "dibao", m, m]
     assert asked[1][1] == [7, 7]
+    assert "GROUP BY e2.person_id HAVING COUNT(*) > 1)" in asked[0][0]
+    assert "AND e.start_month <= %s\n              AND (e.end_month IS NULL OR e.end_month >= %s)" in asked[0][0]
+    assert "WHERE payroll_id = %s AND kind = 'normal' GROUP BY household_id HAVING COUNT(*) > 1)" in asked[1][0]
     assert hits == [
         checks.Hit(
             "double_payment",
@@ -383,6 +392,9 @@ def test_accounts_sentences(monkeypatch):
     )
     hits = checks.check_accounts(payroll())
     assert [a[1] for a in asked] == [[7], [7], [7, 7]]
+    assert "WHERE l.payroll_id = %s AND l.bank_account = '' ORDER BY l.id" in asked[0][0]
+    assert "AND (other.id IS NOT NULL OR pr.household_id IS NULL OR pr.household_id <> l.household_id)" in asked[1][0]
+    assert "GROUP BY bank_account HAVING COUNT(DISTINCT household_id) > 1)" in asked[2][0]
     assert hits == [
         checks.Hit("no_account", "person:1", 1, 10, "甲没有登记银行账号（一卡通）", [81]),
         checks.Hit("holder_not_member", "person:2", 2, 20, "乙的账户登记在家庭以外的外人名下", [82]),
@@ -411,11 +423,15 @@ def test_relatives_sentence(monkeypatch):
         )
     ]
     assert asked[0][1] == [7]
+    assert f"JOIN {RelativeDeclaration._meta.db_table} d ON d.case_id = c.id" in asked[0][0]
 
 
 def test_find_all_gives_each_check_its_policy_value_in_order(monkeypatch):
     p = payroll()
-    monkeypatch.setattr(checks, "_policy_values", lambda x: (Decimal("0.2"), Decimal("4"), Decimal("700")))
+    asked = []
+    monkeypatch.setattr(
+        checks, "_policy_values", lambda x: asked.append(x) or (Decimal("0.2"), Decimal("4"), Decimal("700"))
+    )
     seen = []
 
     def stub(name, result):
@@ -439,8 +455,16 @@ def test_find_all_gives_each_check_its_policy_value_in_order(monkeypatch):
         "relatives",
         "change",
     ]
-    assert ("check_amount_range", (p, Decimal("4"), Decimal("700"))) in seen
-    assert ("check_change", (p, Decimal("0.2"))) in seen
+    assert asked == [p]
+    assert seen == [
+        ("check_deceased", (p,)),
+        ("check_double_payment", (p,)),
+        ("check_exclusive", (p,)),
+        ("check_accounts", (p,)),
+        ("check_amount_range", (p, Decimal("4"), Decimal("700"))),
+        ("check_relatives", (p,)),
+        ("check_change", (p, Decimal("0.2"))),
+    ]
 
 
 # ---------------------------------------------------------------- recovery
@@ -477,10 +501,10 @@ def test_overpaid_lines_become_one_recovery_per_enrolment(monkeypatch):
     monkeypatch.setattr(Recovery, "objects", store)
     actor = User(pk=5)
     lines = [
+        {**over(2, date(2025, 5, 1), "0.00", line=9)},  # nothing overpaid: no entry, the others still made
         {**over(1, date(2025, 4, 1), "120.50", line=3)},
         {**over(1, date(2025, 2, 1), "500.00", line=1)},  # already recovered: skipped
         {**over(1, date(2025, 3, 1), "300.25", line=2)},
-        {**over(2, date(2025, 5, 1), "0.00", line=9)},  # nothing overpaid: no entry
     ]
     made = recovery.record_overpayments(lines, reason="ended", actor=actor, note="说" * 310)
     assert made is store.created and len(made) == 1
@@ -501,6 +525,9 @@ def test_overpaid_lines_become_one_recovery_per_enrolment(monkeypatch):
     assert r.created_by_id == 5
     made = recovery.record_overpayments([over(2, date(2025, 5, 1), "10", line=4)], reason="death")
     assert made[0].created_by is None and made[0].note == "" and made[0].amount == Decimal("10.00")
+    # Fifty cents overpaid is still recovered; an actor not saved (no id) is not recorded as the author.
+    made = recovery.record_overpayments([over(2, date(2025, 5, 1), "0.50", line=4)], reason="death", actor=User())
+    assert made[0].amount == Decimal("0.50") and made[0].created_by is None
 
 
 def test_paid_after_death_counts_months_after_the_month_of_death(monkeypatch):
