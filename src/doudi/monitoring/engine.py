@@ -38,48 +38,52 @@ _MEANS = ", ".join(f"'{p}'" for p in MEANS_TESTED)
 # Views over the tables, in order; each engine creates them the same way.
 PRELUDE: tuple[tuple[str, str], ...] = (
     ("enrolled_all", "SELECT * FROM enrolled"),
+    # Persons are unique by id, so a semi-join (EXISTS) gives each person once without a DISTINCT.
     (
         "beneficiaries",
-        "SELECT DISTINCT pe.person_id, pe.household_id, pe.region_code, pe.county_code "
-        "FROM enrolled e JOIN persons pe ON pe.person_id = e.person_id",
+        "SELECT pe.person_id, pe.household_id, pe.region_code, pe.county_code FROM persons pe "
+        "WHERE EXISTS (SELECT 1 FROM enrolled e WHERE e.person_id = pe.person_id)",
     ),
     (
         "means_beneficiaries",
-        "SELECT DISTINCT pe.person_id, pe.household_id, pe.region_code, pe.county_code "
-        f"FROM enrolled e JOIN persons pe ON pe.person_id = e.person_id WHERE e.programme IN ({_MEANS})",
+        "SELECT pe.person_id, pe.household_id, pe.region_code, pe.county_code FROM persons pe "
+        f"WHERE EXISTS (SELECT 1 FROM enrolled e WHERE e.person_id = pe.person_id AND e.programme IN ({_MEANS}))",
     ),
     (
         "monitored",
+        # Each part names its own kind, so the parts never repeat each other: UNION ALL of distinct parts.
         f"""
-        SELECT e.person_id,
+        SELECT DISTINCT e.person_id,
                CASE WHEN e.family = 'extreme_poverty' THEN 'tekun' ELSE e.family END AS kind
         FROM enrolled e WHERE e.family IN ('dibao', 'extreme_poverty', 'near_dibao', 'rigid_expense')
-        UNION
-        SELECT f.person_id, 'poverty_watch' AS kind FROM feed_poverty_watch f
+        UNION ALL
+        SELECT DISTINCT f.person_id, 'poverty_watch' AS kind FROM feed_poverty_watch f
         JOIN persons pe ON pe.person_id = f.person_id
         WHERE f.risk_removed IS NULL OR NOT f.risk_removed
-        UNION
-        SELECT x.person_id, 'exited' AS kind FROM ended x
+        UNION ALL
+        SELECT DISTINCT x.person_id, 'exited' AS kind FROM ended x
         JOIN persons pe ON pe.person_id = x.person_id
         JOIN params p ON p.county_code = pe.county_code
         WHERE x.end_month >= p.lookback_from
           AND NOT EXISTS (SELECT 1 FROM enrolled e WHERE e.person_id = x.person_id AND e.programme IN ({_MEANS}))
-        UNION
-        SELECT pe.person_id, 'refused' AS kind FROM refusals r
+        UNION ALL
+        SELECT DISTINCT pe.person_id, 'refused' AS kind FROM refusals r
         JOIN persons pe ON pe.household_id = r.household_id
         JOIN params p ON p.county_code = pe.county_code
         WHERE r.decided_on >= p.lookback_from
           AND NOT EXISTS (SELECT 1 FROM enrolled e WHERE e.person_id = pe.person_id AND e.programme IN ({_MEANS}))
-        UNION
-        SELECT w.person_id, 'referred' AS kind FROM referrals w
+        UNION ALL
+        SELECT DISTINCT w.person_id, 'referred' AS kind FROM referrals w
         """,
     ),
     (
         "monitored_persons",
-        "SELECT DISTINCT pe.person_id, pe.household_id, pe.region_code, pe.county_code "
-        "FROM monitored m JOIN persons pe ON pe.person_id = m.person_id",
+        "SELECT pe.person_id, pe.household_id, pe.region_code, pe.county_code FROM persons pe "
+        "WHERE EXISTS (SELECT 1 FROM monitored m WHERE m.person_id = pe.person_id)",
     ),
 )
+# Views, not tables, in DuckDB (the table they copy is already in memory).
+NOT_MATERIALISED = ("enrolled_all",)
 
 SIGNAL_SCHEMA = pa.schema(
     [("rule", pa.string())]
@@ -128,41 +132,58 @@ def signals_sql(rules: Iterable[Rule]) -> str:
     return "\nUNION ALL\n".join(parts)
 
 
+def attach(con: duckdb.DuckDBPyConnection, tables: dict[str, list[str]]) -> None:
+    """Create a view in ``con`` over each table's Parquet files (name → files)."""
+    for name, files in tables.items():
+        listed = ", ".join(f"'{f}'" for f in files)
+        con.execute(f"CREATE OR REPLACE VIEW {name} AS SELECT * FROM read_parquet([{listed}], union_by_name = true)")
+
+
+def prepare(con: duckdb.DuckDBPyConnection) -> None:
+    """Materialise the shared populations (``PRELUDE``) once: several rules read them (Spark plans views itself)."""
+    for name, sql in PRELUDE:
+        kind = "VIEW" if name in NOT_MATERIALISED else "TEMP TABLE"
+        con.execute(f"CREATE OR REPLACE {kind} {name} AS {sql}")
+
+
+def signals_duckdb(con: duckdb.DuckDBPyConnection, rules: Iterable[Rule] = RULES) -> pa.Table:
+    """Return the signals of ``rules`` over the tables of ``con`` (``prepare`` done), one query."""
+    return con.sql(signals_sql(rules)).to_arrow_table().cast(SIGNAL_SCHEMA)
+
+
 def run_duckdb(tables: dict[str, list[str]], rules: Iterable[Rule] = RULES) -> pa.Table:
     """Return the signals of ``rules`` over ``tables`` (name → Parquet files), computed by DuckDB."""
     con = duckdb.connect()
     try:
-        for name, files in tables.items():
-            listed = ", ".join(f"'{f}'" for f in files)
-            con.execute(f"CREATE VIEW {name} AS SELECT * FROM read_parquet([{listed}], union_by_name = true)")
-        for name, sql in PRELUDE:
-            # Materialised once: several rules read the same population (Spark plans the views itself).
-            con.execute(f"CREATE TEMP TABLE {name} AS {sql}")
-        result = con.sql(signals_sql(rules)).to_arrow_table()
+        attach(con, tables)
+        prepare(con)
+        return signals_duckdb(con, rules)
     finally:
         con.close()
-    return result.cast(SIGNAL_SCHEMA)
+
+
+def population_of(con: duckdb.DuckDBPyConnection) -> dict[str, dict[str, int]]:
+    """Return {township code: {monitored kind: persons}} from the tables of ``con`` (``prepare`` done)."""
+    rows = con.execute(
+        "SELECT substr(pe.region_code, 1, 9) || '000', m.kind, count(DISTINCT m.person_id) "
+        "FROM monitored m JOIN persons pe ON pe.person_id = m.person_id GROUP BY ALL ORDER BY ALL"
+    ).fetchall()
+    out: dict[str, dict[str, int]] = {}
+    for township, kind, n in rows:
+        out.setdefault(township, {})[kind] = n
+    return out
 
 
 def population(tables: dict[str, list[str]]) -> dict[str, dict[str, int]]:
     """Return {township code: {monitored kind: persons}} (DuckDB over the run's tables)."""
     con = duckdb.connect()
     try:
-        for name, files in tables.items():
-            listed = ", ".join(f"'{f}'" for f in files)
-            con.execute(f"CREATE VIEW {name} AS SELECT * FROM read_parquet([{listed}], union_by_name = true)")
+        attach(con, tables)
         for name, sql in PRELUDE:
             con.execute(f"CREATE VIEW {name} AS {sql}")
-        rows = con.execute(
-            "SELECT substr(pe.region_code, 1, 9) || '000', m.kind, count(DISTINCT m.person_id) "
-            "FROM monitored m JOIN persons pe ON pe.person_id = m.person_id GROUP BY ALL ORDER BY ALL"
-        ).fetchall()
+        return population_of(con)
     finally:
         con.close()
-    out: dict[str, dict[str, int]] = {}
-    for township, kind, n in rows:
-        out.setdefault(township, {})[kind] = n
-    return out
 
 
 def spark_session():
@@ -197,7 +218,9 @@ def run_spark(tables: dict[str, list[str]], rules: Iterable[Rule] = RULES, sessi
     return result.cast(SIGNAL_SCHEMA)
 
 
-def collapse(signals: pa.Table, detected_on_sql: str, deadlines_file: str) -> pa.Table:
+def collapse(
+    signals: pa.Table, detected_on_sql: str, deadlines_file: str, con: duckdb.DuckDBPyConnection | None = None
+) -> pa.Table:
     """Group signals into one row per alert (rule, subject, fact) with its fingerprint, evidence and deadline.
 
     ``subject`` is ``p<person id>`` for person rules and ``h<household id>`` for household rules;
@@ -212,11 +235,12 @@ def collapse(signals: pa.Table, detected_on_sql: str, deadlines_file: str) -> pa
             "label": [r.label for r in RULES],
         }
     )
-    con = duckdb.connect()
+    own = con is None
+    con = duckdb.connect() if own else con
     try:
         con.register("signals", signals)
         con.register("levels", levels)
-        con.execute(f"CREATE VIEW deadlines AS SELECT * FROM read_parquet('{deadlines_file}')")
+        con.execute(f"CREATE OR REPLACE VIEW deadlines AS SELECT * FROM read_parquet('{deadlines_file}')")
         return con.sql(
             f"""
             WITH s AS (
@@ -252,4 +276,7 @@ def collapse(signals: pa.Table, detected_on_sql: str, deadlines_file: str) -> pa
             """
         ).to_arrow_table()
     finally:
-        con.close()
+        con.unregister("signals")
+        con.unregister("levels")
+        if own:
+            con.close()

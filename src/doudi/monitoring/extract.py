@@ -54,26 +54,47 @@ class Extract:
     counties: list[str]
 
 
-def _write(con: duckdb.DuckDBPyConnection, directory: Path, name: str, sql: str) -> str:
-    path = directory / f"{name}.parquet"
-    con.execute(f"COPY ({sql}) TO '{path}' (FORMAT parquet)")
-    return str(path)
+TABLES = ("persons", "households", "enrolled", "ended", "refusals", "relatives", "referrals", "exclusive_pairs")
 
 
 def registry_extract(region_code: str, on: date, directory: Path) -> Extract:
-    """Write the registry tables of the subtree of ``region_code`` as of ``on`` into ``directory``."""
+    """Write the registry tables of the subtree of ``region_code`` as of ``on`` into ``directory`` (Parquet).
+
+    The files are what Spark reads (and the benchmark's floor); the DuckDB engine reads the same tables
+    from memory (``load_registry``) without writing them.
+    """
+    directory.mkdir(parents=True, exist_ok=True)
+    con = duckdb.connect()
+    try:
+        counties = load_registry(con, region_code, on)
+        files = {}
+        for name in TABLES:
+            path = directory / f"{name}.parquet"
+            con.execute(f"COPY {name} TO '{path}' (FORMAT parquet)")
+            files[name] = str(path)
+    finally:
+        con.close()
+    return Extract(directory=directory, files=files, counties=counties)
+
+
+def load_registry(con: duckdb.DuckDBPyConnection, region_code: str, on: date) -> list[str]:
+    """Create the registry tables (``TABLES``) of the subtree of ``region_code`` as of ``on`` in ``con``.
+
+    Returns the codes of the counties found (``xxxxxx000000``).
+    """
     prefix = prefix_of(region_code)
     province = prefix[:2]
     P, H = Person._meta.db_table, Household._meta.db_table
     E, D, C = Enrolment._meta.db_table, Decision._meta.db_table, CaseModel._meta.db_table
     R, W = RelativeDeclaration._meta.db_table, WorkerReferral._meta.db_table
     like = prefix + "%"
+    # The household's village and area are joined in DuckDB (``households`` is read anyway).
     persons = _read(
-        f"SELECT p.id, p.household_id, h.region_id, CAST(p.birth_date AS TEXT), h.area_type "
+        f"SELECT p.id, p.household_id, CAST(p.birth_date AS TEXT) "
         f"FROM {P} p JOIN {H} h ON h.id = p.household_id "
         f"WHERE h.region_id LIKE %s AND h.status = 'active' AND p.death_date IS NULL",
         [like],
-        (("person_id", "int"), ("household_id", "int"), ("region_code", "text"), ("birth", "text"), ("area", "text")),
+        (("person_id", "int"), ("household_id", "int"), ("birth", "text")),
     )
     households = _read(
         f"SELECT h.id, h.region_id, h.area_type FROM {H} h WHERE h.region_id LIKE %s AND h.status = 'active'",
@@ -132,94 +153,62 @@ def registry_extract(region_code: str, on: date, directory: Path) -> Extract:
         }
     )
     pairs = pa.table({"one": [a for a, _ in EXCLUSIVE_PAIRS], "other": [b for _, b in EXCLUSIVE_PAIRS]})
-    directory.mkdir(parents=True, exist_ok=True)
-    con = duckdb.connect()
-    try:
-        for name, table in (
-            ("raw_persons", persons),
-            ("raw_households", households),
-            ("raw_enrolments", enrolments),
-            ("raw_refusals", refusals),
-            ("raw_relatives", relatives),
-            ("raw_referrals", referrals),
-            ("programme_labels", labels),
-            ("pairs", pairs),
-        ):
-            con.register(name, table)
-        on_sql = f"DATE '{on.isoformat()}'"
-        month_sql = f"DATE '{on.replace(day=1).isoformat()}'"
-        files = {
-            "persons": _write(
-                con,
-                directory,
-                "persons",
-                "SELECT person_id, household_id, region_code, substr(region_code, 1, 6) || '000000' AS county_code, "
-                "CAST(strftime(CAST(birth AS DATE), '%Y%m%d') AS BIGINT) AS birth_key, area AS area_type "
-                "FROM raw_persons",
-            ),
-            "households": _write(
-                con,
-                directory,
-                "households",
-                "SELECT household_id, region_code, substr(region_code, 1, 6) || '000000' AS county_code, area_type "
-                "FROM raw_households",
-            ),
-            # Every person a live enrolment covers: the holder and the members listed in ``covered``.
-            "enrolled": _write(
-                con,
-                directory,
-                "enrolled",
-                f"""
-                WITH live AS (
-                  SELECT * FROM raw_enrolments
-                  WHERE status <> 'ended' AND CAST(start_month AS DATE) <= {on_sql}
-                    AND (NULLIF(end_month, '') IS NULL OR CAST(NULLIF(end_month, '') AS DATE) >= {month_sql})
-                ), covered AS (
-                  SELECT enrolment_id, holder_id AS person_id, household_id, region_code, programme FROM live
-                  UNION
-                  SELECT enrolment_id, UNNEST(CAST(COALESCE(NULLIF(covered, ''), '[]') AS JSON)::BIGINT[]) AS person_id,
-                         household_id, region_code, programme FROM live
-                )
-                SELECT c.enrolment_id, c.person_id, c.household_id, c.programme, l.family, l.programme_label,
-                       substr(c.region_code, 1, 6) AS region_code
-                FROM covered c
-                JOIN raw_persons p ON p.person_id = c.person_id
-                JOIN programme_labels l ON l.programme = c.programme
-                """,
-            ),
-            "ended": _write(
-                con,
-                directory,
-                "ended",
-                f"""
-                SELECT DISTINCT x.person_id, CAST(e.end_month AS DATE) AS end_month
-                FROM raw_enrolments e,
-                     UNNEST(list_distinct(list_append(
-                        CAST(COALESCE(NULLIF(e.covered, ''), '[]') AS JSON)::BIGINT[], e.holder_id))) AS x(person_id)
-                WHERE e.status = 'ended' AND NULLIF(e.end_month, '') IS NOT NULL
-                  AND CAST(e.end_month AS DATE) <= {on_sql}
-                  AND e.region_code LIKE '{prefix}%'
-                """,
-            ),
-            "refusals": _write(
-                con,
-                directory,
-                "refusals",
-                f"SELECT household_id, CAST(decided_on AS DATE) AS decided_on FROM raw_refusals "
-                f"WHERE CAST(decided_on AS DATE) <= {on_sql}",
-            ),
-            "relatives": _write(
-                con,
-                directory,
-                "relatives",
-                "SELECT declaration_id, household_id, status, irregular = 1 AS irregular, staff_name, staff_position, "
-                "relation, CAST(declared_on AS DATE) AS declared_on FROM raw_relatives",
-            ),
-            "referrals": _write(con, directory, "referrals", "SELECT DISTINCT person_id FROM raw_referrals"),
-            "exclusive_pairs": _write(con, directory, "exclusive_pairs", "SELECT one, other FROM pairs"),
-        }
-        found = con.execute("SELECT DISTINCT substr(region_code, 1, 6) || '000000' FROM raw_households").fetchall()
-        counties = [r[0] for r in found]
-    finally:
-        con.close()
-    return Extract(directory=directory, files=files, counties=sorted(counties))
+    for name, table in (
+        ("raw_persons", persons),
+        ("raw_households", households),
+        ("raw_enrolments", enrolments),
+        ("raw_refusals", refusals),
+        ("raw_relatives", relatives),
+        ("raw_referrals", referrals),
+        ("programme_labels", labels),
+        ("pairs", pairs),
+    ):
+        con.register(name, table)
+    on_sql = f"DATE '{on.isoformat()}'"
+    month_sql = f"DATE '{on.replace(day=1).isoformat()}'"
+    queries = {
+        "households": "SELECT household_id, region_code, substr(region_code, 1, 6) || '000000' AS county_code, "
+        "area_type FROM raw_households",
+        "persons": "SELECT p.person_id, p.household_id, h.region_code, h.county_code, "
+        "CAST(strftime(CAST(p.birth AS DATE), '%Y%m%d') AS BIGINT) AS birth_key, h.area_type "
+        "FROM raw_persons p JOIN households h ON h.household_id = p.household_id",
+        # Every person a live enrolment covers: the holder and the members listed in ``covered``.
+        "enrolled": f"""
+            WITH live AS (
+              SELECT * FROM raw_enrolments
+              WHERE status <> 'ended' AND CAST(start_month AS DATE) <= {on_sql}
+                AND (NULLIF(end_month, '') IS NULL OR CAST(NULLIF(end_month, '') AS DATE) >= {month_sql})
+            ), covered AS (
+              SELECT enrolment_id, holder_id AS person_id, household_id, region_code, programme FROM live
+              UNION
+              SELECT enrolment_id, UNNEST(CAST(COALESCE(NULLIF(covered, ''), '[]') AS JSON)::BIGINT[]) AS person_id,
+                     household_id, region_code, programme FROM live
+            )
+            SELECT c.enrolment_id, c.person_id, c.household_id, c.programme, l.family, l.programme_label,
+                   substr(c.region_code, 1, 6) AS region_code
+            FROM covered c
+            JOIN persons p ON p.person_id = c.person_id
+            JOIN programme_labels l ON l.programme = c.programme
+            """,
+        "ended": f"""
+            SELECT DISTINCT x.person_id, CAST(e.end_month AS DATE) AS end_month
+            FROM raw_enrolments e,
+                 UNNEST(list_distinct(list_append(
+                    CAST(COALESCE(NULLIF(e.covered, ''), '[]') AS JSON)::BIGINT[], e.holder_id))) AS x(person_id)
+            WHERE e.status = 'ended' AND NULLIF(e.end_month, '') IS NOT NULL
+              AND CAST(e.end_month AS DATE) <= {on_sql}
+              AND e.region_code LIKE '{prefix}%'
+            """,
+        "refusals": f"SELECT household_id, CAST(decided_on AS DATE) AS decided_on FROM raw_refusals "
+        f"WHERE CAST(decided_on AS DATE) <= {on_sql}",
+        "relatives": "SELECT declaration_id, household_id, status, irregular = 1 AS irregular, staff_name, "
+        "staff_position, relation, CAST(declared_on AS DATE) AS declared_on FROM raw_relatives",
+        "referrals": "SELECT DISTINCT person_id FROM raw_referrals",
+        "exclusive_pairs": "SELECT one, other FROM pairs",
+    }
+    for name, sql in queries.items():
+        con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS {sql}")
+    for name in ("raw_persons", "raw_households", "raw_enrolments", "raw_refusals", "raw_relatives", "raw_referrals"):
+        con.unregister(name)
+    found = con.execute("SELECT DISTINCT county_code FROM households ORDER BY 1").fetchall()
+    return [r[0] for r in found]

@@ -194,19 +194,20 @@ RULES: tuple[Rule, ...] = (
                       CAST(f.out_of_pocket AS STRING), ' 元') AS detail,
                t.total AS amount
         FROM (
-          -- Persons over the threshold first: the evidence text is built for their rows only.
+          -- Each person's 12-month total from the feed alone first (the window is the run's date, the same in
+          -- every county), then only the persons over the lowest threshold are joined to the registry;
+          -- the evidence text is built for their rows only.
           SELECT f.person_id, CAST(SUM(f.out_of_pocket) AS DECIMAL(18,2)) AS total
           FROM feed_medical f
-          JOIN monitored_persons b ON b.person_id = f.person_id
-          JOIN params p ON p.county_code = b.county_code
-          WHERE f.settled_on > p.medical_from AND f.settled_on <= p.on_date
-          GROUP BY f.person_id, p.medical_out_of_pocket
-          HAVING SUM(f.out_of_pocket) > p.medical_out_of_pocket
+          WHERE f.settled_on > (SELECT MIN(medical_from) FROM params)
+            AND f.settled_on <= (SELECT MAX(on_date) FROM params)
+          GROUP BY f.person_id
+          HAVING SUM(f.out_of_pocket) > (SELECT MIN(medical_out_of_pocket) FROM params)
         ) t
-        JOIN feed_medical f ON f.person_id = t.person_id
-        JOIN monitored_persons b ON b.person_id = f.person_id
+        JOIN monitored_persons b ON b.person_id = t.person_id
         JOIN params p ON p.county_code = b.county_code
-        WHERE f.settled_on > p.medical_from AND f.settled_on <= p.on_date
+        JOIN feed_medical f ON f.person_id = t.person_id
+        WHERE t.total > p.medical_out_of_pocket AND f.settled_on > p.medical_from AND f.settled_on <= p.on_date
         """,
         "上门核实：可能符合刚性支出困难家庭、支出型临时救助或单人户低保。",
     ),
@@ -221,7 +222,8 @@ RULES: tuple[Rule, ...] = (
                COALESCE(f.admitted_on, f.settled_on) AS event_date, f.batch_id, f.row_number,
                concat('住院 ', CAST(f.hospital_days AS STRING), ' 天（', COALESCE(f.hospital, ''), '）') AS detail,
                CAST(f.out_of_pocket AS DECIMAL(18,2)) AS amount
-        FROM feed_medical f
+        FROM (SELECT * FROM feed_medical
+              WHERE hospital_days > (SELECT MIN(hospital_days) FROM params)) f  -- the long stays first
         JOIN monitored_persons b ON b.person_id = f.person_id
         JOIN params p ON p.county_code = b.county_code
         WHERE f.hospital_days > p.hospital_days AND f.settled_on <= p.on_date

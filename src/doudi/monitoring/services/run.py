@@ -27,7 +27,7 @@ from django.utils import timezone
 
 from doudi.audit.services import record_event
 from doudi.monitoring import engine as engines
-from doudi.monitoring.extract import registry_extract
+from doudi.monitoring.extract import load_registry, registry_extract
 from doudi.monitoring.models import Alert, AlertStatus, MonitoringRun
 from doudi.monitoring.params import county_params, write_params
 from doudi.monitoring.rules import RULES
@@ -63,48 +63,66 @@ def compute(
     engine: str = "duckdb",
     feeds: dict[str, list[str]] | None = None,
     spark_session=None,
+    con: duckdb.DuckDBPyConnection | None = None,
 ) -> tuple[pa.Table, pa.Table, dict[str, list[str]], set[str]]:
-    """Return (signals, alerts, tables, rules that may clear) for the region on ``on``; nothing is written."""
-    clock = time.perf_counter()
-    extract = registry_extract(region_code, on, directory)
-    TIMINGS["extract"] = time.perf_counter() - clock
-    counties = [c for c in (county_params(code, on) for code in extract.counties) if c is not None]
-    tables = {name: [path] for name, path in extract.files.items()}
-    tables.update({name: [path] for name, path in write_params(counties, directory).items()})
-    given = feed_files(region_code) if feeds is None else feeds
-    present = set()
-    for department in engines.FEEDS:
-        files = list(given.get(department) or ())
-        if files:
-            present.add(department)
-        tables[f"feed_{department}"] = files or [engines.empty_feed(department, directory)]
-    clock = time.perf_counter()
-    if engine == "spark":
-        signals = engines.run_spark(tables, session=spark_session)
-    elif engine == "duckdb":
-        signals = engines.run_duckdb(tables)
-    else:
-        raise ValueError(engine)
-    TIMINGS["rules"] = time.perf_counter() - clock
-    clock = time.perf_counter()
-    alerts = engines.collapse(signals, f"DATE '{on.isoformat()}'", tables["deadlines"][0])
-    TIMINGS["collapse"] = time.perf_counter() - clock
+    """Return (signals, alerts, tables, rules that may clear) for the region on ``on``; nothing is written.
+
+    With DuckDB the registry is read straight into one in-process database (``con``, a new one when not
+    given) where the rules, the grouping into alerts and, in ``do_run_monitoring``, the comparison with
+    the stored alerts run one after the other; only the parameters and the feeds are files. With Spark
+    the registry is written to Parquet in ``directory`` first (what Spark reads); ``con`` then holds
+    views over the same files. ``tables`` lists the files (name → paths) of what is on disk.
+    """
+    own = con is None
+    con = duckdb.connect() if own else con
+    try:
+        clock = time.perf_counter()
+        if engine == "spark":
+            extract = registry_extract(region_code, on, directory)
+            tables = {name: [path] for name, path in extract.files.items()}
+            engines.attach(con, tables)
+            counties_found = extract.counties
+        elif engine == "duckdb":
+            tables = {}
+            counties_found = load_registry(con, region_code, on)
+        else:
+            raise ValueError(engine)
+        TIMINGS["extract"] = time.perf_counter() - clock
+        directory.mkdir(parents=True, exist_ok=True)
+        counties = [c for c in (county_params(code, on) for code in counties_found) if c is not None]
+        files = {name: [path] for name, path in write_params(counties, directory).items()}
+        given = feed_files(region_code) if feeds is None else feeds
+        present = set()
+        for department in engines.FEEDS:
+            paths = list(given.get(department) or ())
+            if paths:
+                present.add(department)
+            files[f"feed_{department}"] = paths or [engines.empty_feed(department, directory)]
+        engines.attach(con, files)
+        tables.update(files)
+        clock = time.perf_counter()
+        engines.prepare(con)
+        spark = engine == "spark"
+        signals = engines.run_spark(tables, session=spark_session) if spark else engines.signals_duckdb(con)
+        TIMINGS["rules"] = time.perf_counter() - clock
+        clock = time.perf_counter()
+        alerts = engines.collapse(signals, f"DATE '{on.isoformat()}'", tables["deadlines"][0], con)
+        TIMINGS["collapse"] = time.perf_counter() - clock
+    finally:
+        if own:
+            con.close()
     may_clear = {r.code for r in RULES if set(r.feeds) <= present}
     return signals, alerts, tables, may_clear
 
 
 def _existing(prefix: str) -> pa.Table:
-    alerts = Alert.objects.filter(region__code__startswith=prefix)
-    rows = list(alerts.values_list("id", "fingerprint", "status", "rule", "region_id"))
-    cols = list(zip(*rows, strict=True)) if rows else [(), (), (), (), ()]
-    return pa.table(
-        {
-            "id": pa.array(cols[0], pa.int64()),
-            "fingerprint": pa.array(cols[1], pa.string()),
-            "status": pa.array(cols[2], pa.string()),
-            "rule": pa.array(cols[3], pa.string()),
-            "region_id": pa.array(cols[4], pa.string()),
-        }
+    """The stored alerts of the subtree (id, fingerprint, status, rule, region), read in bulk."""
+    from doudi.monitoring.extract import _read
+
+    return _read(
+        f"SELECT id, fingerprint, status, rule, region_id FROM {Alert._meta.db_table} WHERE region_id LIKE %s",
+        [prefix + "%"],
+        (("id", "int"), ("fingerprint", "text"), ("status", "text"), ("rule", "text"), ("region_id", "text")),
     )
 
 
@@ -188,15 +206,14 @@ def do_run_monitoring(
         region=region, on=on, engine=engine, started_by=actor if getattr(actor, "pk", None) else None
     )
     with tempfile.TemporaryDirectory(prefix="doudi-monitoring-") as tmp:
-        _signals, alerts, tables, may_clear = compute(
-            code, on, Path(tmp), engine=engine, feeds=feeds, spark_session=spark_session
-        )
-        existing = _existing(prefix)
         con = duckdb.connect()
         try:
+            _signals, alerts, _tables, may_clear = compute(
+                code, on, Path(tmp), engine=engine, feeds=feeds, spark_session=spark_session, con=con
+            )
+            clock = time.perf_counter()
             con.register("alerts", alerts)
-            con.register("existing", existing)
-            con.execute(f"CREATE VIEW params AS SELECT * FROM read_parquet('{tables['params'][0]}')")
+            con.register("existing", _existing(prefix))
             new = con.sql(
                 f"""
                 SELECT a.rule, a.alert_class, a.severity, a.fingerprint, a.fact, a.summary, a.household_id,
@@ -212,11 +229,12 @@ def do_run_monitoring(
                 "SELECT a.rule, count(*) FROM alerts a SEMI JOIN existing e ON e.fingerprint = a.fingerprint "
                 "GROUP BY a.rule"
             ).fetchall()
+            TIMINGS["compare"] = time.perf_counter() - clock
+            clock = time.perf_counter()
+            run.population = engines.population_of(con)
+            TIMINGS["population"] = time.perf_counter() - clock
         finally:
             con.close()
-        clock = time.perf_counter()
-        run.population = engines.population(tables)
-        TIMINGS["population"] = time.perf_counter() - clock
     clock = time.perf_counter()
     _insert(new)
     cleared_ids = cleared.column("id").to_pylist()
