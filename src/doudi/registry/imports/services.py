@@ -355,7 +355,10 @@ def _commit_caseload(batch: ImportBatch, actor, timings: dict) -> None:
         written = write(batch, actor, reason)
     else:
         reason = f"{caseload.MIGRATED}：{batch.original_name}（批次 {batch.pk}）"
-        written, stale = caseload.write_roster(batch, actor, reason)
+        if setwise.available() and not setwise.roster_may_collide(batch):
+            written, stale = setwise.write_roster(batch, actor, reason)
+        else:
+            written, stale = caseload.write_roster(batch, actor, reason)
         if stale is not None:
             raise StaleImport(stale)
     timings["write"] = time.perf_counter() - step

@@ -2,7 +2,9 @@
 
 One evidence file with every kind of evidence, and values left blank where a kind allows it, is
 staged once; its commit is run by each path in turn (the first rolled back) and the evidence and
-audit rows they write are compared field by field, ids and clocks aside.
+audit rows they write are compared field by field, ids and clocks aside. The same for a roster of
+every kind of programme: enrolments, their history, review tasks, bank accounts, audit rows and the
+amounts listed as differing from the engine's.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ import pytest
 from django.db import connection, transaction
 
 from doudi.audit.models import AuditEvent
+from doudi.policy.tests.conftest import published  # noqa: F401  (fixture)
 from doudi.registry.imports import caseload, setwise
 from doudi.registry.imports.caseload_columns import EVIDENCE
 from doudi.registry.imports.models import ImportKind
@@ -111,3 +114,103 @@ def test_the_set_based_evidence_commit_leaves_out_facts_already_recorded(users, 
     # Committed meanwhile by another batch: the same staged rows now write nothing.
     assert setwise.write_evidence(batch, actor, reason) == {"evidence_created": 0, "evidence_by_kind": {}}
     assert AuditEvent.objects.filter(action__startswith="record_").count() == 16
+
+
+# --- roster ---------------------------------------------------------------------------------------------
+
+
+def _roster_written() -> dict:
+    """Return what a roster commit wrote, keyed by (person, programme) instead of ids."""
+    from doudi.cases.models import Enrolment, EnrolmentChange, ReviewTask
+    from doudi.registry.imports.models import RosterDiscrepancy
+    from doudi.registry.models import Person
+
+    key = {e.pk: (e.person.id_number, e.programme) for e in Enrolment.objects.select_related("person")}
+    ids = ("id", "created_at", "updated_at", "at", "target_id", "enrolment_id", "batch_id")
+
+    def rows(queryset, *, by: str = "enrolment_id") -> list:
+        out = []
+        for row in queryset.values():
+            ref = row.get(by)
+            ref = key.get(int(ref)) if ref and str(ref).isdigit() else ref
+            out.append((ref, *(v for n, v in row.items() if n not in ids)))
+        return sorted(out, key=repr)
+
+    return {
+        "enrolments": rows(Enrolment.objects.all(), by="id"),
+        "changes": rows(EnrolmentChange.objects.all()),
+        "tasks": rows(ReviewTask.objects.all()),
+        "audit": rows(AuditEvent.objects.filter(action="migrate_enrolment"), by="target_id"),
+        "bank_audit": sorted(
+            AuditEvent.objects.filter(action="update_person").values_list(
+                "target_id", "target_label", "household_id", "region_code", "changes", "reason"
+            ),
+            key=repr,
+        ),
+        "listed": rows(RosterDiscrepancy.objects.all()),
+        "banks": sorted(Person.objects.values_list("id_number", "bank_name", "bank_account")),
+    }
+
+
+def test_the_set_based_roster_commit_writes_what_the_row_wise_one_writes(
+    users,
+    published,  # noqa: F811
+    django_capture_on_commit_callbacks,
+):
+    from doudi.registry.imports.caseload_columns import ROSTER
+    from doudi.registry.imports.tests.test_caseload import roster_row
+
+    capture = django_capture_on_commit_callbacks
+    actor = users["township_officer"]
+    one, two = family("R1", members=3), family("R2", members=2)
+    register(actor, one + two, capture)
+    lines = [
+        roster_row(one[0], 档次="一档", 下次复核日期="2026-12-31"),
+        roster_row(one[1], programme="重度残疾人护理补贴", amount="100", 下次复核日期="2026-10-31", 账户户名="李四"),
+        roster_row(one[2], programme="特困人员救助供养", amount="1,050.50", 起始月份="2025-01", 下次复核日期=""),
+        roster_row(two[0], amount="480", 开户银行="沅江建设银行", 银行账号="6217001234567890"),
+        roster_row(two[1], programme="困难残疾人生活补贴", amount="90.00", 银行账号="", 开户银行=""),
+    ]
+    batch = stage_kind(actor, table_bytes(ROSTER.headers, lines), ImportKind.ROSTER, capture=capture)
+    assert batch.invalid_rows == 0, errors_of(batch)
+    assert not setwise.roster_may_collide(batch)
+    reason = f"迁移导入：{batch.original_name}（批次 {batch.pk}）"
+
+    results = {}
+    for name, write in (("rows", caseload.write_roster), ("set", setwise.write_roster)):
+        with transaction.atomic():
+            counts, stale = write(batch, actor, reason)
+            assert stale is None
+            results[name] = (counts, _roster_written())
+            transaction.set_rollback(True)
+
+    (row_counts, row_written), (set_counts, set_written) = results["rows"], results["set"]
+    assert row_counts == set_counts
+    assert row_counts["enrolments_created"] == 5 and row_counts["bank_accounts_updated"] == 1
+    assert row_counts["review_tasks_created"] == 2
+    for part in row_written:
+        assert set_written[part] == row_written[part], part
+    assert len(set_written["enrolments"]) == 5 and len(set_written["audit"]) == 5
+    assert len(set_written["bank_audit"]) == 1 and set_written["listed"]
+
+
+def test_a_roster_of_enrolled_households_takes_the_row_wise_commit(
+    users,
+    published,  # noqa: F811
+    django_capture_on_commit_callbacks,
+):
+    from doudi.registry.imports.caseload_columns import ROSTER
+    from doudi.registry.imports.services import do_commit_import
+    from doudi.registry.imports.tests.test_caseload import roster_row
+
+    capture = django_capture_on_commit_callbacks
+    actor = users["township_officer"]
+    one = family("R3", members=2)
+    register(actor, one, capture)
+    first = stage_kind(actor, table_bytes(ROSTER.headers, [roster_row(one[0])]), ImportKind.ROSTER, capture=capture)
+    with capture(execute=True):
+        do_commit_import(actor, first, valid_only=False)
+    lines = [roster_row(one[0]), roster_row(one[1], programme="重度残疾人护理补贴", amount="100")]
+    again = stage_kind(actor, table_bytes(ROSTER.headers, lines), ImportKind.ROSTER, capture=capture)
+    assert again.summary["enrolments_unchanged"] == 1
+    assert setwise.roster_may_collide(again)
