@@ -181,6 +181,12 @@ LOCALE_PATHS = [BASE_DIR / "locale"]
 STATIC_URL = "/static/"
 STATIC_ROOT = DATA_DIR / "static"
 STATICFILES_DIRS: list = []
+# The charting library comes from npm (node_modules/echarts), served by doudi itself: no CDN.
+STATICFILES_FINDERS = [
+    "django.contrib.staticfiles.finders.FileSystemFinder",
+    "django.contrib.staticfiles.finders.AppDirectoriesFinder",
+    "doudi.reports.staticfinders.VendorFinder",
+]
 # ``DOUDI_STATIC_MANIFEST=1`` (scripts/serve, after collectstatic): hashed, pre-compressed static
 # files that browsers may cache for a year. Off elsewhere, as it needs collectstatic to have run.
 STORAGES = {
@@ -281,6 +287,7 @@ DAILY_JOBS = [
     ("run_case_tasks", "doudi.cases.tasks.run_case_tasks", "01:30"),
     ("run_monitoring", "doudi.monitoring.tasks.run_monitoring", "02:30"),
     ("purge_feeds", "doudi.verification.tasks.purge_feeds", "03:30"),
+    ("build_month_snapshots", "doudi.reports.tasks.build_month_snapshots", "04:30"),
 ]
 
 # Sessions are read from the process's cache and written through to the database: every page

@@ -17,6 +17,7 @@ NAV = (
     (("verification:feed_list",), "部门数据", Capability.VIEW_FEEDS, "verification"),
     (("monitoring:inbox",), "监测预警", Capability.HANDLE_ALERTS, "monitoring"),
     (("payments:payroll_list",), "资金发放", Capability.MAKE_PAYROLL, "payments"),
+    (("reports:dashboard",), "统计看板", None, "reports"),
     (("reports:table",), "统计报表", None, "reports"),
     (("policy:version_list",), "救助政策", None, "policy"),
     (("simulation:form",), "政策模拟", Capability.ASSESS, "simulation"),

@@ -5,8 +5,13 @@ month is computed *as of the end of that month*: an enrolment's state in month M
 ``EnrolmentChange`` with ``effective_month <= M`` recorded (``created_at``) before the month ended,
 so an ending recorded later (a death reported in August) does not change the July table. Decisions
 count by ``decided_on``, applications by ``opened_on``, verification reports by ``as_of`` and
-``created_at``, alerts by ``resolved_on``; expenditure is the payroll lines paid for payroll months
-of the period (the fund ledger's "paid").
+``created_at``, alerts by ``resolved_on``. A scheduled change that a later ending replaced is kept
+(``cases.SupersededChange``) and still counts for the months closed before it was replaced.
+
+Expenditure is frozen at the month's end as well: the lines of the payrolls of the period's months that
+were approved before the month closed (an approved payroll is locked: its amounts never change), less
+the lines cancelled and those whose failure the bank's return recorded before the month closed. A
+payroll approved later, or a failure recorded later, leaves the filed figure as it was.
 """
 
 from __future__ import annotations
@@ -106,17 +111,35 @@ def cutoff(month: date) -> datetime:
     return datetime(nxt.year, nxt.month, 1, tzinfo=tz).astimezone(UTC)
 
 
+PERIODS = {"month": "月报", "quarter": "季报", "half": "半年报", "year": "年报"}
+
+
 def period_months(month: date, period: str) -> list[date]:
+    """The months of the period: a month, its whole quarter, or — for ``half`` and ``year`` (the work
+    report's periods) — from the start of the half-year or year up to ``month`` (to date)."""
     month = first_of(month)
     if period == "quarter":
         q0 = date(month.year, (month.month - 1) // 3 * 3 + 1, 1)
         return [q0, add_months(q0, 1), add_months(q0, 2)]
+    if period in ("half", "year"):
+        start = date(month.year, 1 if period == "year" or month.month <= 6 else 7, 1)
+        return [add_months(start, i) for i in range((month.year - start.year) * 12 + month.month - start.month + 1)]
     return [month]
 
 
 def period_label(month: date, period: str) -> str:
     if period == "quarter":
         return f"{month.year}年第{(month.month - 1) // 3 + 1}季度"
+    if period in ("half", "year"):
+        months = period_months(month, period)
+        first, last = months[0], months[-1]
+        if period == "year" and last.month == 12:
+            return f"{last.year}年"
+        if period == "half" and last.month in (6, 12):
+            return f"{last.year}年{'上' if last.month == 6 else '下'}半年"
+        if first == last:
+            return f"{last.year}年{last.month}月"
+        return f"{last.year}年{first.month}—{last.month}月"
     return f"{month.year}年{month.month}月"
 
 
@@ -147,15 +170,24 @@ def _persons_sql(month: date, cut: datetime, prefix: str) -> tuple[str, list]:
         pos = "(j.key + 1)"
         pid = "COALESCE(CAST(j.value AS INTEGER), e.person_id)"
     sql = f"""
-        SELECT e.id AS enrolment_id, e.household_id, {pid} AS person_id, e.programme, e.tier,
+        SELECT e.id AS enrolment_id, e.household_id, {pid} AS person_id, e.programme, e.tier, e.region_id,
                COALESCE(NULLIF(r.area_type, ''), h.area_type) AS area_type,
                CASE WHEN COALESCE({pos}, 1) = 1 THEN s.monthly_amount ELSE 0 END AS amount
         FROM (
-            SELECT c.enrolment_id, c.status, c.monthly_amount,
-                   ROW_NUMBER() OVER (PARTITION BY c.enrolment_id ORDER BY c.effective_month DESC, c.id DESC) AS rn
-            FROM cases_enrolmentchange c
-            JOIN cases_enrolment e0 ON e0.id = c.enrolment_id
-            WHERE c.effective_month <= %s AND c.created_at < %s AND e0.region_id LIKE %s
+            SELECT u.enrolment_id, u.status, u.monthly_amount,
+                   ROW_NUMBER() OVER (PARTITION BY u.enrolment_id ORDER BY u.effective_month DESC, u.id DESC) AS rn
+            FROM (
+                SELECT c.enrolment_id, c.status, c.monthly_amount, c.effective_month, c.id
+                FROM cases_enrolmentchange c
+                JOIN cases_enrolment e0 ON e0.id = c.enrolment_id
+                WHERE c.effective_month <= %s AND c.created_at < %s AND e0.region_id LIKE %s
+                UNION ALL
+                SELECT c.enrolment_id, c.status, c.monthly_amount, c.effective_month, c.change_id
+                FROM cases_supersededchange c
+                JOIN cases_enrolment e0 ON e0.id = c.enrolment_id
+                WHERE c.effective_month <= %s AND c.created_at < %s AND c.superseded_at >= %s
+                  AND e0.region_id LIKE %s
+            ) u
             UNION ALL
             SELECT e1.id, CASE WHEN e1.end_month IS NOT NULL AND e1.end_month < %s THEN 'ended' ELSE 'active' END,
                    e1.monthly_amount, 1
@@ -170,7 +202,7 @@ def _persons_sql(month: date, cut: datetime, prefix: str) -> tuple[str, list]:
         WHERE s.rn = 1 AND s.status IN ('active', 'phasing_out')
     """
     like = prefix + "%"
-    return sql, [month, cut, like, month, month, cut, like]
+    return sql, [month, cut, like, month, cut, cut, like, month, month, cut, like]
 
 
 def _one(sql: str, params: list) -> tuple:
@@ -250,6 +282,19 @@ def _flows(months: list[date], cut: datetime, prefix: str) -> dict:
     return out
 
 
+def _spent_where(prefix: str, first: date, last: date, cut: datetime) -> tuple[str, list]:
+    """WHERE clause (over ``payments_payrollline l`` joined to ``payments_payroll p``) of the money spent
+    for the payroll months ``first``..``last`` as it stood at ``cut``: lines of payrolls approved before
+    ``cut`` (locked from then on), less offsets of recoveries, cancelled lines and failures recorded
+    before ``cut``. Payrolls are per county: filtering them by the county's code first lets the lines be
+    read through their payroll index."""
+    county = prefix[:6] if len(prefix) >= 6 else prefix
+    sql = """p.month BETWEEN %s AND %s AND p.approved_at IS NOT NULL AND p.approved_at < %s
+        AND p.region_id LIKE %s AND l.region_id LIKE %s AND l.recovery_id IS NULL
+        AND l.status <> 'cancelled' AND NOT (l.status = 'failed' AND l.updated_at < %s)"""
+    return sql, [first, last, cut, county + "%", prefix + "%", cut]
+
+
 def _activity(months: list[date], cut: datetime, prefix: str) -> dict:
     start, end = months[0], month_end(months[-1])
     year_start = date(months[-1].year, 1, 1)
@@ -263,13 +308,14 @@ def _activity(months: list[date], cut: datetime, prefix: str) -> dict:
         """,
         [start, end, like],
     )
+    spent, spent_params = _spent_where(prefix, year_start, months[-1], cut)
     paid = _one(
-        """
+        f"""
         SELECT COALESCE(SUM(CASE WHEN p.month >= %s THEN l.amount ELSE 0 END), 0), COALESCE(SUM(l.amount), 0)
         FROM payments_payrollline l JOIN payments_payroll p ON p.id = l.payroll_id
-        WHERE l.status = 'paid' AND l.recovery_id IS NULL AND p.month BETWEEN %s AND %s AND l.region_id LIKE %s
+        WHERE {spent}
         """,
-        [start, year_start, months[-1], like],
+        [start, *spent_params],
     )
     reports = _one(
         """SELECT COUNT(*) FROM verification_verificationreport
@@ -425,11 +471,11 @@ def drill_sql(region_code: str, month: date, key: str, period: str = "month") ->
         )
     if key in ("expenditure_month", "expenditure_year"):
         first = start if key == "expenditure_month" else date(months[-1].year, 1, 1)
+        spent, spent_params = _spent_where(prefix, first, months[-1], cut)
         return (
-            """SELECT l.household_id FROM payments_payrollline l JOIN payments_payroll p ON p.id = l.payroll_id
-               WHERE l.status = 'paid' AND l.recovery_id IS NULL AND p.month BETWEEN %s AND %s
-               AND l.region_id LIKE %s""",
-            [first, months[-1], like],
+            f"""SELECT l.household_id FROM payments_payrollline l JOIN payments_payroll p ON p.id = l.payroll_id
+               WHERE {spent}""",
+            spent_params,
         )
     if key == "verification_reports":
         return (

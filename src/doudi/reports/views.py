@@ -32,7 +32,7 @@ def _last_month() -> date:
 
 def _params(request):
     region_code = (request.GET.get("region") or _default_region(request.user)).strip()
-    period = "quarter" if request.GET.get("period") == "quarter" else "month"
+    period = request.GET.get("period") if request.GET.get("period") in selectors.PERIODS else "month"
     try:
         month = selectors.month_of(request.GET["month"]) if request.GET.get("month") else _last_month()
     except DomainError as exc:
@@ -62,7 +62,13 @@ def table(request):
     return render(
         request,
         template,
-        {"t": t, "children": children, "no_drill": selectors.NO_DRILL, "month_value": f"{t.month:%Y-%m}"},
+        {
+            "t": t,
+            "children": children,
+            "no_drill": selectors.NO_DRILL,
+            "month_value": f"{t.month:%Y-%m}",
+            "periods": selectors.PERIODS,
+        },
     )
 
 

@@ -20,6 +20,7 @@ from doudi.cases.models.enrolment import (
     ReviewKind,
     ReviewOutcome,
     ReviewTask,
+    SupersededChange,
     TaskStatus,
 )
 from doudi.cases.models.intake import IntakeSubmission
@@ -71,6 +72,7 @@ __all__ = [
     "ReviewKind",
     "ReviewOutcome",
     "ReviewTask",
+    "SupersededChange",
     "Survey",
     "SurveyPhoto",
     "TaskStatus",

@@ -103,6 +103,34 @@ class EnrolmentChange(models.Model):
         return f"{self.effective_month:%Y-%m} {self.monthly_amount}"
 
 
+class SupersededChange(models.Model):
+    """A scheduled ``EnrolmentChange`` that a later ending replaced, kept as it was.
+
+    Ending an enrolment removes the changes scheduled after its last month from ``EnrolmentChange``
+    (payrolls and amounts read only what holds now); the row is copied here first, with the instant it
+    was replaced, so that the statistics of a month closed before then still read it (``reports``).
+    """
+
+    change_id = models.BigIntegerField(_("原变动编号"))
+    enrolment = models.ForeignKey(Enrolment, on_delete=models.CASCADE, related_name="+")
+    effective_month = models.DateField(_("生效月份"))
+    monthly_amount = models.DecimalField(_("月金额"), max_digits=12, decimal_places=2)
+    status = models.CharField(_("状态"), max_length=12, choices=EnrolmentStatus.choices)
+    reason = models.CharField(_("原因"), max_length=300)
+    created_at = models.DateTimeField(_("原记录时间"))
+    superseded_at = models.DateTimeField(_("被替代时间"))
+    superseded_reason = models.CharField(_("替代原因"), max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = _("已被替代的金额变动")
+        verbose_name_plural = _("已被替代的金额变动")
+        ordering = ["enrolment_id", "effective_month", "change_id"]
+        indexes = [models.Index(fields=["enrolment", "effective_month"], name="superseded_change_enrolment")]
+
+    def __str__(self) -> str:
+        return f"{self.effective_month:%Y-%m} {self.monthly_amount}"
+
+
 class ReviewKind(models.TextChoices):
     PERIODIC = "periodic", _("定期复核")
     AGE_CHECK = "age_check", _("年满 18 周岁核查")

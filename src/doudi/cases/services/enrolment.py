@@ -23,6 +23,7 @@ from doudi.cases.models import (
     EnrolmentStatus,
     ReviewKind,
     ReviewTask,
+    SupersededChange,
     TaskStatus,
 )
 from doudi.cases.procedure import procedure_for
@@ -141,8 +142,9 @@ def change_amount(
     case: Case | None = None,
     review: ReviewTask | None = None,
 ) -> EnrolmentChange:
-    """Change the amount from ``from_month`` on; later changes written in advance are superseded."""
-    enrolment.changes.filter(effective_month__gt=from_month).delete()
+    """Change the amount from ``from_month`` on; later changes written in advance are superseded (kept in
+    ``SupersededChange``)."""
+    _supersede_changes_after(enrolment, from_month, reason=reason)
     change = EnrolmentChange.objects.create(
         enrolment=enrolment,
         effective_month=from_month,
@@ -171,8 +173,13 @@ def end_enrolment(
     case: Case | None = None,
     review: ReviewTask | None = None,
 ) -> Enrolment:
-    """Stop payments after ``last_month`` (the last month paid; before ``start_month`` = never paid)."""
-    enrolment.changes.filter(effective_month__gt=last_month).delete()
+    """Stop payments after ``last_month`` (the last month paid; before ``start_month`` = never paid).
+
+    The changes scheduled after ``last_month`` no longer hold; each is copied to ``SupersededChange``
+    (with the instant and the reason) before it leaves ``EnrolmentChange``, so nothing recorded is lost
+    and the statistics of months closed before today still read them.
+    """
+    _supersede_changes_after(enrolment, last_month, reason=reason)
     EnrolmentChange.objects.create(
         enrolment=enrolment,
         effective_month=add_months(last_month, 1),
@@ -190,6 +197,28 @@ def end_enrolment(
     enrolment.save()
     ReviewTask.objects.filter(enrolment=enrolment, status=TaskStatus.OPEN).update(status=TaskStatus.CANCELLED)
     return enrolment
+
+
+def _supersede_changes_after(enrolment: Enrolment, last_month: date, *, reason: str) -> None:
+    from django.utils import timezone
+
+    later = enrolment.changes.filter(effective_month__gt=last_month)
+    now = timezone.now()
+    SupersededChange.objects.bulk_create(
+        SupersededChange(
+            change_id=c.pk,
+            enrolment_id=c.enrolment_id,
+            effective_month=c.effective_month,
+            monthly_amount=c.monthly_amount,
+            status=c.status,
+            reason=c.reason,
+            created_at=c.created_at,
+            superseded_at=now,
+            superseded_reason=reason[:300],
+        )
+        for c in later
+    )
+    later.delete()
 
 
 def eighteenth_birthday(birth_date: date) -> date:

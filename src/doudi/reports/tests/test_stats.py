@@ -260,9 +260,15 @@ def activity(data, regions):
     case(6, "application", date(2025, 6, 9), region=heshan_village)  # another county
 
     county, other = regions["yuanjiang"], regions["heshan"]
-    june = Payroll.objects.create(region=county, programme="dibao", month=JUNE, status="closed")
-    may = Payroll.objects.create(region=county, programme="dibao", month=date(2025, 5, 1), status="closed")
-    foreign = Payroll.objects.create(region=other, programme="dibao", month=JUNE, status="closed")
+    june = Payroll.objects.create(
+        region=county, programme="dibao", month=JUNE, status="closed", approved_at=at(2025, 6, 5)
+    )
+    may = Payroll.objects.create(
+        region=county, programme="dibao", month=date(2025, 5, 1), status="closed", approved_at=at(2025, 5, 5)
+    )
+    foreign = Payroll.objects.create(
+        region=other, programme="dibao", month=JUNE, status="closed", approved_at=at(2025, 6, 5)
+    )
 
     def line(payroll, enrolment, amount, status="paid", region=lixin, basis=""):
         PayrollLine.objects.create(
@@ -282,6 +288,7 @@ def activity(data, regions):
     line(june, a, "900")
     line(june, b, "500")
     line(june, data["e_new"], "600", status="failed", region=regions["hanjiacha"])
+    PayrollLine.objects.filter(enrolment=data["e_new"]).update(updated_at=at(2025, 6, 25))  # the bank's return
     line(may, a, "12345")
     line(foreign, a, "99999", region=heshan_village, basis="correction:1")
 

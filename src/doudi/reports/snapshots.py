@@ -1,0 +1,113 @@
+"""Build the month snapshots (``models.MonthSnapshot``): set-based, one closed month at a time.
+
+For a month, two grouped statements over the raw rows — the enrolments as they stood at the month's
+end (``selectors._persons_sql``) and the money spent (``selectors._spent_where``), both grouped by the
+village — give every village's row; the month's rows are replaced in one transaction. The definitions
+are the statistics table's own, so the sum of a region's rows equals its table (``tests/test_snapshots``).
+"""
+
+from __future__ import annotations
+
+import time
+from datetime import date
+from decimal import Decimal
+
+from django.db import connection, transaction
+from django.utils import timezone
+
+from doudi.reports import selectors as s
+from doudi.reports.models import MonthSnapshot, SnapshotMonth
+
+STOCK_COLUMNS = (
+    "dibao_households",
+    "dibao_persons",
+    "dibao_households_urban",
+    "dibao_persons_urban",
+    "dibao_amount",
+    "tekun_persons",
+    "tekun_institutional",
+    "orphans",
+    "de_facto_orphans",
+)
+
+
+def last_closed_month(today: date | None = None) -> date:
+    return s.add_months((today or timezone.localdate()).replace(day=1), -1)
+
+
+def _grouped_stock(month: date) -> dict[str, list]:
+    persons, params = s._persons_sql(month, s.cutoff(month), "")
+    d = s._in(s.DIBAO)
+    sql = f"""
+        SELECT region_id,
+          COUNT(DISTINCT CASE WHEN programme IN ({d}) THEN household_id END),
+          COUNT(DISTINCT CASE WHEN programme IN ({d}) THEN person_id END),
+          COUNT(DISTINCT CASE WHEN programme IN ({d}) AND area_type = 'urban' THEN household_id END),
+          COUNT(DISTINCT CASE WHEN programme IN ({d}) AND area_type = 'urban' THEN person_id END),
+          SUM(CASE WHEN programme IN ({d}) THEN amount ELSE 0 END),
+          COUNT(DISTINCT CASE WHEN programme = 'extreme_poverty' THEN person_id END),
+          COUNT(DISTINCT CASE WHEN programme = 'extreme_poverty' AND tier LIKE '集中%%' THEN person_id END),
+          COUNT(DISTINCT CASE WHEN programme = 'orphan' THEN person_id END),
+          COUNT(DISTINCT CASE WHEN programme = 'de_facto_orphan' THEN person_id END)
+        FROM ({persons}) p GROUP BY region_id
+    """
+    with connection.cursor() as cur:
+        cur.execute(sql, params)
+        return {r[0]: list(r[1:]) for r in cur.fetchall()}
+
+
+def _grouped_spent(month: date) -> dict[str, tuple]:
+    spent, params = s._spent_where("", date(month.year, 1, 1), month, s.cutoff(month))
+    sql = f"""
+        SELECT l.region_id, COALESCE(SUM(CASE WHEN p.month = %s THEN l.amount ELSE 0 END), 0), SUM(l.amount)
+        FROM payments_payrollline l JOIN payments_payroll p ON p.id = l.payroll_id
+        WHERE {spent} GROUP BY l.region_id
+    """
+    with connection.cursor() as cur:
+        cur.execute(sql, [month, *params])
+        return {r[0]: (r[1], r[2]) for r in cur.fetchall()}
+
+
+def build_month(month: date) -> int:
+    """Rebuild every village's row of ``month`` (a closed month); return the number of rows."""
+    month = s.first_of(month)
+    t0 = time.perf_counter()
+    stock = _grouped_stock(month)
+    spent = _grouped_spent(month)
+    now = timezone.now()
+    rows = []
+    for region_id in sorted(set(stock) | set(spent)):
+        values = stock.get(region_id) or [0] * len(STOCK_COLUMNS)
+        month_paid, year_paid = spent.get(region_id, (0, 0))
+        fields = dict(zip(STOCK_COLUMNS, values, strict=True))
+        fields["dibao_amount"] = Decimal(fields["dibao_amount"] or 0)
+        rows.append(
+            MonthSnapshot(
+                region_id=region_id,
+                month=month,
+                expenditure_month=Decimal(month_paid or 0),
+                expenditure_year=Decimal(year_paid or 0),
+                built_at=now,
+                **fields,
+            )
+        )
+    with transaction.atomic():
+        MonthSnapshot.objects.filter(month=month).delete()
+        MonthSnapshot.objects.bulk_create(rows, batch_size=2000)
+        SnapshotMonth.objects.update_or_create(
+            month=month, defaults={"built_at": now, "seconds": time.perf_counter() - t0}
+        )
+    return len(rows)
+
+
+def ensure_months(months: list[date]) -> list[date]:
+    """Build the closed months of ``months`` not built yet; return those built now.
+
+    A month is built only once it has closed (its figures are then final); the current month never."""
+    closed = last_closed_month()
+    wanted = {s.first_of(m) for m in months if s.first_of(m) <= closed}
+    have = set(SnapshotMonth.objects.filter(month__in=wanted).values_list("month", flat=True))
+    missing = sorted(wanted - have)
+    for m in missing:
+        build_month(m)
+    return missing

@@ -1,0 +1,91 @@
+"""The dashboard page (统计看板) of a region: thin, the selector in ``dashboard.py`` reads."""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import render
+
+from doudi.core.web import http_errors
+from doudi.reports import dashboard as d
+from doudi.reports import selectors
+from doudi.reports.views import _default_region
+from doudi.reports.views import _params as _table_params
+
+
+def chart_data(board: d.Dashboard) -> dict:
+    """What the charts draw (numbers as numbers, labels in Chinese)."""
+    return {
+        "months": [f"{t['month'].year}年{t['month'].month}月" for t in board.trend],
+        "dibao_persons": [t["dibao_persons"] for t in board.trend],
+        "dibao_households": [t["dibao_households"] for t in board.trend],
+        "tekun_persons": [t["tekun_persons"] for t in board.trend],
+        "expenditure": [float(t["expenditure_month_wan"]) for t in board.trend],
+        "rankings": {
+            key: {
+                "label": label,
+                "unit": unit,
+                "names": [r["name"] for r in board.ranking],
+                "values": [float(r[key]) for r in board.ranking],
+            }
+            for key, (label, unit) in d.RANKINGS.items()
+        },
+    }
+
+
+def headline_cards(board: d.Dashboard) -> list[dict]:
+    h, ago = board.headline, board.year_ago or {}
+    cards = [
+        ("dibao_households", "低保户数", "户", h["dibao_households"]),
+        ("dibao_persons", "低保人数", "人", h["dibao_persons"]),
+        ("tekun_persons", "特困人员", "人", h["tekun_persons"]),
+        ("orphans", "孤儿", "人", h["orphans"]),
+        ("de_facto_orphans", "事实无人抚养儿童", "人", h["de_facto_orphans"]),
+        ("dibao_avg_amount", "低保月人均补助", "元", h["dibao_avg_amount"]),
+        ("expenditure_month", "本月支出", "万元", h["expenditure_month_wan"]),
+        ("expenditure_year", "本年累计支出", "万元", h["expenditure_year_wan"]),
+    ]
+    out = []
+    for key, label, unit, value in cards:
+        before = ago.get(f"{key}_wan", ago.get(key)) if ago else None
+        out.append(
+            {
+                "key": key,
+                "label": label,
+                "unit": unit,
+                "value": value,
+                "money": unit in ("元",),
+                "wan": unit == "万元",
+                "change": _signed_percent(d.change_ratio(value, before)) if ago else None,
+                "drill": key not in selectors.NO_DRILL and key != "dibao_avg_amount",
+            }
+        )
+    return out
+
+
+def _signed_percent(ratio) -> str | None:
+    """``0.032`` → ``+3.2%`` (the comparison with the same month a year earlier)."""
+    from doudi.core.labels import percent
+
+    if ratio is None:
+        return None
+    text = percent(abs(ratio))
+    return f"+{text}" if ratio > 0 else (f"-{text}" if ratio < 0 else "持平")
+
+
+@login_required
+@http_errors
+def dashboard(request):
+    region_code = (request.GET.get("region") or _default_region(request.user)).strip()
+    month = _table_params(request)[1] if request.GET.get("month") else None
+    board = d.dashboard(request.user, region_code, month)
+    return render(
+        request,
+        "reports/dashboard.html",
+        {
+            "board": board,
+            "cards": headline_cards(board),
+            "chart_data": chart_data(board),
+            "month_value": f"{board.month:%Y-%m}",
+            "rankings": d.RANKINGS,
+        },
+    )
