@@ -4,19 +4,21 @@ from __future__ import annotations
 
 import hashlib
 import tempfile
+from contextlib import closing
 from dataclasses import dataclass
 from typing import IO
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Count, Q, Sum
 
 from doudi.accounts.roles import Capability
 from doudi.accounts.scope import check_in_scope
 from doudi.audit.services import log_record_access, record_event
 from doudi.core.errors import NotFound, PermissionDenied
+from doudi.payments.bankfiles.formatted import Tally, formatted_blocks
 from doudi.payments.bankfiles.models import BankFile, BankLayout
 from doudi.payments.bankfiles.selectors import CENT, bank_records, expectation, layouts_for
-from doudi.payments.bankfiles.writer import Layout, bank_file_error, write_bank_file
+from doudi.payments.bankfiles.writer import Layout, bank_file_error, write_bank_file, write_formatted_bank_file
 from doudi.payments.errors import PaymentError, PaymentErrorCode
 from doudi.payments.models import LOCKED_STATUSES, LineStatus, Payroll, PayrollLine, PayrollStatus
 
@@ -89,7 +91,7 @@ def do_write_bank_file(actor, payroll: Payroll, *, layout: BankLayout, channel: 
     plan = Layout.of(layout)
     handle = tempfile.TemporaryFile(mode="w+b")  # noqa: SIM115 (handed to the caller, which closes it)
     try:
-        written = write_bank_file(handle, plan, bank_records([payroll.pk]), count=count, total=payroll.total_amount)
+        written = _write(handle, plan, payroll, count=count)
         handle.seek(0)
         digest = hashlib.sha256()
         for block in iter(lambda: handle.read(1 << 20), b""):
@@ -133,6 +135,16 @@ def do_write_bank_file(actor, payroll: Payroll, *, layout: BankLayout, channel: 
         detail=f"银行发放文件（完整账号）{name}，{written.count} 笔",
     )
     return BankFileResult(bank_file, handle, CONTENT_TYPES[layout.file_format])
+
+
+def _write(handle: IO[bytes], plan: Layout, payroll: Payroll, *, count: int):
+    """Write the records: formatted by PostgreSQL (a million lines in seconds), or by Python (SQLite)."""
+    if connection.vendor == "postgresql":
+        tally = Tally()
+        # Closed here, not when collected: a refused file leaves the server-side cursor open otherwise.
+        with closing(formatted_blocks(plan, [payroll.pk], tally)) as blocks:
+            return write_formatted_bank_file(handle, plan, blocks, tally, count=count, total=payroll.total_amount)
+    return write_bank_file(handle, plan, bank_records([payroll.pk]), count=count, total=payroll.total_amount)
 
 
 def _mark_sent(payroll: Payroll, *, zero_payees: int) -> None:

@@ -10,13 +10,15 @@ row by row, so a name GBK cannot hold is refused naming the record.
 
 from __future__ import annotations
 
+import csv
 import io
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import IO
 
-from doudi.core.spreadsheets import CsvWriter, xlsx_stream
+from doudi.core.spreadsheets import CsvWriter, xlsx_row, xlsx_stream, xlsx_stream_rows
+from doudi.payments.bankfiles.formatted import Tally
 from doudi.payments.bankfiles.selectors import RECORD_FIELDS
 from doudi.payments.errors import PaymentError, PaymentErrorCode
 
@@ -143,15 +145,69 @@ def _write_block(target, writer, buffer: io.StringIO, block: list[list], encodin
     text = buffer.getvalue()
     buffer.seek(0)
     buffer.truncate(0)
+    _write_text(target, text, encoding)
+
+
+def _write_text(target, text: str, encoding: str) -> None:
+    """Write CSV ``text`` encoded; a character the encoding lacks is refused naming the record that holds it."""
     try:
         target.write(text.encode(encoding))
     except UnicodeEncodeError as exc:
         bad = text[exc.start : exc.end]
-        row = next((r for r in block if any(isinstance(v, str) and bad in v for v in r)), [])
-        who = next((v for v in row if isinstance(v, str) and bad in v), "")
-        ref = next((v for v in row if isinstance(v, str) and v.startswith("P") and "-" in v), "")
+        begin = text.rfind("\n", 0, exc.start) + 1
+        end = text.find("\n", exc.end)
+        row = next(csv.reader([text[begin : end if end >= 0 else len(text)]]), [])
+        who = next((v for v in row if bad in v), "")
+        ref = next((v for v in row if v.startswith("P") and "-" in v), "")
         raise bank_file_error(
             f"“{who}”{f'（业务参考号 {ref}）' if ref else ''}含有 GBK 编码无法表示的字符「{bad}」，"
             "该银行格式为 GBK 编码：请核对登记的姓名或户名，或改用 UTF-8 编码的格式。",
             reference=ref,
         ) from exc
+
+
+def write_formatted_bank_file(
+    target: IO[bytes], layout: Layout, blocks: Iterable[str], tally: Tally, *, count: int, total: Decimal
+) -> Written:
+    """Write a bank file whose records come as finished text (``formatted.formatted_blocks``, PostgreSQL).
+
+    The header and totals lines are written here as ``write_bank_file`` writes them; the records'
+    count and sum (``tally``, filled by the query once its last block is out) are checked against
+    ``count`` and ``total`` before the totals line, and the file is refused when they differ.
+    """
+    total = Decimal(total)
+
+    def check() -> None:
+        if tally.count != count or tally.total.quantize(CENT) != total.quantize(CENT):
+            raise bank_file_error(
+                f"银行文件与发放名册不符：文件 {tally.count} 笔、{tally.total:.2f} 元，"
+                f"名册应为 {count} 笔、{total:.2f} 元。文件未生成，请重新生成发放名册后再试。",
+                written_count=tally.count,
+                expected_count=count,
+            )
+
+    xlsx = layout.file_format == "xlsx"
+    totals = [TOTALS_TITLES[0], count, TOTALS_TITLES[1], _amount(layout, total, as_text=not xlsx)]
+    head = ([totals] if layout.totals_line == "first" else []) + ([list(layout.titles)] if layout.header_line else [])
+    if xlsx:
+        bold = layout.header_line and layout.totals_line != "first"
+
+        def rows() -> Iterator[str]:
+            yield "".join(xlsx_row(r, style=1 if bold and i == 0 else 0) for i, r in enumerate(head))
+            yield from blocks
+            check()
+            if layout.totals_line == "last":
+                yield xlsx_row(totals)
+
+        xlsx_stream_rows(target, rows(), sheet_title="发放明细")
+        return Written(tally.count, tally.total)
+    encoding = "gbk" if layout.encoding == "gbk" else "utf-8"
+    buffer = io.StringIO()
+    writer = CsvWriter(buffer)
+    _write_block(target, writer, buffer, head, encoding)
+    for block in blocks:
+        _write_text(target, block, encoding)
+    check()
+    if layout.totals_line == "last":
+        _write_block(target, writer, buffer, [totals], encoding)
+    return Written(tally.count, tally.total)
