@@ -27,8 +27,9 @@ import io
 import os
 import re
 import tempfile
+import time
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
 from pathlib import Path
@@ -38,6 +39,7 @@ import duckdb
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
+import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 from django.db import transaction
 from django.utils import timezone
@@ -72,6 +74,7 @@ class LoadResult:
     unchanged: bool = False  # the same file was already the current batch
     superseded: FeedBatch | None = None
     ignored_headers: tuple[str, ...] = ()
+    timings: dict[str, float] = field(default_factory=dict)  # seconds by phase (benchmarks)
 
     @property
     def message(self) -> str:
@@ -180,8 +183,6 @@ def _empty_file() -> DomainError:
 
 
 def read_csv(path: Path) -> RawTable:
-    from pyarrow import csv as pacsv
-
     from doudi.registry.imports.parsing import UTF8_BOM_LABEL, detect_encoding
 
     with open(path, "rb") as stream:
@@ -229,11 +230,25 @@ def read_csv(path: Path) -> RawTable:
         raise _error(FeedErrorCode.FILE_INVALID, f"CSV 文件无法读取：{str(exc)[:120]}") from None
     # Line numbers of the rows read: every line from 2 on, less the lines skipped above; blank lines dropped.
     total = table.num_rows + len(skipped)
-    lines = np.setdiff1d(np.arange(2, 2 + total, dtype=np.int64), np.array(skipped, dtype=np.int64))
+    lines = np.arange(2, 2 + total, dtype=np.int64)
+    if skipped:
+        keep_lines = np.ones(total, dtype=bool)
+        keep_lines[np.array([n - 2 for n in skipped if 2 <= n < 2 + total], dtype=np.int64)] = False
+        lines = lines[keep_lines]
     columns = [table.column(n).combine_chunks() for n in names]
-    blank = np.ones(table.num_rows, dtype=bool)
-    for column in columns:
-        blank &= pc.equal(pc.utf8_trim_whitespace(column), "").to_numpy(zero_copy_only=False)
+    # A blank row is blank in its first column: the other columns are looked at only for those rows.
+    candidates = (
+        np.flatnonzero(pc.equal(pc.utf8_trim_whitespace(columns[0]), "").to_numpy(zero_copy_only=False))
+        if columns[0] is not None and len(columns[0])
+        else np.zeros(0, dtype=np.int64)
+    )
+    blank = np.zeros(table.num_rows, dtype=bool)
+    if len(candidates):
+        still = np.ones(len(candidates), dtype=bool)
+        taken = pa.array(candidates)
+        for column in columns[1:]:
+            still &= pc.equal(pc.utf8_trim_whitespace(column.take(taken)), "").to_numpy(zero_copy_only=False)
+        blank[candidates[still]] = True
     if blank.any():
         keep = pa.array(~blank)
         columns = [c.filter(keep) for c in columns]
@@ -424,17 +439,23 @@ def _column_sql(col: S.Column) -> tuple[str, str]:
 
 
 def _id_errors(ids: pa.Array, today: date) -> pa.Array:
-    """Return, per row, the registry's message for an invalid ID number (or null): the registry's own check."""
+    """Return, per row, the registry's message for an invalid ID number (or null): the registry's own check.
+
+    Each distinct ID number is checked once (a feed names the same person on many rows).
+    """
     from doudi.registry.imports.checks import Errors, check_id_numbers
 
-    normal = pc.utf8_upper(pc.utf8_trim_whitespace(ids))
+    encoded = pc.dictionary_encode(pc.utf8_upper(pc.utf8_trim_whitespace(ids)))
+    if isinstance(encoded, pa.ChunkedArray):
+        encoded = encoded.combine_chunks()
+    distinct = encoded.dictionary
     errors = Errors()
-    check_id_numbers(normal, errors, today=today)
-    messages: list[str | None] = [None] * len(ids)
+    check_id_numbers(distinct, errors, today=today)
+    messages: list[str | None] = [None] * len(distinct)
     for index, found in errors.by_row.items():
         message = found[0][1]
         messages[index] = message.split("：", 1)[1] if message.startswith("公民身份号码：") else message
-    return pa.array(messages, pa.string())
+    return pa.array(messages, pa.string()).take(encoded.indices)
 
 
 # --- the whole load -------------------------------------------------------------------------------------
@@ -457,7 +478,10 @@ def load_feed(
     region = batch_region(actor, region_code)
     today = today or timezone.localdate()
     suffix = Path(file_name).suffix[:10]
+    timings: dict[str, float] = {}
+    clock = time.perf_counter()
     spooled, checksum = _spool(source, suffix)
+    timings["spool"] = time.perf_counter() - clock
     try:
         same = FeedBatch.objects.filter(
             department=department, period=period, region=region, checksum=checksum, status=BatchStatus.CURRENT
@@ -469,39 +493,51 @@ def load_feed(
         if not head:
             raise _empty_file()
         kind = detect_kind(file_name, head)
+        clock = time.perf_counter()
         raw = {"csv": read_csv, "xlsx": read_xlsx, "parquet": read_parquet}[kind](spooled)
+        timings["read"] = time.perf_counter() - clock
         mapping = mapping_for(region, department)
         positions, unknown = map_headers(schema, raw.headers, mapping)
         return _check_and_store(
             actor, schema, raw, positions, unknown, region=region, period=period, file_name=file_name,
-            kind=kind, checksum=checksum, mapping=mapping, channel=channel, today=today,
+            kind=kind, checksum=checksum, mapping=mapping, channel=channel, today=today, timings=timings,
         )  # fmt: skip
     finally:
         spooled.unlink(missing_ok=True)
 
 
-def _registry_people(ids: list[str]) -> pa.Table:
-    """(id_number, person_id, person_region) of the registered people among ``ids``: one plain SQL query per chunk
-    (50,000 IDs as one array parameter on PostgreSQL, 5,000 placeholders on SQLite), no ORM objects."""
+def _registry_people(ids: pa.Array) -> pa.Table:
+    """(id_number, person_id, person_region) of the registered people among ``ids``, in bulk, no ORM objects.
+
+    On PostgreSQL the ID numbers go in with one ``COPY … FROM STDIN`` into a temporary table and the
+    matches come back with one ``COPY … TO STDOUT`` (a join in the database); elsewhere (SQLite) plain
+    ``IN`` queries of 5,000 placeholders.
+    """
     from django.db import connection
 
+    from doudi.policy.simulation.extract import _read_postgresql
     from doudi.registry.models import Household, Person
 
     person, household = Person._meta.db_table, Household._meta.db_table
-    sql = (
-        f"SELECT p.id_number, p.id, COALESCE(h.region_id, p.hukou_region_id, '') FROM {person} p "
-        f"LEFT JOIN {household} h ON h.id = p.household_id WHERE p.id_number "
-    )
-    postgres = connection.vendor == "postgresql"
-    size = 50_000 if postgres else 5_000
+    columns = f"SELECT p.id_number, p.id, COALESCE(h.region_id, p.hukou_region_id, '') FROM {person} p "
+    columns += f"LEFT JOIN {household} h ON h.id = p.household_id "
+    spec = (("id_number", "text"), ("person_id", "int"), ("person_region", "text"))
+    if connection.vendor == "postgresql":
+        buffer = io.BytesIO()
+        pacsv.write_csv(pa.table({"id_number": ids}), buffer, pacsv.WriteOptions(include_header=False))
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute("DROP TABLE IF EXISTS feed_ids")  # a second load inside one outer transaction
+            cursor.execute("CREATE TEMPORARY TABLE feed_ids (id_number text) ON COMMIT DROP")
+            with cursor.cursor.copy("COPY feed_ids (id_number) FROM STDIN (FORMAT csv)") as copy:
+                copy.write(buffer.getvalue())
+            cursor.execute("ANALYZE feed_ids")
+            return _read_postgresql(columns + "JOIN feed_ids f ON f.id_number = p.id_number", [], spec)
     found: list[tuple] = []
+    values = ids.to_pylist()
     with connection.cursor() as cursor:
-        for start in range(0, len(ids), size):
-            chunk = ids[start : start + size]
-            if postgres:
-                cursor.execute(sql + "= ANY(%s)", [chunk])
-            else:
-                cursor.execute(sql + f"IN ({', '.join(['%s'] * len(chunk))})", chunk)
+        for start in range(0, len(values), 5_000):
+            chunk = values[start : start + 5_000]
+            cursor.execute(columns + f"WHERE p.id_number IN ({', '.join(['%s'] * len(chunk))})", chunk)
             found.extend(cursor.fetchall())
     return pa.table(
         {
@@ -527,7 +563,16 @@ def _check_and_store(
     mapping,
     channel,
     today,
+    timings: dict[str, float] | None = None,
 ) -> LoadResult:
+    timings = {} if timings is None else timings
+    clock = time.perf_counter()
+
+    def lap(name: str) -> None:
+        nonlocal clock
+        timings[name] = time.perf_counter() - clock
+        clock = time.perf_counter()
+
     n = len(raw.row_numbers)
     wrong_width = list(getattr(raw, "wrong_width", []))
     data: dict[str, pa.Array] = {"row_number": pa.array(raw.row_numbers, pa.int64())}
@@ -543,6 +588,7 @@ def _check_and_store(
         if not schema.column(code).required:  # an optional ID number may be blank
             errors = pc.if_else(pc.equal(pc.utf8_trim_whitespace(present), ""), pa.nulls(n, pa.string()), errors)
         data[f"{code}__id_error"] = errors
+    lap("id_numbers")
     con = duckdb.connect()
     try:
         con.register("raw_in", pa.table(data))
@@ -560,18 +606,18 @@ def _check_and_store(
                 f"{col.code}__err AS reason FROM parsed WHERE {col.code}__err IS NOT NULL"
             )
         con.execute(f"CREATE TEMP TABLE parsed AS SELECT {', '.join(selects)} FROM raw_in")
+        lap("parse")
         con.execute(f"CREATE TEMP TABLE errs AS {' UNION ALL '.join(errors_sql)}")
+        lap("errors")
         for line in wrong_width:
             con.execute(
                 "INSERT INTO errs VALUES (?, '', '', ?)", [line, f"该行的列数与表头（{len(raw.headers)} 列）不一致"]
             )
-        ids = [
-            r[0]
-            for r in con.execute(
-                "SELECT DISTINCT id_number FROM parsed WHERE row_number NOT IN (SELECT row_number FROM errs)"
-            ).fetchall()
-        ]
-        con.register("people", _registry_people(ids))
+        ids = con.sql(
+            "SELECT DISTINCT id_number FROM parsed WHERE row_number NOT IN (SELECT row_number FROM errs)"
+        ).to_arrow_table()
+        con.register("people", _registry_people(ids.column("id_number").combine_chunks()))
+        lap("registry")
         regions = Region.objects.filter(code__in=_outside_codes(con, region)).values_list("code", "name")
         con.register("region_names", pa.table({"code": [c for c, _ in regions], "name": [nm for _, nm in regions]}))
         prefix = prefix_of(region.code)
@@ -592,6 +638,7 @@ def _check_and_store(
             "SELECT row_number, col, COALESCE(value, ''), reason FROM errs ORDER BY row_number, col LIMIT ?",
             [MAX_STORED_ERRORS],
         ).fetchall()
+        lap("scope")
         with transaction.atomic():
             old = (
                 FeedBatch.objects.select_for_update()
@@ -646,6 +693,7 @@ def _check_and_store(
                 ) TO {_sql_str(str(temporary))} (FORMAT parquet)
                 """
             )
+            lap("parquet")
             os.replace(temporary, target)
             try:
                 batch.parquet_path = rel
@@ -657,7 +705,8 @@ def _check_and_store(
             except Exception:
                 target.unlink(missing_ok=True)
                 raise
-        return LoadResult(batch, superseded=old, ignored_headers=tuple(unknown))
+        lap("commit")
+        return LoadResult(batch, superseded=old, ignored_headers=tuple(unknown), timings=timings)
     finally:
         con.close()
 
