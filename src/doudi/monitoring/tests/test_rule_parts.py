@@ -18,6 +18,7 @@ from datetime import date
 from decimal import Decimal
 from types import SimpleNamespace
 
+import duckdb
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
@@ -289,6 +290,41 @@ def fingerprint(text: str) -> str:
     return hashlib.md5(text.encode()).hexdigest()
 
 
+def write_deadlines(directory):
+    path = directory / "deadlines.parquet"
+    pq.write_table(
+        pa.table(
+            {
+                "county_code": ["430981"] * 3,
+                "severity": ["high", "medium", "low"],
+                "due_on": [date(2025, 6, 19), date(2025, 6, 30), date(2025, 7, 1)],
+                "due_provisional": [False, True, False],
+            }
+        ),
+        path,
+    )
+    return path
+
+
+def test_collapse_in_the_runs_connection_leaves_only_the_deadlines(tmp_path):
+    # The run passes its own DuckDB connection. Python variables are not visible to its queries
+    # here, so the signals and rule levels must be registered by name, then unregistered.
+    con = duckdb.connect()
+    con.execute("SET python_enable_replacements = false")
+    try:
+        given = pa.Table.from_pylist([signal("death", 1, 10, "death", detail="死亡")], schema=engine.SIGNAL_SCHEMA)
+        out = engine.collapse(given, "DATE '2025-06-16'", str(write_deadlines(tmp_path)), con).to_pylist()
+        assert [(a["fingerprint"], a["summary"]) for a in out] == [
+            (fingerprint("death|p1|death"), f"{MONITORING_RULE_LABELS['death']}：死亡")
+        ]
+        assert con.execute("SELECT count(*) FROM deadlines").fetchone() == (3,)
+        for name in ("signals", "levels"):
+            with pytest.raises(duckdb.CatalogException):
+                con.execute(f"SELECT * FROM {name}")
+    finally:
+        con.close()
+
+
 def test_collapse_groups_signals_into_alerts(tmp_path):
     rows = [
         signal("death", 1, 10, "death", batch=9001, row=2, detail="公安死亡登记：2025-05-20", event=date(2025, 5, 20)),
@@ -301,18 +337,7 @@ def test_collapse_groups_signals_into_alerts(tmp_path):
         signal("hospital_stay", 5, 50, "2025-05-02", batch=9005, row=n, detail=f"住院 {n}") for n in range(60, 9, -1)
     ]
     signals = pa.Table.from_pylist(rows, schema=engine.SIGNAL_SCHEMA)
-    deadlines = tmp_path / "deadlines.parquet"
-    pq.write_table(
-        pa.table(
-            {
-                "county_code": ["430981"] * 3,
-                "severity": ["high", "medium", "low"],
-                "due_on": [date(2025, 6, 19), date(2025, 6, 30), date(2025, 7, 1)],
-                "due_provisional": [False, True, False],
-            }
-        ),
-        deadlines,
-    )
+    deadlines = write_deadlines(tmp_path)
     out = {r["rule"]: r for r in engine.collapse(signals, "DATE '2025-06-16'", str(deadlines)).to_pylist()}
     assert sorted(out) == ["business", "death", "hospital_stay", "medical_cost", "staff_relative"]
 
@@ -355,3 +380,26 @@ def test_collapse_groups_signals_into_alerts(tmp_path):
     assert [e["row"] for e in evidence] == list(range(10, 60))
     assert hospital["summary"] == f"{MONITORING_RULE_LABELS['hospital_stay']}：住院 10等 51 条记录"
     assert hospital["severity"] == "medium" and hospital["alert_class"] == "discovery"
+
+
+def test_parameter_tables_keep_their_types_when_empty(tmp_path):
+    # No county, or a county without milestones or exempt vehicles: the columns keep their types
+    # (an empty list alone would be written as Parquet's null type, which the rules cannot compare).
+    files = params.write_params([], tmp_path)
+    schema = pq.read_schema(files["params"])
+    assert schema.field("county_code").type == pa.string()
+    assert {schema.field(f"on_{r.code}").type for r in RULES} == {pa.bool_()}
+    assert [(f.name, f.type) for f in pq.read_schema(files["milestones"])] == [
+        ("county_code", pa.string()),
+        ("age", pa.int64()),
+    ]
+    assert [(f.name, f.type) for f in pq.read_schema(files["exempt_vehicles"])] == [
+        ("county_code", pa.string()),
+        ("vehicle_type", pa.string()),
+    ]
+    assert [(f.name, f.type) for f in pq.read_schema(files["deadlines"])] == [
+        ("county_code", pa.string()),
+        ("severity", pa.string()),
+        ("due_on", pa.date32()),
+        ("due_provisional", pa.bool_()),
+    ]
