@@ -57,6 +57,8 @@ def table(request):
         resp = HttpResponse(table_csv(t), content_type="text/csv; charset=utf-8")
         resp["Content-Disposition"] = f"attachment; filename*=UTF-8''{_quote(name)}.csv"
         return resp
+    from doudi.reports.views_dashboard import month_choices, region_choices
+
     children = Region.objects.filter(parent_id=t.region_code).order_by("code")
     template = "reports/print.html" if request.GET.get("print") else "reports/table.html"
     return render(
@@ -68,6 +70,8 @@ def table(request):
             "no_drill": selectors.NO_DRILL,
             "month_value": f"{t.month:%Y-%m}",
             "periods": selectors.PERIODS,
+            "months": month_choices(t.month),
+            "region_options": region_choices(request.user, Region.objects.get(pk=t.region_code)),
         },
     )
 

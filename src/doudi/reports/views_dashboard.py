@@ -12,6 +12,33 @@ from doudi.reports.views import _default_region
 from doudi.reports.views import _params as _table_params
 
 
+def month_choices(selected) -> list[tuple[str, str]]:
+    """The closed months a person can pick (the last three years, newest first, and the one shown):
+    a list rather than a month input, which some browsers label in English."""
+    from doudi.reports.snapshots import last_closed_month
+
+    last = last_closed_month()
+    months = [selectors.add_months(last, -i) for i in range(36)]
+    if selected not in months:
+        months.append(selected)
+    return [(f"{m:%Y-%m}", f"{m.year}年{m.month}月") for m in sorted(months, reverse=True)]
+
+
+def region_choices(user, region) -> list[tuple[str, str]]:
+    """The region shown, the region above it when the user may see it, and the regions below it."""
+    from doudi.accounts.scope import scope_prefix
+    from doudi.regions.models import Region
+
+    out = []
+    prefix = scope_prefix(user)
+    parent = Region.objects.filter(pk=region.parent_id).first() if region.parent_id else None
+    if parent is not None and prefix.isdigit() and parent.code.startswith(prefix):
+        out.append((parent.code, f"上一级：{parent.name}"))
+    out.append((region.code, region.name))
+    out += [(c.code, c.name) for c in Region.objects.filter(parent=region).order_by("code").only("code", "name")]
+    return out
+
+
 def chart_data(board: d.Dashboard) -> dict:
     """What the charts draw (numbers as numbers, labels in Chinese)."""
     return {
@@ -86,6 +113,8 @@ def dashboard(request):
             "cards": headline_cards(board),
             "chart_data": chart_data(board),
             "month_value": f"{board.month:%Y-%m}",
+            "months": month_choices(board.month),
+            "region_options": region_choices(request.user, board.region),
             "rankings": d.RANKINGS,
         },
     )

@@ -9,9 +9,11 @@ from django.http import HttpResponse
 from django.shortcuts import render
 
 from doudi.core.web import http_errors
+from doudi.regions.models import Region
 from doudi.reports import selectors, workreport
 from doudi.reports.views import _default_region, _last_month
 from doudi.reports.views import _params as _table_params
+from doudi.reports.views_dashboard import month_choices, region_choices
 
 REPORT_PERIODS = {"half": "半年工作总结", "year": "年度工作总结"}
 
@@ -41,5 +43,7 @@ def work_report(request):
             "period": period,
             "month_value": f"{report.table.month:%Y-%m}",
             "no_drill": selectors.NO_DRILL,
+            "months": month_choices(report.table.month),
+            "region_options": region_choices(request.user, Region.objects.get(pk=report.table.region_code)),
         },
     )
