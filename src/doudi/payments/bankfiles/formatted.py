@@ -117,7 +117,7 @@ def formatted_sql(layout, payroll_ids: Sequence[int]) -> tuple[str, list]:
     return _LINES_SQL.format(line=_line_sql(layout), records=records), ids + params
 
 
-def formatted_blocks(layout, payroll_ids: Sequence[int], tally: Tally, *, chunk_size: int = 20_000) -> Iterator[str]:
+def formatted_blocks(layout, payroll_ids: Sequence[int], tally: Tally, *, chunk_size: int = 5_000) -> Iterator[str]:
     """Yield the records of ``payroll_ids`` as finished text in ``layout``, thousands of lines a block.
 
     Read through a server-side cursor (memory flat in the number of records); ``tally`` holds the
