@@ -30,3 +30,14 @@ def run_nightly(on: date | None = None) -> dict[str, dict[str, int]]:
 def run_monitoring(on_iso: str | None = None) -> dict[str, dict[str, int]]:
     """The nightly job as a django-task (the date as ISO text)."""
     return run_nightly(date.fromisoformat(on_iso) if on_iso else None)
+
+
+@task()
+def run_region(region_code: str, on_iso: str | None = None, user_id: int | None = None) -> dict[str, int]:
+    """One region's run, started from the API by ``user_id`` (the run records who started it)."""
+    from doudi.accounts.models import User
+    from doudi.monitoring.services.run import do_run_monitoring
+
+    actor = User.objects.filter(pk=user_id).first() if user_id else None
+    result = do_run_monitoring(actor, region_code, on=date.fromisoformat(on_iso) if on_iso else None)
+    return {"run": result.run.pk, "opened": result.opened, "closed": result.closed, "unchanged": result.unchanged}
