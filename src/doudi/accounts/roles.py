@@ -41,6 +41,7 @@ class Capability(models.TextChoices):
     LOAD_FEEDS = "load_feeds", _("上传部门数据")
     HANDLE_ALERTS = "handle_alerts", _("处理监测预警")
     RUN_MONITORING = "run_monitoring", _("运行监测规则")
+    MANAGE_STAFF = "manage_staff", _("维护经办人员名单")
     MAKE_PAYROLL = "make_payroll", _("编制发放名册")
     APPROVE_PAYROLL = "approve_payroll", _("审批发放名册")
 
@@ -89,6 +90,7 @@ CAPABILITIES: dict[str, frozenset[str]] = {
             Capability.LOAD_FEEDS,
             Capability.HANDLE_ALERTS,
             Capability.RUN_MONITORING,
+            Capability.MANAGE_STAFF,
             Capability.MAKE_PAYROLL,
         }
     ),

@@ -50,3 +50,36 @@ class OutcomeForm(forms.Form):
 class ReferralForm(forms.Form):
     id_number = forms.CharField(label="公民身份号码", max_length=18)
     reason = forms.CharField(label="困难情况", max_length=300, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class StaffForm(forms.Form):
+    name = forms.CharField(label="姓名", max_length=50)
+    id_number = forms.CharField(label="公民身份号码", max_length=18)
+    post = forms.CharField(label="职务", max_length=60, help_text="如 民政助理员、村委会主任、村民政协理员")
+    region = forms.CharField(
+        label="所在地区代码", max_length=12, required=False, help_text="乡镇或村的区划代码，不填为本级"
+    )
+    start_on = forms.DateField(label="任职开始日期", required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    end_on = forms.DateField(label="任职结束日期", required=False, widget=forms.DateInput(attrs={"type": "date"}))
+
+
+class StaffRelativeForm(forms.Form):
+    worker = forms.IntegerField(widget=forms.HiddenInput)
+    name = forms.CharField(label="近亲属姓名", max_length=50)
+    id_number = forms.CharField(label="近亲属公民身份号码", max_length=18)
+    relation = forms.ChoiceField(label="关系")
+
+    def __init__(self, *args, **kwargs):
+        from doudi.monitoring.services.staff import RELATIONS
+
+        super().__init__(*args, **kwargs)
+        self.fields["relation"].choices = [("", "请选择")] + [(r, r) for r in RELATIONS]
+
+
+class StaffImportForm(forms.Form):
+    file = forms.FileField(label="名单文件", help_text="CSV（UTF-8 或 GBK）或 XLSX，按模板填写")
+
+
+class StaffEndForm(forms.Form):
+    staff = forms.IntegerField(widget=forms.HiddenInput)
+    end_on = forms.DateField(label="任职结束日期", widget=forms.DateInput(attrs={"type": "date"}))

@@ -155,3 +155,40 @@ class WorkerReferral(models.Model):
 
     def __str__(self) -> str:
         return f"{self.person_id} {self.reason}"
+
+
+class StaffMember(models.Model):
+    """经办人员名单: a civil-affairs or village worker of a region, or (``relative_of`` set) one of a
+    worker's declared close relatives. The ``staff_relative`` rule and the payroll's relatives check
+    flag a beneficiary household that holds a listed worker or a listed relative (matched by ID number)."""
+
+    region = models.ForeignKey("regions.Region", on_delete=models.PROTECT, related_name="+")
+    name = models.CharField(_("姓名"), max_length=50)
+    id_number = models.CharField(_("公民身份号码"), max_length=18)
+    post = models.CharField(_("职务"), max_length=60, blank=True)
+    start_on = models.DateField(_("任职开始日期"), null=True, blank=True)
+    end_on = models.DateField(_("任职结束日期"), null=True, blank=True)
+    relative_of = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.CASCADE, related_name="relatives", verbose_name=_("工作人员")
+    )
+    relation = models.CharField(_("近亲属关系"), max_length=20, blank=True)
+    created_by = models.ForeignKey(USER, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("经办人员名单")
+        verbose_name_plural = _("经办人员名单")
+        ordering = ["region_id", "relative_of_id", "name", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["region", "id_number"], condition=Q(relative_of__isnull=True), name="staff_once_per_region"
+            ),
+            models.UniqueConstraint(
+                fields=["relative_of", "id_number"], condition=Q(relative_of__isnull=False), name="relative_once"
+            ),
+        ]
+        indexes = [models.Index(fields=["id_number"], name="staff_id_number")]
+
+    def __str__(self) -> str:
+        return f"{self.name}（{self.post or self.relation}）"

@@ -337,7 +337,11 @@ RULES: tuple[Rule, ...] = (
                {_NO_EVENT}, {_NO_ROW},
                concat(a.programme_label, '（', a.region_code, '）与', b.programme_label, '（', b.region_code,
                       '）同时享受') AS detail, {_NO_AMOUNT}
-        FROM enrolled_all a
+        FROM (
+          -- Only the persons with two enrolments or more can hold two at once (most hold one).
+          SELECT e.* FROM enrolled_all e
+          WHERE e.person_id IN (SELECT person_id FROM enrolled_all GROUP BY person_id HAVING COUNT(*) > 1)
+        ) a
         JOIN enrolled_all b ON b.person_id = a.person_id AND b.enrolment_id > a.enrolment_id
         JOIN persons pe ON pe.person_id = a.person_id
         WHERE a.family = b.family
@@ -381,8 +385,18 @@ RULES: tuple[Rule, ...] = (
         JOIN params p ON p.county_code = h.county_code
         WHERE (r.status = 'declared' OR r.irregular)
           AND EXISTS (SELECT 1 FROM enrolled e WHERE e.household_id = r.household_id)
+        UNION ALL
+        SELECT pe.person_id, pe.household_id, pe.region_code, pe.county_code,
+               concat('staff:', CAST(s.staff_id AS STRING)) AS fact, s.start_on AS event_date, {_NO_ROW},
+               CASE WHEN s.relation = '' THEN concat('经办人员名单：', s.post, ' ', s.worker_name, ' 本人是家庭成员')
+                    ELSE concat('经办人员名单：', s.post, ' ', s.worker_name, '的', s.relation, ' ', s.member_name,
+                                ' 是家庭成员') END AS detail,
+               {_NO_AMOUNT}
+        FROM staff_matches s
+        JOIN persons pe ON pe.person_id = s.person_id
+        WHERE EXISTS (SELECT 1 FROM enrolled e WHERE e.household_id = pe.household_id)
         """,
-        "县级入户核查备案近亲属家庭，违规的停发并追缴。",
+        "县级入户核查备案近亲属家庭和名单上工作人员（或其近亲属）所在家庭，违规的停发并追缴。",
     ),
 )
 

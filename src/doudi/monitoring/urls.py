@@ -10,4 +10,5 @@ urlpatterns = [
     path("alerts/<int:alert_id>/", views.alert_detail, name="alert_detail"),
     path("overview/", views.overview, name="overview"),
     path("referrals/new/", views.referral, name="referral"),
+    path("staff/", views.staff, name="staff"),
 ]

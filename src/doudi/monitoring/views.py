@@ -72,7 +72,14 @@ def inbox(request):
     return render(
         request,
         "monitoring/inbox.html",
-        {"form": form, "page": page, "rows": page.object_list, "today": today, "assign_form": assign_form},
+        {
+            "form": form,
+            "page": page,
+            "rows": page.object_list,
+            "today": today,
+            "assign_form": assign_form,
+            "can_manage_staff": user.can(Capability.MANAGE_STAFF),
+        },
     )
 
 
@@ -136,3 +143,86 @@ def referral(request):
             messages.success(request, f"已将 {person.name} 纳入其他困难人员监测。")
             return redirect("monitoring:inbox")
     return render(request, "monitoring/referral.html", {"form": form})
+
+
+@login_required
+@require_capability(Capability.MANAGE_STAFF)
+def staff(request):
+    """经办人员名单: the county's workers and their declared close relatives (masked), add, end, import."""
+    from urllib.parse import quote
+
+    from django.http import HttpResponse
+
+    from doudi.core.spreadsheets import csv_bytes
+    from doudi.monitoring.models import StaffMember
+    from doudi.monitoring.services import staff as services
+
+    user = request.user
+    if request.GET.get("template"):
+        response = HttpResponse(csv_bytes(services.template_rows()), content_type="text/csv; charset=utf-8")
+        name = quote("经办人员名单模板.csv")
+        response["Content-Disposition"] = f"attachment; filename*=UTF-8''{name}"
+        return response
+    action = request.POST.get("action", "") if request.method == "POST" else ""
+    add_form = forms.StaffForm(request.POST if action == "add" else None, prefix="add")
+    relative_form = forms.StaffRelativeForm(request.POST if action == "relative" else None, prefix="rel")
+    import_form = forms.StaffImportForm(
+        request.POST if action == "import" else None, request.FILES if action == "import" else None
+    )
+    end_form = forms.StaffEndForm(request.POST if action == "end" else None, prefix="end")
+    imported = None
+    workers = scope_filter(user, StaffMember.objects.filter(relative_of=None).select_related("region"))
+    try:
+        if action == "add" and add_form.is_valid():
+            d = add_form.cleaned_data
+            member = services.do_add_staff(
+                user, region_code=d["region"], name=d["name"], id_number=d["id_number"], post=d["post"],
+                start_on=d["start_on"], end_on=d["end_on"],
+            )  # fmt: skip
+            messages.success(request, f"已登记 {member.name}（{member.post}）。")
+            return redirect("monitoring:staff")
+        if action == "relative" and relative_form.is_valid():
+            d = relative_form.cleaned_data
+            worker = workers.filter(pk=d["worker"]).first()
+            if worker is None:
+                raise DomainError("staff_invalid", "工作人员：未找到或不在您的管辖范围内。", {"field": "name"})
+            member = services.do_add_relative(
+                user, worker, name=d["name"], id_number=d["id_number"], relation=d["relation"]
+            )
+            messages.success(request, f"已登记 {worker.name} 的{member.relation} {member.name}。")
+            return redirect("monitoring:staff")
+        if action == "end" and end_form.is_valid():
+            worker = workers.filter(pk=end_form.cleaned_data["staff"]).first()
+            if worker is None:
+                raise DomainError("staff_invalid", "工作人员：未找到或不在您的管辖范围内。", {"field": "end_on"})
+            services.do_end_staff(user, worker, end_on=end_form.cleaned_data["end_on"])
+            messages.success(request, f"已记录 {worker.name} 任职结束。")
+            return redirect("monitoring:staff")
+        if action == "import" and import_form.is_valid():
+            upload = import_form.cleaned_data["file"]
+            imported = services.do_import_staff(user, upload, file_name=upload.name)
+            (messages.warning if imported.errors else messages.success)(request, imported.message)
+    except DomainError as exc:
+        form = {"add": add_form, "relative": relative_form, "end": end_form, "import": import_form}[action]
+        add_domain_error(form, exc, {"id_number": "id_number", "worker_id_number": "file"})
+    query = (request.GET.get("q") or "").strip()
+    shown = workers.prefetch_related("relatives")
+    if query:
+        shown = shown.filter(name__contains=query)
+    page = Paginator(shown.order_by("region_id", "name", "id"), PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "monitoring/staff.html",
+        {
+            "page": page,
+            "rows": page.object_list,
+            "query": query,
+            "add_form": add_form,
+            "relative_form": relative_form,
+            "import_form": import_form,
+            "end_form": end_form,
+            "imported": imported,
+            "action": action,
+            "today": timezone.localdate(),
+        },
+    )

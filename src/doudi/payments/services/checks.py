@@ -263,6 +263,10 @@ def check_amount_range(p: Payroll, ceiling_multiple: Decimal, standard: Decimal 
 
 
 def check_relatives(p: Payroll) -> list[Hit]:
+    """Households related to a worker: the case's 近亲属备案, and the county's 经办人员名单 (a member who is a
+    listed worker in post during the month, or whose ID number is a listed worker's declared close relative)."""
+    from doudi.monitoring.models import StaffMember
+
     rows = _rows(
         f"""SELECT l.id, l.person_id, l.household_id, d.staff_name, d.staff_position, d.relation
             FROM {L} l JOIN {Case._meta.db_table} c ON c.household_id = l.household_id
@@ -270,12 +274,35 @@ def check_relatives(p: Payroll) -> list[Hit]:
             WHERE l.payroll_id = %s ORDER BY l.id, d.id""",
         [p.pk],
     )
-    return _group(
+    declared = _group(
         FindingCheck.WORKER_RELATIVE,
         rows,
         lambda r: f"household:{r[2]}",
         lambda r: f"该家庭是{r[4]}{r[3]}的{r[5]}（近亲属备案），须确认已按规定核查",
     )
+    S = StaffMember._meta.db_table
+    month_end = add_months(p.month, 1)
+    listed = _rows(
+        f"""SELECT l.id, l.person_id, l.household_id, COALESCE(w.name, s.name), COALESCE(w.post, s.post),
+                   s.relation, m.name
+            FROM {L} l JOIN {PERSON} m ON m.household_id = l.household_id
+            JOIN {S} s ON s.id_number = m.id_number
+            LEFT JOIN {S} w ON w.id = s.relative_of_id
+            WHERE l.payroll_id = %s AND s.region_id LIKE %s
+              AND (COALESCE(w.start_on, s.start_on) IS NULL OR COALESCE(w.start_on, s.start_on) < %s)
+              AND (COALESCE(w.end_on, s.end_on) IS NULL OR COALESCE(w.end_on, s.end_on) >= %s)
+            ORDER BY l.id, s.id""",
+        [p.pk, p.region_id[:6] + "%", month_end, p.month],
+    )
+    known = {h.subject for h in declared}
+
+    def listed_detail(r) -> str:
+        if r[5]:
+            return f"家庭成员{r[6]}是{r[4]}{r[3]}的{r[5]}（经办人员名单），须确认已按规定核查"
+        return f"家庭成员{r[6]}是{r[4]}（经办人员名单），须确认已按规定核查"
+
+    listed = [r for r in listed if f"household:{r[2]}" not in known]  # a declared household is named once
+    return declared + _group(FindingCheck.WORKER_RELATIVE, listed, lambda r: f"household:{r[2]}", listed_detail)
 
 
 def check_change(p: Payroll, tolerance: Decimal) -> list[Hit]:
