@@ -34,11 +34,10 @@ import time
 from datetime import date
 from pathlib import Path
 
-from common import machine, manage
+from common import COUNTY, PG, machine, manage, populate_payees
+from common import select_list as _select_list
 
 ROOT = Path(__file__).resolve().parent.parent
-PG = "postgres://postgres@127.0.0.1:5432"
-COUNTY = "430981"
 LAYOUTS = ("农村商业银行（CSV）", "邮储银行（XLSX）")
 COUNTY_MONTH, PROVINCE_MONTH = date(2026, 5, 1), date(2026, 6, 1)
 
@@ -52,105 +51,18 @@ def setup_django(url: str) -> None:
     django.setup()
 
 
-def _select_list(model, values: dict[str, str]) -> tuple[str, str]:
-    """(columns, expressions) for ``INSERT … SELECT`` into ``model``: ``values`` where given, else each
-    field's default (NULL, now(), '') — so columns other issues add with a default do not break this."""
-    from django.db import models
-
-    cols, exprs = [], []
-    for f in model._meta.concrete_fields:
-        if f.primary_key and f.column not in values:
-            continue
-        cols.append(f'"{f.column}"')
-        if f.column in values:
-            exprs.append(values[f.column])
-        elif getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False):
-            exprs.append("now()")
-        elif f.has_default():
-            d = f.get_default()
-            if isinstance(f, models.JSONField):
-                exprs.append(f"'{json.dumps(d)}'::jsonb")
-            elif isinstance(d, bool):
-                exprs.append("true" if d else "false")
-            elif isinstance(d, int | float):
-                exprs.append(str(d))
-            else:
-                exprs.append("'" + str(d).replace("'", "''") + "'")
-        elif f.null:
-            exprs.append("NULL")
-        elif isinstance(f, models.CharField | models.TextField):
-            exprs.append("''")
-        else:
-            raise SystemExit(f"{model.__name__}.{f.name}: no value for a NOT NULL column without default")
-    return ", ".join(cols), ", ".join(exprs)
-
-
 def populate(n: int, county_lines: int) -> dict[str, int]:
     """Write n payees and two approved payrolls; return {"county": id, "province": id}."""
     from django.db import connection, transaction
 
     from doudi.accounts.models import User
-    from doudi.cases.models import Enrolment
     from doudi.payments.models import Payroll, PayrollLine
     from doudi.payments.services.generation import update_totals
-    from doudi.registry.models import Household, Person
 
     maker = User.objects.get(username="county_reviewer")
     checker = User.objects.get(username="county_finance")
+    populate_payees(n, number_prefix="K", start_month="DATE '2024-01-01'", amount="300 + mod(g, 500) + 0.5")
     with transaction.atomic(), connection.cursor() as cur:
-        cur.execute(
-            "SELECT array_agg(code ORDER BY code) FROM regions_region WHERE level = 5 AND code LIKE %s", [COUNTY + "%"]
-        )
-        villages = cur.fetchone()[0]
-        cur.execute(
-            "CREATE TEMP TABLE v AS SELECT ord - 1 AS i, code FROM unnest(%s::text[]) WITH ORDINALITY AS t(code, ord)",
-            [villages],
-        )
-        nv = len(villages)
-        village = f"(SELECT code FROM v WHERE v.i = mod(g, {nv}))"
-        cols, exprs = _select_list(
-            Household,
-            {
-                "number": "'K' || lpad(g::text, 12, '0')",
-                "region_id": village,
-                "area_type": "'rural'",
-                "head_name": "'张' || mod(g, 1000)",
-                "member_count": "1",
-            },
-        )
-        cur.execute(f"INSERT INTO registry_household ({cols}) SELECT {exprs} FROM generate_series(1, %s) g", [n])
-        cur.execute("SELECT min(id) FROM registry_household WHERE number LIKE 'K%%'")
-        h0 = cur.fetchone()[0]
-        cols, exprs = _select_list(
-            Person,
-            {
-                "id_number": "'430981' || lpad(g::text, 12, '0')",
-                "name": "'张' || mod(g, 1000)",
-                "gender": "'M'",
-                "birth_date": "DATE '1960-01-01' + mod(g, 9000)",
-                "household_id": f"{h0} + g - 1",
-                "relation": "'head'",
-                "bank_name": "'沅江农商银行'",
-                "bank_account": "'6217' || lpad(g::text, 15, '0')",
-            },
-        )
-        cur.execute(f"INSERT INTO registry_person ({cols}) SELECT {exprs} FROM generate_series(1, %s) g", [n])
-        cur.execute("SELECT min(id) FROM registry_person WHERE bank_account LIKE '6217%%'")
-        p0 = cur.fetchone()[0]
-        cols, exprs = _select_list(
-            Enrolment,
-            {
-                "household_id": f"{h0} + g - 1",
-                "person_id": f"{p0} + g - 1",
-                "region_id": village,
-                "programme": "'dibao'",
-                "status": "'active'",
-                "start_month": "DATE '2024-01-01'",
-                "monthly_amount": "300 + mod(g, 500) + 0.5",
-                "covered": "'[]'::jsonb",
-            },
-        )
-        cur.execute(f"INSERT INTO cases_enrolment ({cols}) SELECT {exprs} FROM generate_series(1, %s) g", [n])
         ids = {}
         for key, month, count in (("county", COUNTY_MONTH, county_lines), ("province", PROVINCE_MONTH, n)):
             payroll = Payroll.objects.create(

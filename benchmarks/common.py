@@ -26,3 +26,137 @@ def machine() -> str:
 def manage(*args: str, url: str) -> None:
     env = {**os.environ, "DOUDI_DATABASE_URL": url}
     subprocess.run([sys.executable, str(ROOT / "manage.py"), *args], check=True, env=env, cwd=ROOT)
+
+
+# --- the synthetic population of the payroll and bank-file benchmarks -----------------------------------
+
+PG = "postgres://postgres@127.0.0.1:5432"
+COUNTY = "430981"  # 沅江市: its villages are loaded, every generated household lives in one of them
+
+
+def select_list(model, values: dict[str, str]) -> tuple[str, str]:
+    """Return (columns, expressions) for an ``INSERT … SELECT`` into ``model``'s table: ``values`` for the
+    named columns, the field's default (or NULL, now(), '') for every other one, so that columns other
+    issues add with a default do not break the benchmarks."""
+    import json
+
+    from django.db import models
+
+    cols, exprs = [], []
+    for f in model._meta.concrete_fields:
+        if f.primary_key and f.column not in values:
+            continue
+        cols.append(f'"{f.column}"')
+        if f.column in values:
+            exprs.append(values[f.column])
+        elif getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False):
+            exprs.append("now()")
+        elif f.has_default():
+            d = f.get_default()
+            if isinstance(f, models.JSONField):
+                exprs.append(f"'{json.dumps(d)}'::jsonb")
+            elif isinstance(d, bool):
+                exprs.append("true" if d else "false")
+            elif isinstance(d, int | float):
+                exprs.append(str(d))
+            else:
+                exprs.append("'" + str(d).replace("'", "''") + "'")
+        elif f.null:
+            exprs.append("NULL")
+        elif isinstance(f, models.CharField | models.TextField):
+            exprs.append("''")
+        else:
+            raise SystemExit(f"{model.__name__}.{f.name}: no value for a NOT NULL column without default")
+    return ", ".join(cols), ", ".join(exprs)
+
+
+def populate_payees(
+    n: int, *, number_prefix: str, start_month: str, amount: str, change_month: str | None = None
+) -> None:
+    """Write n households in the villages of ``COUNTY``, each head with a bank account and one active dibao
+    enrolment, set-based (``INSERT … SELECT generate_series``), and ANALYZE.
+
+    ``start_month`` and ``amount`` are SQL over ``g`` (1…n); household numbers start with
+    ``number_prefix``. With ``change_month`` (SQL of a date), each enrolment gets its amount history: the
+    change that started it, and for every tenth enrolment started before that month a second change of
+    +20 from it.
+    """
+    from django.db import connection
+
+    from doudi.cases.models import Enrolment, EnrolmentChange
+    from doudi.registry.models import Household, Person
+
+    with connection.cursor() as cur:
+        cur.execute(
+            "SELECT array_agg(code ORDER BY code) FROM regions_region WHERE level = 5 AND code LIKE %s", [COUNTY + "%"]
+        )
+        villages = cur.fetchone()[0]
+        cur.execute(
+            "CREATE TEMP TABLE v AS SELECT ord - 1 AS i, code FROM unnest(%s::text[]) WITH ORDINALITY AS t(code, ord)",
+            [villages],
+        )
+        village = f"(SELECT code FROM v WHERE v.i = mod(g, {len(villages)}))"
+        cols, exprs = select_list(
+            Household,
+            {
+                "number": f"'{number_prefix}' || lpad(g::text, 12, '0')",
+                "region_id": village,
+                "area_type": "'rural'",
+                "head_name": "'张' || mod(g, 1000)",
+                "member_count": "1",
+            },
+        )
+        cur.execute(f"INSERT INTO registry_household ({cols}) SELECT {exprs} FROM generate_series(1, %s) g", [n])
+        cur.execute("SELECT min(id) FROM registry_household WHERE number LIKE %s", [number_prefix + "%"])
+        h0 = cur.fetchone()[0]
+        cols, exprs = select_list(
+            Person,
+            {
+                "id_number": f"'{COUNTY}' || lpad(g::text, 12, '0')",
+                "name": "'张' || mod(g, 1000)",
+                "gender": "'M'",
+                "birth_date": "DATE '1960-01-01' + mod(g, 9000)",
+                "household_id": f"{h0} + g - 1",
+                "relation": "'head'",
+                "bank_name": "'沅江农商银行'",
+                "bank_account": "'6217' || lpad(g::text, 15, '0')",
+            },
+        )
+        cur.execute(f"INSERT INTO registry_person ({cols}) SELECT {exprs} FROM generate_series(1, %s) g", [n])
+        cur.execute("SELECT min(id) FROM registry_person WHERE household_id = %s", [h0])
+        p0 = cur.fetchone()[0]
+        cols, exprs = select_list(
+            Enrolment,
+            {
+                "household_id": f"{h0} + g - 1",
+                "person_id": f"{p0} + g - 1",
+                "region_id": village,
+                "programme": "'dibao'",
+                "status": "'active'",
+                "start_month": start_month,
+                "monthly_amount": amount,
+                "covered": "'[]'::jsonb",
+            },
+        )
+        cur.execute(f"INSERT INTO cases_enrolment ({cols}) SELECT {exprs} FROM generate_series(1, %s) g", [n])
+        if change_month is not None:
+            for effective, money, where in (
+                ("e.start_month", "e.monthly_amount", "TRUE"),
+                (change_month, "e.monthly_amount + 20", f"mod(e.id, 10) = 0 AND e.start_month < {change_month}"),
+            ):
+                cols, exprs = select_list(
+                    EnrolmentChange,
+                    {
+                        "enrolment_id": "e.id",
+                        "effective_month": effective,
+                        "monthly_amount": money,
+                        "status": "'active'",
+                        "reason": "'审批纳入'" if effective == "e.start_month" else "'复核调整'",
+                    },
+                )
+                cur.execute(
+                    f"INSERT INTO cases_enrolmentchange ({cols}) SELECT {exprs} FROM cases_enrolment e "
+                    f"WHERE e.programme = 'dibao' AND e.household_id >= %s AND {where}",
+                    [h0],
+                )
+        cur.execute("ANALYZE")

@@ -29,140 +29,24 @@ import time
 from datetime import date
 from pathlib import Path
 
-from common import machine, manage
+from common import COUNTY, PG, machine, manage, populate_payees
+from common import select_list as _select_list  # noqa: F401  (benchmarks/stats.py reads it here)
 
 ROOT = Path(__file__).resolve().parent.parent
-PG = "postgres://postgres@127.0.0.1:5432"
-COUNTY = "430981"
-
-
-def _select_list(model, values: dict[str, str]) -> tuple[str, str]:
-    """Return (columns, expressions) for an INSERT … SELECT into ``model``'s table: ``values`` for the
-    named columns, the field's default (or NULL, or now()) for every other one, so that columns other
-    issues add with a default do not break the benchmark."""
-    import json
-
-    from django.db import models
-
-    cols, exprs = [], []
-    for f in model._meta.concrete_fields:
-        if f.primary_key and f.column not in values:
-            continue
-        cols.append(f'"{f.column}"')
-        if f.column in values:
-            exprs.append(values[f.column])
-        elif getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False):
-            exprs.append("now()")
-        elif f.has_default():
-            d = f.get_default()
-            if isinstance(f, models.JSONField):
-                exprs.append(f"'{json.dumps(d)}'::jsonb")
-            elif isinstance(d, bool):
-                exprs.append("true" if d else "false")
-            elif isinstance(d, (int, float)):
-                exprs.append(str(d))
-            else:
-                exprs.append("'" + str(d).replace("'", "''") + "'")
-        elif f.null:
-            exprs.append("NULL")
-        elif isinstance(f, (models.CharField, models.TextField)):
-            exprs.append("''")
-        else:
-            raise SystemExit(f"{model.__name__}.{f.name}: no value for a NOT NULL column without default")
-    return ", ".join(cols), ", ".join(exprs)
 
 
 def populate(n: int, first_month: date) -> float:
-    from django.db import connection
-
-    from doudi.cases.models import Enrolment, EnrolmentChange
-    from doudi.registry.models import Household, Person
-
+    """N payees with a dibao enrolment each (start months over four years before ``first_month``, every
+    tenth with a later change); return the seconds it took."""
     t0 = time.perf_counter()
-    with connection.cursor() as cur:
-        cur.execute(
-            "SELECT array_agg(code ORDER BY code) FROM regions_region WHERE level = 5 AND code LIKE %s", [COUNTY + "%"]
-        )
-        villages = cur.fetchone()[0]
-        cur.execute(
-            "CREATE TEMP TABLE v AS SELECT ord - 1 AS i, code FROM unnest(%s::text[]) WITH ORDINALITY AS t(code, ord)",
-            [villages],
-        )
-        nv = len(villages)
-        cols, exprs = _select_list(
-            Household,
-            {
-                "number": "'B' || lpad(g::text, 12, '0')",
-                "region_id": f"(SELECT code FROM v WHERE v.i = mod(g, {nv}))",
-                "area_type": "'rural'",
-                "head_name": "'张' || mod(g, 1000)",
-                "member_count": "1",
-            },
-        )
-        cur.execute(f"INSERT INTO registry_household ({cols}) SELECT {exprs} FROM generate_series(1, %s) g", [n])
-        cur.execute("SELECT min(id) FROM registry_household WHERE number LIKE 'B%%'")
-        h0 = cur.fetchone()[0]
-        cols, exprs = _select_list(
-            Person,
-            {
-                "id_number": "'430981' || lpad(g::text, 12, '0')",
-                "name": "'张' || mod(g, 1000)",
-                "gender": "'M'",
-                "birth_date": "DATE '1960-01-01' + mod(g, 9000)",
-                "household_id": f"{h0} + g - 1",
-                "relation": "'head'",
-                "bank_name": "'沅江农商银行'",
-                "bank_account": "'6217' || lpad(g::text, 15, '0')",
-            },
-        )
-        cur.execute(f"INSERT INTO registry_person ({cols}) SELECT {exprs} FROM generate_series(1, %s) g", [n])
-        cur.execute(
-            "SELECT min(id) FROM registry_person WHERE id_number LIKE '430981%%' AND bank_account LIKE '6217%%'"
-        )
-        p0 = cur.fetchone()[0]
-        cols, exprs = _select_list(
-            Enrolment,
-            {
-                "household_id": f"{h0} + g - 1",
-                "person_id": f"{p0} + g - 1",
-                "region_id": f"(SELECT code FROM v WHERE v.i = mod(g, {nv}))",
-                "programme": "'dibao'",
-                "status": "'active'",
-                "start_month": f"DATE '{first_month:%Y-%m-%d}' - (mod(g, 48) * INTERVAL '1 month')",
-                "monthly_amount": "300 + mod(g, 500)",
-                "covered": "'[]'::jsonb",
-            },
-        )
-        cur.execute(f"INSERT INTO cases_enrolment ({cols}) SELECT {exprs} FROM generate_series(1, %s) g", [n])
-        cols, exprs = _select_list(
-            EnrolmentChange,
-            {
-                "enrolment_id": "e.id",
-                "effective_month": "e.start_month",
-                "monthly_amount": "e.monthly_amount",
-                "status": "'active'",
-                "reason": "'审批纳入'",
-            },
-        )
-        cur.execute(
-            f"INSERT INTO cases_enrolmentchange ({cols}) SELECT {exprs} FROM cases_enrolment e "
-            "WHERE e.programme = 'dibao'"
-        )
-        cols, exprs = _select_list(
-            EnrolmentChange,
-            {
-                "enrolment_id": "e.id",
-                "effective_month": f"DATE '{first_month:%Y-%m-%d}' - INTERVAL '3 month'",
-                "monthly_amount": "e.monthly_amount + 20",
-                "status": "'active'",
-                "reason": "'复核调整'",
-            },
-        )
-        cur.execute(
-            f"INSERT INTO cases_enrolmentchange ({cols}) SELECT {exprs} FROM cases_enrolment e "
-            f"WHERE mod(e.id, 10) = 0 AND e.start_month < DATE '{first_month:%Y-%m-%d}' - INTERVAL '3 month'"
-        )
-        cur.execute("ANALYZE")
+    first = f"DATE '{first_month:%Y-%m-%d}'"
+    populate_payees(
+        n,
+        number_prefix="B",
+        start_month=f"{first} - (mod(g, 48) * INTERVAL '1 month')",
+        amount="300 + mod(g, 500)",
+        change_month=f"{first} - INTERVAL '3 month'",
+    )
     return time.perf_counter() - t0
 
 
