@@ -30,6 +30,10 @@ is loaded (settings, models) but no database is opened, so a mutant takes about 
 copy then holds the whole ``src/`` tree. Functions under a decorator (``@transaction.atomic``:
 ``generate_payroll``, ``run_checks``, ``do_settle_recovery``) are never mutated by mutmut 3.
 
+``--sql-faults`` reaches what mutmut cannot: each comparison of the alert rules' SQL listed in
+``SQL_FAULTS`` (``>`` for ``>=``, ``<=`` for ``<``) is applied alone to a copy of ``rules.py`` and the
+rule's at-the-limit tests (``monitoring/tests/test_rule_boundaries.py``, SQLite) must fail.
+
 Not part of the test suite or CI (a full run takes minutes to tens of minutes). See docs/testing.md.
 """
 
@@ -306,6 +310,70 @@ def report(workdir: Path, results: dict[str, dict[str, int | None]], show: bool,
     }
 
 
+# Comparison operators of the alert rules' SQL, which mutmut cannot reach: each fault is applied alone
+# to a copy of rules.py and the boundary tests of its rule must fail (``--sql-faults``).
+RULES_PY = "src/doudi/monitoring/rules.py"
+SQL_FAULTS: tuple[tuple[str, str, str], ...] = (
+    # (rule, SQL as written, SQL with the fault)
+    ("tax_income", "WHERE f.income > p.annual_income", "WHERE f.income >= p.annual_income"),
+    (
+        "medical_cost",
+        "WHERE f.settled_on > (SELECT MIN(medical_from)",
+        "WHERE f.settled_on >= (SELECT MIN(medical_from)",
+    ),
+    ("medical_cost", "AND f.settled_on <= (SELECT MAX(on_date)", "AND f.settled_on < (SELECT MAX(on_date)"),
+    ("medical_cost", "HAVING SUM(f.out_of_pocket) > (SELECT", "HAVING SUM(f.out_of_pocket) >= (SELECT"),
+    ("medical_cost", "WHERE t.total > p.medical_out_of_pocket", "WHERE t.total >= p.medical_out_of_pocket"),
+    ("hospital_stay", "WHERE f.hospital_days > p.hospital_days", "WHERE f.hospital_days >= p.hospital_days"),
+    ("death", "WHERE f.death_date <= p.on_date", "WHERE f.death_date < p.on_date"),
+    (
+        "unemployment",
+        "WHERE f.registered_on <= p.on_date AND (f.ended_on",
+        "WHERE f.registered_on < p.on_date AND (f.ended_on",
+    ),
+    ("unemployment", "f.ended_on > p.on_date)", "f.ended_on >= p.on_date)"),
+    ("unemployment", "p.working_age_from * 10000 <= p.on_key", "p.working_age_from * 10000 < p.on_key"),
+    ("unemployment", "p.working_age_to * 10000 > p.on_key", "p.working_age_to * 10000 >= p.on_key"),
+    ("age_milestone", "m.age * 10000 >= p.on_key", "m.age * 10000 > p.on_key"),
+    ("age_milestone", "m.age * 10000 <= p.ahead_key", "m.age * 10000 < p.ahead_key"),
+    ("hukou_out", "WHERE f.move_date <= p.on_date", "WHERE f.move_date < p.on_date"),
+    ("business", "COALESCE(f.capital, 0) >= p.business_capital", "COALESCE(f.capital, 0) > p.business_capital"),
+    ("poverty_watch_unassisted", "f.per_capita_income < CASE", "f.per_capita_income <= CASE"),
+    ("disability_new", "(f.grade <= 2 OR f.needs_care)", "(f.grade < 2 OR f.needs_care)"),
+)
+BOUNDARY_TESTS = "src/doudi/monitoring/tests/test_rule_boundaries.py"
+
+
+def sql_faults(workdir: Path) -> dict:
+    """Apply each of ``SQL_FAULTS`` alone to a copy of the tree; return {fault: caught?} and print it."""
+    if workdir.exists():
+        shutil.rmtree(workdir)
+    ignore = shutil.ignore_patterns("__pycache__", "*.pyc", ".hypothesis", "node_modules", "browser")
+    shutil.copytree(ROOT / "src", workdir / "src", ignore=ignore)
+    shutil.copy2(ROOT / "pyproject.toml", workdir / "pyproject.toml")
+    original = (ROOT / RULES_PY).read_text(encoding="utf-8")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DOUDI_")}
+    env.update(
+        DOUDI_DATA_DIR=str(workdir.resolve() / "data"),
+        DOUDI_DATABASE_URL=f"sqlite:///{workdir.resolve() / 'data' / 'db.sqlite3'}",
+        PYTHONPATH=str(workdir.resolve() / "src"),
+    )
+    results = {}
+    for rule, written, fault in SQL_FAULTS:
+        assert original.count(written) == 1, f"{written!r} is not once in {RULES_PY}"
+        (workdir / RULES_PY).write_text(original.replace(written, fault), encoding="utf-8")
+        cmd = [sys.executable, "-m", "pytest", BOUNDARY_TESTS, "-q", "-x", "-p", "no:cacheprovider", "-k", rule]
+        done = subprocess.run(cmd, cwd=workdir, env=env, capture_output=True, text=True, check=False)
+        caught = done.returncode == 1
+        if done.returncode not in (0, 1):
+            sys.exit(f"the boundary tests could not run (exit {done.returncode}):\n{done.stdout[-2000:]}")
+        results[f"{rule}: {written} → {fault}"] = caught
+        print(f"{'caught' if caught else 'MISSED'}  {rule}: {written}  →  {fault}", flush=True)
+    (workdir / RULES_PY).write_text(original, encoding="utf-8")
+    print(f"\n{sum(results.values())}/{len(results)} SQL faults caught by {BOUNDARY_TESTS}")
+    return results
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("names", nargs="*", help="mutant names to re-test (default: all)")
@@ -333,8 +401,21 @@ def main() -> None:
         default="engine",
         help="the policy engine (default), or the payroll or matching rules' Python parts (see TARGETS)",
     )
+    parser.add_argument(
+        "--sql-faults",
+        action="store_true",
+        help="instead of mutmut: apply each comparison fault of SQL_FAULTS to the alert rules' SQL in a copy "
+        "and run the rule's boundary tests (monitoring/tests/test_rule_boundaries.py)",
+    )
     args = parser.parse_args()
 
+    if args.sql_faults:
+        started = time.monotonic()
+        results = sql_faults(args.workdir)
+        print(f"run time {time.monotonic() - started:.0f} s")
+        if args.json:
+            args.json.write_text(json.dumps(results, ensure_ascii=False, indent=2), encoding="utf-8")
+        return
     target = TARGETS.get(args.target)
     elapsed = None
     if not args.report:
