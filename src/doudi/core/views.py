@@ -36,7 +36,7 @@ SHORTCUTS = (
     (("registry:imports:export", "registry:export"), "导出", "导出本辖区家庭（Excel）", Capability.EXPORT_UNMASKED),
     (("reports:dashboard",), "统计看板", "本辖区保障人数、资金、趋势与下级地区排名", None),
     (("reports:table",), "统计报表", "按月、季度生成社会救助统计表，导出 Excel", None),
-    (("reports:work_report",), "工作总结文稿", "自动生成半年、年度工作总结的数据段落（Word）", None),
+    (("reports:work_report",), "工作总结文稿", "自动生成半年、年度工作总结的数据段落，可下载编辑", None),
     (("audit:event_list",), "审计日志", "谁在何时改了什么、查看了什么", Capability.VIEW_AUDIT),
     (("regions:browse",), "区划城乡类别维护", "更正村/社区的城镇、农村类别", Capability.MANAGE_REGIONS),
     (("admin:accounts_user_changelist",), "用户", "账号、角色与所属区划", Capability.MANAGE_USERS),
