@@ -8,11 +8,14 @@ as below, which is also the text it was read from; each sample file must read ba
 
 from __future__ import annotations
 
+from dataclasses import replace
+from datetime import date
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
 
-from ..documents import load_document
+from ..documents import ParamEntry, load_document
 from ..toml_writer import document_to_toml
 
 SAMPLES = sorted((Path(__file__).resolve().parents[1] / "samples").glob("*.toml"))
@@ -35,7 +38,8 @@ payroll_change_tolerance = 0.25
 [dibao]
 standard_urban = [
   { from = 2024-01-01, to = 2024-12-31, value = 700, note = "2024 年标准" },
-  { value = 8880, per = "year" },
+  { to = 2025-06-30, value = 740 },
+  { from = 2025-07-01, value = 9000, per = "year" },
 ]
 standard_rural = 485
 bands = [{ below = 0.5, pay = 0.6 }, { below = 1, pay = 0.3 }]
@@ -48,7 +52,8 @@ phase_out_taper = [
 
 [dibao.property]
 max_vehicles = [
-  { off = true, reason = "本县不限车辆数量" },
+  { to = 2025-06-30, value = 2 },
+  { from = 2025-07-01, off = true, reason = "本县不限车辆数量" },
 ]
 
 [longevity]
@@ -71,3 +76,20 @@ def test_a_document_without_title_source_or_effective_date():
     text = '[document]\nregion_code = "430000"\nregion_name = "湖南省"\nlevel = "province"\n'
     text += "\n[dibao]\nstandard_urban = 740\n"
     assert document_to_toml(load_document(text)) == text
+
+
+def test_values_built_by_the_form_rather_than_read_from_a_file():
+    # The form editor builds entries itself: a Decimal in exponent form, a choice held as a Decimal,
+    # a parameter left with no entry, an open entry followed by a later one.
+    doc = load_document(CANONICAL)
+    params = {
+        "general.minimum_wage": (),
+        "general.rounding_step": (ParamEntry(Decimal("0.1")),),
+        "dibao.standard_urban": (ParamEntry(Decimal("1E+3")),),
+        "dibao.standard_rural": (ParamEntry(Decimal("485")), ParamEntry(Decimal("500"), valid_from=date(2026, 1, 1))),
+    }
+    text = document_to_toml(replace(doc, params=params))
+    assert text.split("\n\n", 1)[1] == (
+        '[general]\nrounding_step = "0.1"\n\n[dibao]\nstandard_urban = 1000\n'
+        "standard_rural = [\n  { value = 485 },\n  { from = 2026-01-01, value = 500 },\n]\n"
+    )
