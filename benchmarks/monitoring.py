@@ -276,7 +276,8 @@ def main() -> None:
                 f"{label} ({args.engine}): {elapsed:.2f} s — opened {result.opened:,}, closed {result.closed:,}, "
                 f"unchanged {result.unchanged:,}; by rule {result.by_rule}"
             )
-            print(f"  phases: {phases}")
+            other = elapsed - sum(result.timings.values())
+            print(f"  phases: {phases}; other (parameters, feeds, run record, audit, commit) {other:.2f} s")
         stored = Alert.objects.count()
     print(f"alerts stored in PostgreSQL: {stored:,}")
     print(
