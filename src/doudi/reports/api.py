@@ -21,7 +21,7 @@ TAG = "reports"
 class TableInput(serializers.Serializer):
     region = serializers.RegexField(label="地区代码", regex=r"^\d{12}$")
     month = serializers.RegexField(label="月份", regex=r"^\d{4}-\d{2}$")
-    period = serializers.ChoiceField(label="统计期", choices=["month", "quarter"], default="month")
+    period = serializers.ChoiceField(label="统计期", choices=list(selectors.PERIODS), default="month")
     format = serializers.ChoiceField(label="格式", choices=["json", "csv", "xlsx"], default="json")
 
 
@@ -53,7 +53,7 @@ class TableApi(APIView):
         parameters=[
             OpenApiParameter("region", str, required=True),
             OpenApiParameter("month", str, required=True),
-            OpenApiParameter("period", str, enum=["month", "quarter"]),
+            OpenApiParameter("period", str, enum=list(selectors.PERIODS)),
             OpenApiParameter("format", str, enum=["json", "csv", "xlsx"]),
         ],
         responses={200: dict},

@@ -19,7 +19,12 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--region", required=True, help="区划代码（12位）")
         parser.add_argument("--month", required=True, help="月份 YYYY-MM")
-        parser.add_argument("--period", choices=["month", "quarter"], default="month")
+        parser.add_argument(
+            "--period",
+            choices=list(selectors.PERIODS),
+            default="month",
+            help="month、quarter、half（半年，年初至该月）、year",
+        )
         parser.add_argument("--format", choices=["csv", "xlsx"], default="csv")
         parser.add_argument("--output", help="输出文件（xlsx 必填；csv 省略时输出到屏幕）")
 
