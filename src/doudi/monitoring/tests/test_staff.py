@@ -137,3 +137,31 @@ def test_payroll_relatives_check_reads_the_list(regions, users, published):  # n
     (hit,) = findings()
     assert hit.subject == f"household:{person.household_id}"
     assert "民政助理员王五的兄弟姐妹（经办人员名单）" in hit.detail
+
+
+def test_page_registers_a_relative_and_ends_a_post(regions, users):
+    county = client_for(users["county_reviewer"])
+    worker = do_add_staff(users["county_reviewer"], region_code="", name="王五", id_number=f.id_number(), post="村会计")
+    relative = f.id_number()
+    added = county.post(
+        reverse("monitoring:staff"),
+        {"action": "relative", "rel-worker": worker.pk, "rel-name": "钱七", "rel-id_number": relative,
+         "rel-relation": "子女"},
+        follow=True,
+    )  # fmt: skip
+    assert "已登记 王五 的子女 钱七" in added.content.decode()
+    ended = county.post(
+        reverse("monitoring:staff"), {"action": "end", "end-staff": worker.pk, "end-end_on": "2025-06-30"}, follow=True
+    )
+    assert "已记录 王五 任职结束" in ended.content.decode()
+    worker.refresh_from_db()
+    assert worker.end_on == date(2025, 6, 30) and worker.relatives.get().id_number == relative
+    # Another county's worker is not found from this county.
+    other = client_for(users["foreign_county_reviewer"]).post(
+        reverse("monitoring:staff"), {"action": "end", "end-staff": worker.pk, "end-end_on": "2025-07-31"}
+    )
+    assert other.status_code == 200 and "未找到或不在您的管辖范围内" in other.content.decode()
+    worker.refresh_from_db()
+    assert worker.end_on == date(2025, 6, 30)
+    template = county.get(reverse("monitoring:staff"), {"template": 1})
+    assert template.status_code == 200 and "所属工作人员身份号码" in template.content.decode("utf-8-sig")
