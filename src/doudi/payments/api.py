@@ -30,7 +30,18 @@ class MonthField(serializers.DateField):
 class FindingSerializer(serializers.ModelSerializer):
     class Meta:
         model = PayrollFinding
-        fields = ["id", "check_code", "subject", "person", "household", "lines", "detail", "status", "explanation"]
+        fields = [
+            "id",
+            "check_code",
+            "subject",
+            "person",
+            "household",
+            "lines",
+            "detail",
+            "alert",
+            "status",
+            "explanation",
+        ]
 
 
 class PayrollSerializer(serializers.ModelSerializer):

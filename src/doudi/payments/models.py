@@ -254,7 +254,8 @@ class PayrollFinding(models.Model):
 
     ``subject`` is a stable key of what the finding is about (``person:<id>``, ``account:<hash>``…)
     so running the checks again keeps a finding's explanation; a finding no longer triggered becomes
-    resolved. ``lines`` are the lines concerned (ids, for the page's drill-down).
+    resolved. ``lines`` are the lines concerned (ids, for the page's drill-down). ``alert``: the death
+    alert behind a ``deceased`` finding, linked from the page.
     """
 
     payroll = models.ForeignKey(Payroll, on_delete=models.CASCADE, related_name="findings")
@@ -266,6 +267,15 @@ class PayrollFinding(models.Model):
     )
     lines = models.JSONField(_("涉及明细"), default=list, blank=True)
     detail = models.CharField(_("情况"), max_length=300)
+    alert = models.ForeignKey(
+        "monitoring.Alert",
+        verbose_name=_("死亡预警"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text=_("领取人已死亡：公安死亡登记预警（待核查或已确认死亡）"),
+    )
     status = models.CharField(_("状态"), max_length=10, choices=FindingStatus.choices, default=FindingStatus.OPEN)
     explanation = models.CharField(_("说明"), max_length=300, blank=True)
     handled_by = models.ForeignKey(

@@ -7,7 +7,9 @@ approved only when no finding is open (each is resolved, or explained by the mak
 
 The checks (``FindingCheck``):
 
-- ``deceased``: a line for a month after the month of the person's death (registry death date).
+- ``deceased``: a line for a month after the month of the person's death: the registry's death date,
+  or a public-security death alert (monitoring rule ``death``) that a worker confirmed, or that is
+  still open (the payment waits until a worker settles it). A dismissed alert does not count.
 - ``double_payment``: a person with two payable enrolments of the programme (generation paid the
   older one), or a household paid twice for a household programme (低保 is paid to one payee).
 - ``exclusive_programmes``: the person is also paid, that month, by a programme the policy's
@@ -69,6 +71,7 @@ class Hit:
     household_id: int | None
     detail: str
     lines: list[int] = field(default_factory=list)
+    alert_id: int | None = None  # the death alert behind a ``deceased`` hit
 
 
 def _rows(sql: str, params: list) -> list[tuple]:
@@ -91,19 +94,57 @@ def _group(check: str, rows, subject_of, detail_of) -> list[Hit]:
 
 
 def check_deceased(p: Payroll) -> list[Hit]:
-    rows = _rows(
+    """Lines after a death: the registry's death date, or a death alert confirmed or still open.
+
+    One finding per person, naming the registry's date and the alert (with a link on the page);
+    lines are those after the registry's date or the alert's date (an alert without a date: all).
+    """
+    from doudi.monitoring.models import Alert, AlertStatus, Outcome
+
+    registry = _rows(
         f"""SELECT l.id, l.person_id, l.household_id, pr.name, pr.death_date
             FROM {L} l JOIN {PERSON} pr ON pr.id = l.person_id
             WHERE l.payroll_id = %s AND pr.death_date IS NOT NULL AND l.month_covered > pr.death_date
             ORDER BY l.id""",
         [p.pk],
     )
-    return _group(
-        FindingCheck.DECEASED,
-        rows,
-        lambda r: f"person:{r[1]}",
-        lambda r: f"{r[3]}已于 {_day(r[4])} 死亡，死亡次月起不应发放",
+    alerts = _rows(
+        f"""SELECT l.id, l.person_id, l.household_id, pr.name, a.id, a.status, a.event_date
+            FROM {Alert._meta.db_table} a JOIN {L} l ON l.person_id = a.person_id AND l.payroll_id = %s
+            JOIN {PERSON} pr ON pr.id = l.person_id
+            WHERE a.rule = 'death' AND (a.status = %s OR (a.status = %s AND a.outcome = %s))
+              AND (a.event_date IS NULL OR l.month_covered > a.event_date)
+            ORDER BY l.id, a.id""",
+        [p.pk, AlertStatus.OPEN, AlertStatus.RESOLVED, Outcome.CONFIRM_DEATH],
     )
+    hits: dict[int, Hit] = {}
+    said: dict[int, list[str]] = defaultdict(list)
+
+    def hit(row) -> Hit:
+        found = hits.get(row[1])
+        if found is None:
+            found = hits[row[1]] = Hit(FindingCheck.DECEASED, f"person:{row[1]}", row[1], row[2], "")
+        if row[0] not in found.lines:
+            found.lines.append(row[0])
+        return found
+
+    for row in registry:
+        hit(row)
+        text = f"户籍登记已于 {_day(row[4])} 死亡"
+        if text not in said[row[1]]:
+            said[row[1]].append(text)
+    for row in alerts:
+        found = hit(row)
+        if found.alert_id is None:
+            found.alert_id = row[4]
+            when = f"死亡日期 {_day(row[6])}" if row[6] else "未载明死亡日期"
+            state = "已核实确认死亡" if row[5] == AlertStatus.RESOLVED else "待核查，核查处理前暂停发放"
+            said[row[1]].append(f"公安死亡登记预警（{when}）{state}")
+    names = {row[1]: row[3] for row in (*registry, *alerts)}
+    for person_id, found in hits.items():
+        found.lines.sort()
+        found.detail = f"{names[person_id]}：" + "；".join(said[person_id]) + "，死亡次月起不应发放"
+    return list(hits.values())
 
 
 def check_double_payment(p: Payroll) -> list[Hit]:
@@ -358,6 +399,7 @@ def run_checks(payroll: Payroll) -> list[PayrollFinding]:
         if key in seen:  # the same subject found twice by one check: merge the lines
             f = existing.get(key) or next(x for x in new if (x.check_code, x.subject) == key)
             f.lines = sorted(set(f.lines) | set(hit.lines))
+            f.alert_id = f.alert_id or hit.alert_id
             continue
         seen.add(key)
         f = existing.get(key)
@@ -371,10 +413,11 @@ def run_checks(payroll: Payroll) -> list[PayrollFinding]:
                     household_id=hit.household_id,
                     lines=sorted(hit.lines),
                     detail=hit.detail[:300],
+                    alert_id=hit.alert_id,
                 )
             )
             continue
-        f.lines, f.detail = sorted(hit.lines), hit.detail[:300]
+        f.lines, f.detail, f.alert_id = sorted(hit.lines), hit.detail[:300], hit.alert_id
         if f.status == FindingStatus.RESOLVED:
             f.status, f.explanation, f.handled_by, f.handled_at = FindingStatus.OPEN, "", None, None
         changed.append(f)
@@ -383,7 +426,7 @@ def run_checks(payroll: Payroll) -> list[PayrollFinding]:
         f.status, f.handled_at, f.handled_by = FindingStatus.RESOLVED, now, None
         f.explanation = "重新核查后已不再出现"
     PayrollFinding.objects.bulk_create(new)
-    fields = ["lines", "detail", "status", "explanation", "handled_by", "handled_at"]
+    fields = ["lines", "detail", "alert", "status", "explanation", "handled_by", "handled_at"]
     PayrollFinding.objects.bulk_update(changed + gone, fields)
     payroll.checks_run_at = now
     Payroll.objects.filter(pk=payroll.pk).update(checks_run_at=now)

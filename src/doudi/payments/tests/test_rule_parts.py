@@ -343,8 +343,42 @@ def test_deceased_sentence(monkeypatch):
     hits = checks.check_deceased(payroll())
     assert asked[0][1] == [7]
     assert "AND pr.death_date IS NOT NULL AND l.month_covered > pr.death_date" in asked[0][0]
-    assert hits == [checks.Hit("deceased", "person:3", 3, 30, "李四已于 2025-01-20 死亡，死亡次月起不应发放", [61, 62])]
+    assert asked[1][1] == [7, "open", "resolved", "confirm_death"]
+    assert "a.rule = 'death' AND (a.status = %s OR (a.status = %s AND a.outcome = %s))" in asked[1][0]
+    assert "AND (a.event_date IS NULL OR l.month_covered > a.event_date)" in asked[1][0]
+    assert hits == [
+        checks.Hit("deceased", "person:3", 3, 30, "李四：户籍登记已于 2025-01-20 死亡，死亡次月起不应发放", [61, 62])
+    ]
     assert checks._day("2025-01-20 00:00:00") == "2025-01-20"
+
+
+def test_deceased_by_alerts(monkeypatch):
+    """An open alert holds the payment; a confirmed one beside the registry's date makes one finding."""
+    fake_rows(
+        monkeypatch,
+        [(82, 5, 50, "王五", date(2025, 1, 20))],
+        [
+            (81, 4, 40, "赵六", 901, "open", date(2025, 2, 3)),
+            (82, 5, 50, "王五", 902, "resolved", date(2025, 1, 20)),
+            (83, 6, 60, "钱七", 903, "open", None),
+            (84, 6, 60, "钱七", 904, "open", None),
+        ],
+    )
+    hits = {h.person_id: h for h in checks.check_deceased(payroll())}
+    assert hits[4] == checks.Hit(
+        "deceased",
+        "person:4",
+        4,
+        40,
+        "赵六：公安死亡登记预警（死亡日期 2025-02-03）待核查，核查处理前暂停发放，死亡次月起不应发放",
+        [81],
+        901,
+    )
+    assert hits[5].detail == (
+        "王五：户籍登记已于 2025-01-20 死亡；公安死亡登记预警（死亡日期 2025-01-20）已核实确认死亡，死亡次月起不应发放"
+    )
+    assert (hits[5].lines, hits[5].alert_id) == ([82], 902)
+    assert "未载明死亡日期" in hits[6].detail and (hits[6].lines, hits[6].alert_id) == ([83, 84], 903)
 
 
 def test_double_payment_person_and_household(monkeypatch):
