@@ -29,6 +29,7 @@ from decimal import Decimal, InvalidOperation
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
+from django.db import connection
 from django.utils import timezone
 
 from doudi.accounts.scope import region_in_scope
@@ -601,6 +602,25 @@ def _values_key(kind: str, values: dict) -> str:
     return _SEP.join(_norm(values.get(name)) for name in EVIDENCE_MODELS[kind].value_fields)
 
 
+def _may_exist(person_ids: set[int], kinds: set[str]) -> bool:
+    """Tell whether any current evidence of ``kinds`` may belong to ``person_ids`` (false: none can).
+
+    Each kind's highest person id is one index read: when it is below the lowest of ``person_ids``
+    (persons registered after the last evidence of that kind, as in a county's first load), no row
+    of those persons can exist and nothing needs comparing.
+    """
+    if not person_ids:
+        return False
+    lowest = min(person_ids)
+    with connection.cursor() as cursor:
+        for kind in kinds:
+            cursor.execute(f"SELECT MAX(person_id) FROM {EVIDENCE_MODELS[kind]._meta.db_table}")
+            highest = cursor.fetchone()[0]
+            if highest is not None and highest >= lowest:
+                return True
+    return False
+
+
 def check_evidence_rowwise(parsed: ParsedFile, actor, *, today: date | None = None) -> Checked:
     """Check an evidence file row by row: the reference ``check_evidence`` is held equal to (tests)."""
     today = today or timezone.localdate()
@@ -792,7 +812,9 @@ def _plan_evidence(checked: Checked, keys: np.ndarray, kinds: np.ndarray) -> Non
         checked.add(int(i), "evidence_type", f"证据类型：与第 {checked.row_numbers[f]} 行内容完全相同。")
     kept = good[~repeated]
     person_ids = {int(k.split(_SEP, 1)[0]) for k in keys[kept]}
-    existing = _existing_evidence(person_ids, set(kinds[kept]))
+    kinds_found = set(kinds[kept])
+    # A county's first load: no evidence of these kinds points at these persons or later ones; nothing to read.
+    existing = _existing_evidence(person_ids, kinds_found) if _may_exist(person_ids, kinds_found) else set()
     known = pa.array([_key_text(k[0], k[1], k[2], k[3], _SEP.join(k[4])) for k in existing], pa.string())
     unchanged = pc.is_in(pa.array(keys[kept].tolist(), pa.string()), value_set=known).to_numpy(zero_copy_only=False)
     actions = np.full(len(keys), "", dtype=object)

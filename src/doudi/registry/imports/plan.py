@@ -130,6 +130,15 @@ def _select_in(sql: str, column: str, values) -> list[tuple]:
         return []
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
+            # One text parameter split by the server: the driver's array of 100,000 values costs a second.
+            if all(type(v) is int for v in values):
+                cursor.execute(
+                    f"{sql} {column} = ANY(string_to_array(%s, ',')::bigint[])", [",".join(map(str, values))]
+                )
+                return cursor.fetchall()
+            if all(isinstance(v, str) and v and "," not in v for v in values):
+                cursor.execute(f"{sql} {column} = ANY(string_to_array(%s, ','))", [",".join(values)])
+                return cursor.fetchall()
             cursor.execute(f"{sql} {column} = ANY(%s)", [values])
             return cursor.fetchall()
         found = []

@@ -356,7 +356,7 @@ def _commit_caseload(batch: ImportBatch, actor, timings: dict) -> None:
     else:
         reason = f"{caseload.MIGRATED}：{batch.original_name}（批次 {batch.pk}）"
         if setwise.available() and not setwise.roster_may_collide(batch):
-            written, stale = setwise.write_roster(batch, actor, reason)
+            written, stale = setwise.write_roster(batch, actor, reason, timings)
         else:
             written, stale = caseload.write_roster(batch, actor, reason)
         if stale is not None:

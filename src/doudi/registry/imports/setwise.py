@@ -22,6 +22,7 @@ paths write the same rows (``tests/test_setwise.py`` runs both on one file and c
 from __future__ import annotations
 
 import json
+import time
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -242,11 +243,14 @@ def roster_may_collide(batch: ImportBatch) -> bool:
         return bool(cursor.fetchone()[0])
 
 
-def write_roster(batch: ImportBatch, actor, reason: str) -> tuple[dict, None]:
+def write_roster(batch: ImportBatch, actor, reason: str, timings: dict | None = None) -> tuple[dict, None]:
     """Enrol a roster batch's rows that cannot collide with live enrolments (``roster_may_collide`` is false).
 
-    Returns what ``caseload.write_roster`` returns (no row can have gone stale: nothing to compare).
+    Returns what ``caseload.write_roster`` returns (no row can have gone stale: nothing to compare);
+    ``timings`` receives the seconds of each step.
     """
+    timings = {} if timings is None else timings
+    step = time.perf_counter()
     from doudi.cases.models import Enrolment, EnrolmentChange, ReviewKind, ReviewTask, TaskStatus
     from doudi.cases.services.enrolment import AGE_CHECKED, age_check_due, schedule_age_check
     from doudi.policy.engine.explain import PROGRAMME_LABELS
@@ -366,10 +370,14 @@ WHERE p.bank_account IS DISTINCT FROM b.bank_account OR p.bank_name IS DISTINCT 
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         fetched = cursor.fetchall()
-        cursor.execute(banks, params)
-        bank = {pid: (name, account) for pid, name, account in cursor.fetchall()}
+        timings["enrolments"] = time.perf_counter() - step
+        step = time.perf_counter()
         cursor.execute(reviews, params)
         tasks = cursor.fetchone()[0]
+        timings["review_tasks"] = time.perf_counter() - step
+        step = time.perf_counter()
+        cursor.execute(banks, params)
+        bank = {pid: (name, account) for pid, name, account in cursor.fetchall()}
     enrolments = [Enrolled(*row[:6]) for row in fetched]
     bank_changed = caseload._update_banks(bank, actor_id, reason)
     aged = [e.pk for e in enrolments if e.programme in AGE_CHECKED]
@@ -378,8 +386,13 @@ WHERE p.bank_account IS DISTINCT FROM b.bank_account OR p.bank_name IS DISTINCT 
             due_on = age_check_due(e.person, e.start_month)
             if due_on is not None:
                 schedule_age_check(e, due_on=due_on)
+    timings["banks_and_age_checks"] = time.perf_counter() - step
+    step = time.perf_counter()
     caseload._refresh_payment_warnings(sorted({e.household_id for e in enrolments}))
+    timings["payment_warnings"] = time.perf_counter() - step
+    step = time.perf_counter()
     found = record_discrepancies(batch, enrolments)
+    timings["engine_comparison"] = time.perf_counter() - step
     return {
         "enrolments_created": len(enrolments),
         "enrolments_unchanged": 0,
