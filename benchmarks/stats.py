@@ -56,12 +56,9 @@ def populate_province(n: int, month: date, line_months: int) -> float:
     with connection.cursor() as cur:
         cur.execute("SELECT array_agg(code ORDER BY code) FROM regions_region WHERE level = 4 AND code LIKE '43%%'")
         towns = cur.fetchone()[0]
-        cur.execute(
-            "CREATE TEMP TABLE v AS SELECT ord - 1 AS i, code FROM unnest(%s::text[]) WITH ORDINALITY AS t(code, ord)",
-            [towns],
-        )
         nv = len(towns)
-        region = f"(SELECT code FROM v WHERE v.i = mod(g, {nv}))"
+        # The township of row g, read from an array literal (a lookup per row in a table would be a scan).
+        region = "(ARRAY[" + ",".join(f"'{t}'" for t in towns) + f"])[mod(g, {nv}) + 1]"
         cols, exprs = select(
             Household,
             {

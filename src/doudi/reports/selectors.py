@@ -249,46 +249,64 @@ def _in(values) -> str:
     return ", ".join(f"'{v}'" for v in values)
 
 
+# The stock figures: key -> (counted by "household" or "person", condition on a row of ``_persons_sql``).
+STOCK_FLAGS: dict[str, tuple[str, str]] = {
+    "dibao_households_urban": ("household", "programme IN ({d}) AND area_type = 'urban'"),
+    "dibao_persons_urban": ("person", "programme IN ({d}) AND area_type = 'urban'"),
+    "dibao_households_rural": ("household", "programme IN ({d}) AND area_type <> 'urban'"),
+    "dibao_persons_rural": ("person", "programme IN ({d}) AND area_type <> 'urban'"),
+    "dibao_households": ("household", "programme IN ({d})"),
+    "dibao_persons": ("person", "programme IN ({d})"),
+    "tekun_persons_urban": ("person", "programme = 'extreme_poverty' AND area_type = 'urban'"),
+    "tekun_persons_rural": ("person", "programme = 'extreme_poverty' AND area_type <> 'urban'"),
+    "tekun_persons": ("person", "programme = 'extreme_poverty'"),
+    "tekun_institutional": ("person", "programme = 'extreme_poverty' AND tier LIKE '集中%%'"),
+    "tekun_dispersed": ("person", "programme = 'extreme_poverty' AND tier NOT LIKE '集中%%'"),
+    "orphans": ("person", "programme = 'orphan'"),
+    "de_facto_orphans": ("person", "programme = 'de_facto_orphan'"),
+}
+
+
+def stock_sql(persons: str, keys: list[str], *, by_region: bool = False) -> str:
+    """SELECT [region_id,] <one count per key>, <低保 monthly amount> over the rows of ``persons``.
+
+    Each count is "distinct households (persons) with a row meeting the key's condition". Rather than
+    one COUNT(DISTINCT …) per key (a sort of every row per key), the rows are grouped once by
+    household and once by person with a 0/1 flag per key, and the flags summed: two hash
+    aggregates whatever the number of figures."""
+    d = _in(DIBAO)
+    g = "region_id, " if by_region else ""
+    parts = {}
+    for unit in ("household", "person"):
+        mine = [k for k in keys if STOCK_FLAGS[k][0] == unit]
+        flags = (
+            ", ".join(f"MAX(CASE WHEN {STOCK_FLAGS[k][1].format(d=d)} THEN 1 ELSE 0 END) AS {k}" for k in mine)
+            or "0 AS none"
+        )
+        sums = ", ".join(f"SUM({k}) AS {k}" for k in mine) or "0 AS none"
+        parts[unit] = f"SELECT {g}{sums} FROM (SELECT {g}{unit}_id, {flags} FROM p GROUP BY {g}{unit}_id) f{unit}" + (
+            " GROUP BY region_id" if by_region else ""
+        )
+    amount = f"SELECT {g}SUM(CASE WHEN programme IN ({d}) THEN amount ELSE 0 END) AS amount FROM p" + (
+        " GROUP BY region_id" if by_region else ""
+    )
+    cols = ", ".join(f"COALESCE({'h' if STOCK_FLAGS[k][0] == 'household' else 'q'}.{k}, 0)" for k in keys)
+    if by_region:
+        return f"""
+            WITH p AS ({persons}), h AS ({parts["household"]}), q AS ({parts["person"]}), a AS ({amount})
+            SELECT a.region_id, {cols}, a.amount
+            FROM a LEFT JOIN h ON h.region_id = a.region_id LEFT JOIN q ON q.region_id = a.region_id"""
+    return f"""
+        WITH p AS ({persons}), h AS ({parts["household"]}), q AS ({parts["person"]}), a AS ({amount})
+        SELECT {cols}, a.amount FROM a, h, q"""
+
+
 def _stock(month: date, cut: datetime, prefix: str) -> dict:
     persons, params = _persons_sql(month, cut, prefix)
-    d = _in(DIBAO)
-    sql = f"""
-        SELECT
-          COUNT(DISTINCT CASE WHEN programme IN ({d}) AND area_type = 'urban' THEN household_id END),
-          COUNT(DISTINCT CASE WHEN programme IN ({d}) AND area_type = 'urban' THEN person_id END),
-          COUNT(DISTINCT CASE WHEN programme IN ({d}) AND area_type <> 'urban' THEN household_id END),
-          COUNT(DISTINCT CASE WHEN programme IN ({d}) AND area_type <> 'urban' THEN person_id END),
-          COUNT(DISTINCT CASE WHEN programme IN ({d}) THEN household_id END),
-          COUNT(DISTINCT CASE WHEN programme IN ({d}) THEN person_id END),
-          SUM(CASE WHEN programme IN ({d}) THEN amount ELSE 0 END),
-          COUNT(DISTINCT CASE WHEN programme = 'extreme_poverty' AND area_type = 'urban' THEN person_id END),
-          COUNT(DISTINCT CASE WHEN programme = 'extreme_poverty' AND area_type <> 'urban' THEN person_id END),
-          COUNT(DISTINCT CASE WHEN programme = 'extreme_poverty' THEN person_id END),
-          COUNT(DISTINCT CASE WHEN programme = 'extreme_poverty' AND tier LIKE '集中%%' THEN person_id END),
-          COUNT(DISTINCT CASE WHEN programme = 'extreme_poverty' AND tier NOT LIKE '集中%%' THEN person_id END),
-          COUNT(DISTINCT CASE WHEN programme = 'orphan' THEN person_id END),
-          COUNT(DISTINCT CASE WHEN programme = 'de_facto_orphan' THEN person_id END)
-        FROM ({persons}) p
-    """
-    r = _one(sql, params)
-    keys = [
-        "dibao_households_urban",
-        "dibao_persons_urban",
-        "dibao_households_rural",
-        "dibao_persons_rural",
-        "dibao_households",
-        "dibao_persons",
-        "_dibao_amount",
-        "tekun_persons_urban",
-        "tekun_persons_rural",
-        "tekun_persons",
-        "tekun_institutional",
-        "tekun_dispersed",
-        "orphans",
-        "de_facto_orphans",
-    ]
-    out = dict(zip(keys, r, strict=True))
-    out["_dibao_amount"] = Decimal(out["_dibao_amount"] or 0)
+    keys = list(STOCK_FLAGS)
+    r = _one(stock_sql(persons, keys), params)
+    out = {k: int(v or 0) for k, v in zip(keys, r[:-1], strict=True)}
+    out["_dibao_amount"] = Decimal(r[-1] or 0)
     return out
 
 

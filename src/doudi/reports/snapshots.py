@@ -23,11 +23,11 @@ STOCK_COLUMNS = (
     "dibao_persons",
     "dibao_households_urban",
     "dibao_persons_urban",
-    "dibao_amount",
     "tekun_persons",
     "tekun_institutional",
     "orphans",
     "de_facto_orphans",
+    "dibao_amount",  # last: the amount follows the counts in ``selectors.stock_sql``
 )
 
 
@@ -37,23 +37,10 @@ def last_closed_month(today: date | None = None) -> date:
 
 def _grouped_stock(month: date) -> dict[str, list]:
     persons, params = s._persons_sql(month, s.cutoff(month), "")
-    d = s._in(s.DIBAO)
-    sql = f"""
-        SELECT region_id,
-          COUNT(DISTINCT CASE WHEN programme IN ({d}) THEN household_id END),
-          COUNT(DISTINCT CASE WHEN programme IN ({d}) THEN person_id END),
-          COUNT(DISTINCT CASE WHEN programme IN ({d}) AND area_type = 'urban' THEN household_id END),
-          COUNT(DISTINCT CASE WHEN programme IN ({d}) AND area_type = 'urban' THEN person_id END),
-          SUM(CASE WHEN programme IN ({d}) THEN amount ELSE 0 END),
-          COUNT(DISTINCT CASE WHEN programme = 'extreme_poverty' THEN person_id END),
-          COUNT(DISTINCT CASE WHEN programme = 'extreme_poverty' AND tier LIKE '集中%%' THEN person_id END),
-          COUNT(DISTINCT CASE WHEN programme = 'orphan' THEN person_id END),
-          COUNT(DISTINCT CASE WHEN programme = 'de_facto_orphan' THEN person_id END)
-        FROM ({persons}) p GROUP BY region_id
-    """
+    keys = [k for k in STOCK_COLUMNS if k != "dibao_amount"]
     with connection.cursor() as cur:
-        cur.execute(sql, params)
-        return {r[0]: list(r[1:]) for r in cur.fetchall()}
+        cur.execute(s.stock_sql(persons, keys, by_region=True), params)
+        return {r[0]: [*r[1:-1], r[-1]] for r in cur.fetchall()}
 
 
 def _grouped_spent(month: date) -> dict[str, tuple]:
