@@ -317,10 +317,16 @@ def _dibao_flow_sql(month: date, cut: datetime, prefix: str, *, new: bool) -> tu
     a, b, pa, pb = (cur_sql, prev_sql, cur_p, prev_p) if new else (prev_sql, cur_sql, prev_p, cur_p)
     d = _in(DIBAO)
     # A person who moved region inside the counted area, or programme inside 低保, is neither.
+    # PostgreSQL: NOT EXISTS (a hash anti join, which spills to disk; a NOT IN over a province's
+    # million persons outgrows work_mem and is then evaluated row by row). SQLite: NOT IN (an index
+    # built once over the subquery; its NOT EXISTS would run the subquery again for every row).
+    if _is_pg():
+        absent = f"NOT EXISTS (SELECT 1 FROM ({b}) b WHERE b.programme IN ({d}) AND b.person_id = a.person_id)"
+    else:
+        absent = f"a.person_id NOT IN (SELECT b.person_id FROM ({b}) b WHERE b.programme IN ({d}))"
     sql = f"""
         SELECT a.person_id, a.household_id FROM ({a}) a
-        WHERE a.programme IN ({d})
-          AND a.person_id NOT IN (SELECT b.person_id FROM ({b}) b WHERE b.programme IN ({d}))
+        WHERE a.programme IN ({d}) AND {absent}
     """
     return sql, pa + pb
 
