@@ -209,10 +209,19 @@ STATUS = {
 
 
 def prepare(workdir: Path, keep: bool, with_properties: bool, modules: list[str]) -> None:
-    """Copy the engine package (and the two package ``__init__`` files) into ``workdir``."""
+    """Copy the engine package (and the two package ``__init__`` files) into ``workdir``.
+
+    A kept copy must be re-run over the same ``modules``: mutmut would otherwise leave the files of the
+    modules mutated before without their trampolines ("Unable to force test failures").
+    """
     if not keep and workdir.exists():
         shutil.rmtree(workdir)
     workdir.mkdir(parents=True, exist_ok=True)
+    chosen = workdir / "modules.json"
+    if keep and chosen.exists() and json.loads(chosen.read_text()) != sorted(modules):
+        before = json.loads(chosen.read_text())
+        sys.exit(f"{workdir} was run over --modules {before}: use the same modules or another --workdir")
+    chosen.write_text(json.dumps(sorted(modules)))
     target = workdir / ENGINE
     if target.exists():
         shutil.rmtree(target)
