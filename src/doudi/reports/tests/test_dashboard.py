@@ -234,3 +234,21 @@ def test_expenditure_is_frozen_at_the_month_end(activity, regions):
     assert selectors.compute(COUNTY, JUNE) == filed
     assert filed["expenditure_year"] == Decimal("1.4")  # 1,400 in June + 12,345 in May
     assert selectors.compute(COUNTY, JUNE, as_of=at(2025, 8, 1))["expenditure_year"] == Decimal("1.3")  # 900 failed
+
+
+@pytest.mark.django_db
+def test_snapshot_command_and_nightly_job_build_the_closed_months(data):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    from doudi.reports.models import SnapshotMonth
+    from doudi.reports.tasks import build_month_snapshots
+
+    out = StringIO()
+    call_command("stats_snapshots", months=3, stdout=out)
+    assert "已生成 3 个月的统计快照" in out.getvalue()
+    assert SnapshotMonth.objects.count() == 3
+    assert build_month_snapshots.call()["built"] != []  # the rest of the two years
+    assert SnapshotMonth.objects.count() == 24
+    assert build_month_snapshots.call()["built"] == []  # nothing left: a closed month is built once
