@@ -252,3 +252,32 @@ def test_snapshot_command_and_nightly_job_build_the_closed_months(data):
     assert build_month_snapshots.call()["built"] != []  # the rest of the two years
     assert SnapshotMonth.objects.count() == 24
     assert build_month_snapshots.call()["built"] == []  # nothing left: a closed month is built once
+
+
+@pytest.mark.django_db
+def test_demo_history_is_dated_at_the_time_only_in_the_demo(data, settings):
+    from django.core.management import call_command
+    from django.core.management.base import CommandError
+
+    from doudi.cases.models import Enrolment
+    from doudi.cases.services.enrolment import create_enrolment
+    from doudi.registry.models import Person
+
+    person = Person.objects.filter(household__head_name="甲").first()
+    late = create_enrolment(
+        None,
+        household=person.household,
+        person=person,
+        programme="orphan",
+        start_month=date(2025, 3, 1),
+        monthly_amount=Decimal("1000"),
+        reason="演示",
+    )
+    settings.DEMO = False
+    with pytest.raises(CommandError):
+        call_command("demo_stats_history")
+    assert selectors.compute(COUNTY, JUNE)["orphans"] == 1  # recorded today: not known in June 2025
+    settings.DEMO = True
+    call_command("demo_stats_history")
+    assert Enrolment.objects.get(pk=late.pk).created_at.date() < date(2025, 3, 1)
+    assert selectors.compute(COUNTY, JUNE)["orphans"] == 2
