@@ -14,8 +14,8 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, transaction
 
-from doudi.reports.snapshots import ensure_months, last_closed_month
 from doudi.reports.selectors import add_months
+from doudi.reports.snapshots import ensure_months, last_closed_month
 
 
 class Command(BaseCommand):
