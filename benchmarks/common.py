@@ -160,3 +160,57 @@ def populate_payees(
                     [h0],
                 )
         cur.execute("ANALYZE")
+
+
+# --- a benchmark's own PostgreSQL database, and the COPY floor of a CSV file ----------------------------
+
+
+def bench_url(url: str, database: str) -> str:
+    """Return ``url`` (a PostgreSQL server, from ``DOUDI_DATABASE_URL``) pointing at the benchmark's ``database``."""
+    from urllib.parse import urlparse, urlunparse
+
+    parsed = urlparse(url)
+    if parsed.scheme not in ("postgres", "postgresql"):
+        sys.exit("DOUDI_DATABASE_URL must point at a PostgreSQL server (postgres://user@host:port/name).")
+    return urlunparse(parsed._replace(path=f"/{database}"))
+
+
+def ensure_database(url: str) -> None:
+    """Create the database of ``url`` unless it exists."""
+    from urllib.parse import urlparse, urlunparse
+
+    import psycopg
+
+    parsed = urlparse(url)
+    name = parsed.path.lstrip("/")
+    with psycopg.connect(urlunparse(parsed._replace(path="/postgres")), autocommit=True) as conn:
+        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
+            conn.execute(f'CREATE DATABASE "{name}"')
+
+
+def bare_copy(url: str, path: Path) -> float:
+    """Return the seconds a bare ``COPY`` of a CSV file (with its header) takes into an UNLOGGED table of text columns.
+
+    The floor of an import: no checks, no indexes, no foreign keys; the table is dropped afterwards.
+    """
+    import csv
+    import time
+
+    import psycopg
+
+    with path.open(encoding="utf-8") as handle:
+        width = len(next(csv.reader(handle)))
+    with psycopg.connect(url) as conn:
+        conn.execute("DROP TABLE IF EXISTS bench_copy_floor")
+        conn.execute(f"CREATE UNLOGGED TABLE bench_copy_floor ({', '.join(f'c{i} text' for i in range(width))})")
+        conn.commit()
+        started = time.perf_counter()
+        sql = "COPY bench_copy_floor FROM STDIN (FORMAT csv, HEADER true)"
+        with conn.cursor() as cur, cur.copy(sql) as copy, path.open("rb") as handle:
+            while chunk := handle.read(8 << 20):
+                copy.write(chunk)
+        conn.commit()
+        elapsed = time.perf_counter() - started
+        conn.execute("DROP TABLE bench_copy_floor")
+        conn.commit()
+    return elapsed

@@ -13,6 +13,10 @@ then measures:
 (a) the floor: ``COPY`` of each file into an UNLOGGED table of text columns, no checks, no indexes;
 (b) doudi's whole path for each file: ``do_stage_import``, the validation task, ``do_commit_import``
     and the commit task (one transaction per file, all or nothing), with the immediate task backend.
+    The county being empty, the evidence and roster commits take the set-based path
+    (``registry/imports/setwise.py``).
+
+The database helpers and the COPY floor are ``common.py``'s; the persons file is ``import_csv``'s.
 
 ``--update-docs`` writes the figures under "First load of a county" in docs/benchmarks.md.
 """
@@ -28,31 +32,15 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from urllib.parse import urlparse, urlunparse
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
-from import_csv import machine, write_csv  # noqa: E402
+from common import bare_copy, bench_url, ensure_database, machine  # noqa: E402
+from import_csv import write_csv  # noqa: E402
 
 BENCH_DB = "doudi_bench_firstload"
-
-
-def bench_url(url: str) -> str:
-    parsed = urlparse(url)
-    if parsed.scheme not in ("postgres", "postgresql"):
-        sys.exit("DOUDI_DATABASE_URL must point at a PostgreSQL server (postgres://user@host:port/name).")
-    return urlunparse(parsed._replace(path=f"/{BENCH_DB}"))
-
-
-def ensure_database(url: str) -> None:
-    import psycopg
-
-    admin = urlunparse(urlparse(url)._replace(path="/postgres"))
-    with psycopg.connect(admin, autocommit=True) as conn:
-        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [BENCH_DB]).fetchone():
-            conn.execute(f'CREATE DATABASE "{BENCH_DB}"')
 
 
 def write_caseload(persons_csv: Path, evidence_csv: Path, roster_csv: Path) -> tuple[int, int]:
@@ -106,27 +94,6 @@ def write_caseload(persons_csv: Path, evidence_csv: Path, roster_csv: Path) -> t
     return evidence_rows, roster_rows
 
 
-def bare_copy(url: str, path: Path) -> float:
-    import psycopg
-
-    with path.open(encoding="utf-8") as handle:
-        width = len(next(csv.reader(handle)))
-    with psycopg.connect(url) as conn:
-        conn.execute("DROP TABLE IF EXISTS bench_copy_floor")
-        conn.execute(f"CREATE UNLOGGED TABLE bench_copy_floor ({', '.join(f'c{i} text' for i in range(width))})")
-        conn.commit()
-        started = time.perf_counter()
-        sql = "COPY bench_copy_floor FROM STDIN (FORMAT csv, HEADER true)"
-        with conn.cursor() as cur, cur.copy(sql) as copy, path.open("rb") as handle:
-            while chunk := handle.read(8 << 20):
-                copy.write(chunk)
-        conn.commit()
-        elapsed = time.perf_counter() - started
-        conn.execute("DROP TABLE bench_copy_floor")
-        conn.commit()
-    return elapsed
-
-
 def doudi_import(path: Path, actor, kind: str):
     from django.core.files import File
 
@@ -166,7 +133,7 @@ def main() -> None:
     parser.add_argument("--update-docs", action="store_true", help="write the figures into docs/benchmarks.md")
     args = parser.parse_args()
 
-    url = bench_url(os.environ.get("DOUDI_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/doudi"))
+    url = bench_url(os.environ.get("DOUDI_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/doudi"), BENCH_DB)
     ensure_database(url)
     os.environ["DOUDI_DATABASE_URL"] = url
     os.environ.setdefault("DOUDI_DEBUG", "0")
@@ -244,7 +211,7 @@ def main() -> None:
         + f" on the same machine ({time.strftime('%Y-%m-%d %H:%M')}), one run, 1-minute load average "
         f"{load:.1f} at the end (the machine is shared with other work).",
         "",
-        f"Machine: {info['nproc']} CPUs (`nproc`), {info['cpu']}, {info['ram']} RAM, Python {info['python']}.",
+        f"Machine: {info}.",
         "",
         f"Files (UTF-8 CSV, the templates' columns): {args.persons:,} persons in {households:,} households on "
         f"{len(villages)} 沅江市 villages ({sizes['persons']:.1f} MB); {evidence_rows:,} evidence rows "
@@ -265,6 +232,16 @@ def main() -> None:
         "",
         "Commit results: "
         + "; ".join(f"{kind}: {summary.get('result')}" for kind, (_v, _c, summary) in results.items())
+        + ".",
+        "",
+        "Steps (s, as each batch records them): "
+        + "; ".join(
+            f"{labels[kind]}: validation "
+            + ", ".join(f"{k} {v:.2f}" for k, v in summary.get("timings", {}).items())
+            + "; commit "
+            + ", ".join(f"{k} {v:.2f}" for k, v in summary.get("commit_timings", {}).items())
+            for kind, (_v, _c, summary) in results.items()
+        )
         + ".",
         "",
         f"Target ≥ 50,000 persons/s for a first load: {'met' if args.persons / total >= 50_000 else '**not met**'}.",

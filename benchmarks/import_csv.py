@@ -32,10 +32,13 @@ import tempfile
 import time
 from datetime import date, timedelta
 from pathlib import Path
-from urllib.parse import urlparse, urlunparse
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+from common import bare_copy, ensure_database  # noqa: E402
+from common import bench_url as _bench_url  # noqa: E402
 
 BENCH_DB = "doudi_bench_import"
 HEADERS = [
@@ -54,23 +57,6 @@ HEADERS = [
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈"
 GIVEN = "伟芳娜秀英敏静丽强磊军洋勇艳杰娟涛明超秀兰霞平刚桂英华建国志红玉兰德文春梅海波"
 RELATIONS = ["配偶", "子女", "子女", "父母"]
-
-
-def bench_url(url: str) -> str:
-    parsed = urlparse(url)
-    if parsed.scheme not in ("postgres", "postgresql"):
-        sys.exit("DOUDI_DATABASE_URL must point at a PostgreSQL server (postgres://user@host:port/name).")
-    return urlunparse(parsed._replace(path=f"/{BENCH_DB}"))
-
-
-def ensure_database(url: str) -> None:
-    import psycopg
-
-    parsed = urlparse(url)
-    admin = urlunparse(parsed._replace(path="/postgres"))
-    with psycopg.connect(admin, autocommit=True) as conn:
-        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [BENCH_DB]).fetchone():
-            conn.execute(f'CREATE DATABASE "{BENCH_DB}"')
 
 
 def machine() -> dict[str, str]:
@@ -92,6 +78,10 @@ def machine() -> dict[str, str]:
         pass
     nproc = subprocess.run(["nproc"], capture_output=True, text=True).stdout.strip() or str(os.cpu_count())
     return {"nproc": nproc, "cpu": cpu, "ram": ram, "python": platform.python_version()}
+
+
+def bench_url(url: str) -> str:
+    return _bench_url(url, BENCH_DB)
 
 
 def write_csv(path: Path, persons: int, villages: list[str]) -> int:
@@ -132,26 +122,6 @@ def write_csv(path: Path, persons: int, villages: list[str]) -> int:
                 written += 1
             households += 1
     return households
-
-
-def bare_copy(url: str, path: Path) -> float:
-    import psycopg
-
-    with psycopg.connect(url) as conn:
-        conn.execute("DROP TABLE IF EXISTS bench_copy_floor")
-        columns = ", ".join(f"c{i} text" for i in range(len(HEADERS)))
-        conn.execute(f"CREATE UNLOGGED TABLE bench_copy_floor ({columns})")
-        conn.commit()
-        started = time.perf_counter()
-        sql = "COPY bench_copy_floor FROM STDIN (FORMAT csv, HEADER true)"
-        with conn.cursor() as cur, cur.copy(sql) as copy, path.open("rb") as handle:
-            while chunk := handle.read(8 << 20):
-                copy.write(chunk)
-        conn.commit()
-        elapsed = time.perf_counter() - started
-        conn.execute("DROP TABLE bench_copy_floor")
-        conn.commit()
-    return elapsed
 
 
 def schema_floor(url: str) -> float:
