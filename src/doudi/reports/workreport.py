@@ -86,6 +86,8 @@ def narrative(actor, region_code: str, month: date, period: str = "half") -> Wor
     short = Region.objects.filter(pk=t.region_code).values_list("name", flat=True).first() or t.region_name
     area = area_word(short)
     end = f"{t.month.year}年{t.month.month}月底"
+    from_january = s.period_months(t.month, period)[0].month == 1
+    decided = f["applications_approved"] + f["applications_refused"]
     pl = t.period_label
     paras = [
         f"截至{end}，{area}共有城乡低保对象{fig('dibao_households')}户{fig('dibao_persons')}人，"
@@ -98,10 +100,13 @@ def narrative(actor, region_code: str, month: date, period: str = "half") -> Wor
         f"孤儿{fig('orphans')}人、事实无人抚养儿童{fig('de_facto_orphans')}人。",
         f"{pl}，新纳入低保{fig('dibao_new_persons')}人，退出低保{fig('dibao_ended_persons')}人，"
         f"实施临时救助{fig('temporary_cases')}人次、发放临时救助金{wan('temporary_amount')}万元；"
-        f"{t.month.year}年累计支出救助资金{fig('expenditure_year')}万元，其中{pl}支出{fig('expenditure_month')}万元。",
+        f"{t.month.year}年累计支出救助资金{fig('expenditure_year')}万元"
+        # A period from January on: its spending is the year's, said once.
+        + ("。" if from_january else f"，其中{pl}支出{fig('expenditure_month')}万元。"),
         f"{pl}，共受理救助申请{fig('applications_received')}件，审核确认{fig('applications_approved')}件、"
-        f"不予确认{fig('applications_refused')}件，按时办结率{fig('decided_in_time_share')}%；"
-        f"出具家庭经济状况核对报告{fig('verification_reports')}份，处理监测预警{fig('alerts_handled')}条。",
+        f"不予确认{fig('applications_refused')}件"
+        + (f"，按时办结率{fig('decided_in_time_share')}%；" if decided else "；")
+        + f"出具家庭经济状况核对报告{fig('verification_reports')}份，处理监测预警{fig('alerts_handled')}条。",
     ]
     if year_ago is not None:
         b = year_ago.figures
@@ -132,7 +137,11 @@ def narrative(actor, region_code: str, month: date, period: str = "half") -> Wor
         )
     else:
         paras.append("上年同期尚无系统数据，暂不作同比分析。")
-    kind = "上半年" if period == "half" and t.month.month == 6 else ("全年" if period == "year" else pl)
+    kind = (
+        "上半年"
+        if period == "half" and t.month.month == 6
+        else ("全年" if period == "year" and t.month.month == 12 else pl)
+    )
     when = f"{t.month.year}年{kind}" if kind in ("上半年", "全年") else pl
     title = f"{short}{when}社会救助工作情况（初稿）"
     return WorkReport(
