@@ -1,7 +1,7 @@
 """Benchmark: bank files of a county's payroll and of a whole province's lines, time and memory, on PostgreSQL.
 
     .venv/bin/python benchmarks/bankfile.py [--lines 1000000] [--county-lines 50000] [--database doudi_bankfile_bench]
-                                            [--keep]
+                                            [--keep] [--payrolls COUNTY_ID PROVINCE_ID]
 
 Creates (drops first, unless ``--keep`` finds it populated) the database, migrates it (which ships the two
 example layouts), loads the villages of 沅江市 (430981) and the demo users, then writes ``--lines``
@@ -11,9 +11,13 @@ straight from SQL (``INSERT … SELECT generate_series``; generation itself is b
 ``--lines`` lines (a bank file of a million lines costs the same whether they belong to one payroll or
 to 122 counties' payrolls).
 
+``--payrolls`` measures two approved payrolls already in ``--database`` instead (e.g. those
+``benchmarks/payroll.py`` generated, whose population is the same ``common.populate_payees``).
+
 Then each bank file is written by ``do_write_bank_file`` — the path the page, the API and ``payroll
-bankfile`` take: totals checked, records read with a server-side cursor, CSV encoded row by row or XLSX
-streamed into the zip, SHA-256, log rows — in a fresh Python process, so that its peak resident memory
+bankfile`` take: totals checked, the records grouped and formatted by PostgreSQL (CSV lines or XLSX
+rows, ``bankfiles.formatted``) read through a server-side cursor and written in blocks (CSV encoded,
+XLSX streamed into the zip), SHA-256, log rows — in a fresh Python process, so that its peak resident memory
 (``ru_maxrss``) is the file's alone, beside the same process's memory before writing. The floor is a bare
 ``COPY (SELECT … GROUP BY …) TO STDOUT (FORMAT csv)`` of the same records read by Python and thrown away.
 
@@ -156,6 +160,13 @@ def main() -> None:
     parser.add_argument("--county-lines", type=int, default=50_000)
     parser.add_argument("--database", default="doudi_bankfile_bench")
     parser.add_argument("--keep", action="store_true", help="reuse the database when it is already populated")
+    parser.add_argument(
+        "--payrolls",
+        nargs=2,
+        type=int,
+        metavar=("COUNTY_ID", "PROVINCE_ID"),
+        help="measure these approved payrolls of the database as they are (no setup, no populate)",
+    )
     parser.add_argument("--measure", nargs=2, metavar=("PAYROLL_ID", "LAYOUT"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     url = f"{PG}/{args.database}"
@@ -167,7 +178,7 @@ def main() -> None:
     print(f"machine: {machine()}")
     print(f"load average before: {os.getloadavg()[0]:.2f}")
     t0 = time.perf_counter()
-    if not args.keep:
+    if not args.keep and not args.payrolls:
         with psycopg.connect(f"{PG}/postgres", autocommit=True) as admin:
             admin.execute(f'DROP DATABASE IF EXISTS "{args.database}" WITH (FORCE)')
             admin.execute(f'CREATE DATABASE "{args.database}"')
@@ -179,7 +190,9 @@ def main() -> None:
     from doudi.payments.models import Payroll
 
     found = dict(Payroll.objects.filter(month__in=[COUNTY_MONTH, PROVINCE_MONTH]).values_list("month", "pk"))
-    if len(found) == 2 and args.keep:
+    if args.payrolls:
+        ids = {"county": args.payrolls[0], "province": args.payrolls[1]}
+    elif len(found) == 2 and args.keep:
         ids = {"county": found[COUNTY_MONTH], "province": found[PROVINCE_MONTH]}
     else:
         started = time.perf_counter()
