@@ -332,11 +332,31 @@ def _dibao_flow_sql(month: date, cut: datetime, prefix: str, *, new: bool) -> tu
 
 
 def _flows(months: list[date], cut: datetime, prefix: str) -> dict:
+    """New and ended 低保 persons over the months: per month, one statement that computes the month's
+    and the month before's persons once each (materialized) and counts both differences."""
+    d = _in(DIBAO)
+    pg = _is_pg()
+
+    def absent(x: str, y: str) -> str:
+        # See ``_dibao_flow_sql``: an anti join on PostgreSQL, an index over the subquery on SQLite.
+        if pg:
+            return f"NOT EXISTS (SELECT 1 FROM {y} WHERE {y}.person_id = {x}.person_id)"
+        return f"{x}.person_id NOT IN (SELECT person_id FROM {y})"
+
     out = {"dibao_new_persons": 0, "dibao_ended_persons": 0}
-    for m in months:  # at most three months of a quarter
-        for key, new in (("dibao_new_persons", True), ("dibao_ended_persons", False)):
-            sql, p = _dibao_flow_sql(m, cut, prefix, new=new)
-            out[key] += _one(f"SELECT COUNT(DISTINCT person_id) FROM ({sql}) f", p)[0]
+    for m in months:  # up to twelve months of a year
+        cur_sql, cur_p = _persons_sql(m, cut, prefix)
+        prev_sql, prev_p = _persons_sql(add_months(m, -1), cut, prefix)
+        hint = "MATERIALIZED " if pg else ""
+        sql = f"""
+            WITH cur AS {hint}(SELECT DISTINCT person_id FROM ({cur_sql}) c WHERE programme IN ({d})),
+                 prev AS {hint}(SELECT DISTINCT person_id FROM ({prev_sql}) b WHERE programme IN ({d}))
+            SELECT (SELECT COUNT(*) FROM cur WHERE {absent("cur", "prev")}),
+                   (SELECT COUNT(*) FROM prev WHERE {absent("prev", "cur")})
+        """
+        new, ended = _one(sql, cur_p + prev_p)
+        out["dibao_new_persons"] += new
+        out["dibao_ended_persons"] += ended
     return out
 
 
