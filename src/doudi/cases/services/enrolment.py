@@ -38,6 +38,7 @@ from doudi.cases.services.common import (
     required_text,
 )
 from doudi.cases.workflow import CaseStatus
+from doudi.core.errors import DomainError
 from doudi.policy.engine.dates import add_months as add_months_to_date
 
 # Programmes whose households are re-checked periodically (§1.9); the others end by age or expiry.
@@ -250,15 +251,26 @@ def schedule_periodic_review(household, *, after: date) -> ReviewTask | None:
     months = [e.review_months for e in live]
     if not months or ReviewTask.objects.filter(household=household, kind=ReviewKind.PERIODIC, status="open").exists():
         return None
-    interval = (
-        min(m for m in months if m) if any(months) else procedure_for(household.region_id, after).review_months_stable
-    )
+    interval = min(m for m in months if m) if any(months) else _stable_review_months(household.region_id, after)
     return ReviewTask.objects.create(
         kind=ReviewKind.PERIODIC,
         household=household,
         region_id=household.region_id,
         due_on=add_months_to_date(after, interval),
     )
+
+
+def _stable_review_months(region_code: str, after: date) -> int:
+    """The review interval in force on ``after``, else the one in force today.
+
+    A caseload moved in (迁移导入) or enrolled long ago can start before the first policy published in
+    doudi: its review is scheduled now, so today's procedure is the right one for it, rather than
+    refusing to schedule a review at all (which stopped the whole daily task).
+    """
+    try:
+        return procedure_for(region_code, after).review_months_stable
+    except DomainError:
+        return procedure_for(region_code, date.today()).review_months_stable
 
 
 def _live(household, person_id: int, programme: str) -> Enrolment | None:

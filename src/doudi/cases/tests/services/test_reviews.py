@@ -132,3 +132,13 @@ def test_schedule_reviews_fills_gaps_only(enrolled, users):
     assert services.do_schedule_reviews(users["county_reviewer"], today=date(2025, 5, 1)) == 1
     assert services.do_schedule_reviews(users["county_reviewer"], today=date(2025, 5, 1)) == 0
     assert services.do_schedule_reviews(users["township_officer"], today=date(2025, 5, 1)) == 0
+
+
+def test_schedule_reviews_for_an_enrolment_older_than_any_policy(enrolled, users):
+    """A caseload moved in with start months before the first policy published in doudi: the daily task
+    schedules its review with today's procedure instead of failing for the whole county."""
+    ReviewTask.objects.all().delete()
+    Enrolment.objects.filter(pk=enrolled.pk).update(start_month=date(2001, 3, 1), review_months=0)
+    assert services.do_schedule_reviews(None, today=date(2025, 5, 1)) == 1
+    # Never reviewed since 2001: 12 months (益阳市's stable-income interval) after the start, long overdue.
+    assert _review(enrolled.household).due_on == date(2002, 3, 1)
