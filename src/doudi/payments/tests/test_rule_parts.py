@@ -379,6 +379,7 @@ def test_deceased_by_alerts(monkeypatch):
     )
     assert (hits[5].lines, hits[5].alert_id) == ([82], 902)
     assert "未载明死亡日期" in hits[6].detail and (hits[6].lines, hits[6].alert_id) == ([83, 84], 903)
+    assert hits[6].detail == "钱七：公安死亡登记预警（未载明死亡日期）待核查，核查处理前暂停发放，死亡次月起不应发放"
 
 
 def test_double_payment_person_and_household(monkeypatch):
@@ -604,3 +605,52 @@ def test_paid_after_death_counts_months_after_the_month_of_death(monkeypatch):
     assert recovery.flag_paid_after_death(person, date(2025, 12, 1)) == []
     assert query.calls[0][2]["month_covered__gte"] == date(2026, 1, 1)
     assert recorded == []
+
+
+def test_relatives_from_the_county_staff_list(monkeypatch):
+    # A declared household is named once (its declaration); a listed worker in the household, and a
+    # worker's declared relative, each make one finding; the list is the county's, in post that month.
+    asked = fake_rows(
+        monkeypatch,
+        [(91, 1, 10, "李四", "草尾镇民政办", "兄弟")],
+        [
+            (92, 1, 10, "王五", "立新村村委会主任", "", "张三"),
+            (93, 2, 20, "王五", "立新村村委会主任", "", "赵六"),
+            (94, 3, 30, "王五", "立新村村委会主任", "配偶", "钱七"),
+            (95, 3, 30, "王五", "立新村村委会主任", "配偶", "钱七"),
+        ],
+    )
+    hits = checks.check_relatives(payroll(month=date(2025, 12, 1)))
+    assert asked[1][1] == [7, "430981%", date(2026, 1, 1), date(2025, 12, 1)]
+    sql = asked[1][0]
+    assert "JOIN monitoring_staffmember s ON s.id_number = m.id_number" in sql
+    assert "LEFT JOIN monitoring_staffmember w ON w.id = s.relative_of_id" in sql
+    assert "WHERE l.payroll_id = %s AND s.region_id LIKE %s" in sql
+    assert "(COALESCE(w.start_on, s.start_on) IS NULL OR COALESCE(w.start_on, s.start_on) < %s)" in sql
+    assert "(COALESCE(w.end_on, s.end_on) IS NULL OR COALESCE(w.end_on, s.end_on) >= %s)" in sql
+    assert hits == [
+        checks.Hit(
+            "worker_relative",
+            "household:10",
+            1,
+            10,
+            "该家庭是草尾镇民政办李四的兄弟（近亲属备案），须确认已按规定核查",
+            [91],
+        ),
+        checks.Hit(
+            "worker_relative",
+            "household:20",
+            2,
+            20,
+            "家庭成员赵六是立新村村委会主任（经办人员名单），须确认已按规定核查",
+            [93],
+        ),
+        checks.Hit(
+            "worker_relative",
+            "household:30",
+            3,
+            30,
+            "家庭成员钱七是立新村村委会主任王五的配偶（经办人员名单），须确认已按规定核查",
+            [94, 95],
+        ),
+    ]
