@@ -20,22 +20,10 @@ from django.utils import timezone
 
 from doudi.regions.models import Level, Region, prefix_of
 from doudi.reports import selectors as s
-from doudi.reports.snapshots import ensure_months, last_closed_month
+from doudi.reports.snapshots import STOCK_COLUMNS, ensure_months, last_closed_month
 
 TREND_MONTHS = 24
-SUMS = (
-    "dibao_households",
-    "dibao_persons",
-    "dibao_households_urban",
-    "dibao_persons_urban",
-    "dibao_amount",
-    "tekun_persons",
-    "tekun_institutional",
-    "orphans",
-    "de_facto_orphans",
-    "expenditure_month",
-    "expenditure_year",
-)
+SUMS = (*STOCK_COLUMNS, "expenditure_month", "expenditure_year")
 # The metrics a person can rank the sub-regions by: key -> (label, unit).
 RANKINGS = {
     "dibao_persons": ("低保人数", "人"),
@@ -82,9 +70,6 @@ def _finish(row: dict) -> dict:
     )
     out["expenditure_month_wan"] = _wan(out["expenditure_month"])
     out["expenditure_year_wan"] = _wan(out["expenditure_year"])
-    out["dibao_households_rural"] = out["dibao_households"] - out["dibao_households_urban"]
-    out["dibao_persons_rural"] = out["dibao_persons"] - out["dibao_persons_urban"]
-    out["tekun_dispersed"] = out["tekun_persons"] - out["tekun_institutional"]
     return out
 
 

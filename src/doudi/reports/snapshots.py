@@ -15,20 +15,12 @@ from decimal import Decimal
 from django.db import connection, transaction
 from django.utils import timezone
 
+from doudi.regions.models import Region
 from doudi.reports import selectors as s
-from doudi.reports.models import MonthSnapshot, SnapshotMonth
+from doudi.reports.models import MonthFlow, MonthSnapshot, SnapshotMonth
 
-STOCK_COLUMNS = (
-    "dibao_households",
-    "dibao_persons",
-    "dibao_households_urban",
-    "dibao_persons_urban",
-    "tekun_persons",
-    "tekun_institutional",
-    "orphans",
-    "de_facto_orphans",
-    "dibao_amount",  # last: the amount follows the counts in ``selectors.stock_sql``
-)
+# Every stock figure of the table, then the 低保 amount (``selectors.stock_sql`` gives them in this order).
+STOCK_COLUMNS = (*s.STOCK_FLAGS, "dibao_amount")
 
 
 def last_closed_month(today: date | None = None) -> date:
@@ -55,6 +47,39 @@ def _grouped_spent(month: date) -> dict[str, tuple]:
         return {r[0]: (r[1], r[2]) for r in cur.fetchall()}
 
 
+FLOW_LENGTHS = (2, 4, 6, 9, 12)  # province, city, county, township, village
+
+
+def _flows_by_region(month: date) -> dict[str, list[int]]:
+    """{region code: [new persons, ended persons]} of ``month`` for every region of every level."""
+    cut = s.cutoff(month)
+    cur_sql, cur_p = s._persons_sql(month, cut, "")
+    prev_sql, prev_p = s._persons_sql(s.add_months(month, -1), cut, "")
+    d = s._in(s.DIBAO)
+    hint = "MATERIALIZED " if connection.vendor == "postgresql" else ""
+    parts = []
+    for n in FLOW_LENGTHS:
+        for kind, a, b in (("new", "cur", "prev"), ("ended", "prev", "cur")):
+            parts.append(
+                f"""SELECT '{kind}' AS kind, substr(x.region_id, 1, {n}) AS g, COUNT(DISTINCT x.person_id) AS n
+                    FROM {a} x WHERE NOT EXISTS (
+                        SELECT 1 FROM {b} y WHERE y.person_id = x.person_id
+                          AND substr(y.region_id, 1, {n}) = substr(x.region_id, 1, {n}))
+                    GROUP BY substr(x.region_id, 1, {n})"""
+            )
+    sql = f"""
+        WITH cur AS {hint}(SELECT DISTINCT person_id, region_id FROM ({cur_sql}) c WHERE programme IN ({d})),
+             prev AS {hint}(SELECT DISTINCT person_id, region_id FROM ({prev_sql}) b WHERE programme IN ({d}))
+        {" UNION ALL ".join(parts)}
+    """
+    out: dict[str, list[int]] = {}
+    with connection.cursor() as cur:
+        cur.execute(sql, cur_p + prev_p)
+        for kind, g, n in cur.fetchall():
+            out.setdefault(g.ljust(12, "0"), [0, 0])[0 if kind == "new" else 1] += n
+    return out
+
+
 def build_month(month: date) -> int:
     """Rebuild every village's row of ``month`` (a closed month); return the number of rows."""
     month = s.first_of(month)
@@ -78,9 +103,18 @@ def build_month(month: date) -> int:
                 **fields,
             )
         )
+    flows = _flows_by_region(month)
+    known = set(Region.objects.filter(code__in=list(flows)).values_list("code", flat=True))
+    flow_rows = [
+        MonthFlow(region_id=code, month=month, new_persons=v[0], ended_persons=v[1])
+        for code, v in sorted(flows.items())
+        if code in known
+    ]
     with transaction.atomic():
         MonthSnapshot.objects.filter(month=month).delete()
         MonthSnapshot.objects.bulk_create(rows, batch_size=2000)
+        MonthFlow.objects.filter(month=month).delete()
+        MonthFlow.objects.bulk_create(flow_rows, batch_size=2000)
         SnapshotMonth.objects.update_or_create(
             month=month, defaults={"built_at": now, "seconds": time.perf_counter() - t0}
         )
