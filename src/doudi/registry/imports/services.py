@@ -391,10 +391,16 @@ def _is_collision(exc: Exception) -> bool:
 
 
 def _serialise_commits() -> None:
-    """Hold the import-commit lock until the transaction ends (PostgreSQL; SQLite writes one at a time)."""
+    """Hold the import-commit lock until the transaction ends (PostgreSQL; SQLite writes one at a time).
+
+    The commit's statements also run without PostgreSQL's JIT compilation: each runs once, over tables
+    whose statistics a bulk load has just made stale, and compiling one cost about a second (more than
+    the statement itself) in the first-load benchmark.
+    """
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_COMMIT_LOCK])
+            cursor.execute("SET LOCAL jit = off")
 
 
 def _recheck(batch: ImportBatch, rows, actor):
