@@ -20,6 +20,7 @@ from django.utils import timezone
 
 from doudi.regions.models import Level, Region, prefix_of
 from doudi.reports import selectors as s
+from doudi.reports.models import SnapshotMonth
 from doudi.reports.snapshots import STOCK_COLUMNS, ensure_months, last_closed_month
 
 TREND_MONTHS = 24
@@ -54,6 +55,7 @@ class Dashboard:
     alerts: dict = field(default_factory=dict)
     payrolls: list[dict] = field(default_factory=list)
     parent: Region | None = None
+    missing_months: int = 0
 
 
 def _wan(yuan) -> Decimal:
@@ -172,12 +174,16 @@ def dashboard(actor, region_code: str, month: date | None = None) -> Dashboard:
     end = min(s.first_of(month or closed), closed)
     first = s.add_months(end, -(TREND_MONTHS - 1))
     months = [s.add_months(first, i) for i in range(TREND_MONTHS)]
-    ensure_months(months)
+    year_ago_month = s.add_months(end, -12)
+    # Only the two months the headline needs are built while a person waits (a province's month takes
+    # minutes); the other months of the trend come from the nightly job or ``doudi stats_snapshots``
+    # and show as gaps until then.
+    ensure_months([end, year_ago_month])
+    built = set(SnapshotMonth.objects.filter(month__in=months).values_list("month", flat=True))
     prefix = prefix_of(region.code)
     sums = month_sums(prefix, first, end)
-    trend = [{"month": m, **_finish(sums.get(m, {}))} for m in months]
+    trend = [{"month": m, "built": m in built, **_finish(sums.get(m, {}))} for m in months]
     headline = trend[-1]
-    year_ago_month = s.add_months(end, -12)
     year_ago = next((t for t in trend if t["month"] == year_ago_month and year_ago_month in sums), None)
     today = timezone.localdate()
     parent = Region.objects.filter(pk=region.parent_id).first() if region.parent_id else None
@@ -193,6 +199,7 @@ def dashboard(actor, region_code: str, month: date | None = None) -> Dashboard:
         alerts=_alerts(actor, prefix, today),
         payrolls=_payrolls(prefix, [today.replace(day=1), closed]),
         parent=parent,
+        missing_months=sum(1 for t in trend if not t["built"]),
     )
 
 

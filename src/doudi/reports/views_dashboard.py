@@ -43,10 +43,11 @@ def chart_data(board: d.Dashboard) -> dict:
     """What the charts draw (numbers as numbers, labels in Chinese)."""
     return {
         "months": [f"{t['month'].year}年{t['month'].month}月" for t in board.trend],
-        "dibao_persons": [t["dibao_persons"] for t in board.trend],
-        "dibao_households": [t["dibao_households"] for t in board.trend],
-        "tekun_persons": [t["tekun_persons"] for t in board.trend],
-        "expenditure": [float(t["expenditure_month_wan"]) for t in board.trend],
+        # A month whose snapshot is not built yet is a gap (null), not a zero.
+        "dibao_persons": [t["dibao_persons"] if t["built"] else None for t in board.trend],
+        "dibao_households": [t["dibao_households"] if t["built"] else None for t in board.trend],
+        "tekun_persons": [t["tekun_persons"] if t["built"] else None for t in board.trend],
+        "expenditure": [float(t["expenditure_month_wan"]) if t["built"] else None for t in board.trend],
         "rankings": {
             key: {
                 "label": label,

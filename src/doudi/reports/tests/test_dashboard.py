@@ -80,6 +80,9 @@ def test_dashboard_page_headline_trend_ranking_and_scope(activity, users, client
     assert board.headline["dibao_persons"] == 6 and board.headline["tekun_persons"] == 2
     assert board.headline["expenditure_month_wan"] == Decimal("0.1")
     assert len(board.trend) == 24 and board.trend[-1]["month"] == JUNE
+    # Only the headline's months are built while the person waits; the rest of the trend is a gap.
+    assert board.missing_months == 22 and "个月的统计快照尚未生成" in html
+    assert page.context["chart_data"]["dibao_persons"][0] is None
     assert board.year_ago is None  # nothing in June 2024
     names = [r["name"] for r in board.ranking]
     assert names[0] == "草尾镇" and board.ranking[0]["dibao_persons"] == 5
