@@ -5,7 +5,7 @@
   if (!node || !window.echarts) { return; }
   var data = JSON.parse(node.textContent);
   var font = '"Noto Sans CJK SC","Noto Sans SC","PingFang SC","Microsoft YaHei",sans-serif';
-  var fmt = function (v) { return Number(v).toLocaleString("zh-CN", { maximumFractionDigits: 1 }); };
+  var fmt = function (v) { return Number(v).toLocaleString("zh-CN", { maximumFractionDigits: 2 }); };
   var charts = [];
   // A wall screen is read from across the room: larger type on the charts as on the page.
   var size = window.innerWidth >= 1700 ? 17 : 12;
@@ -26,8 +26,8 @@
         { type: "value", name: "万元", nameTextStyle: label, axisLabel: { formatter: fmt, fontSize: size }, splitLine: { show: false } }
       ],
       series: [
-        { name: "低保人数", type: "line", data: data.dibao_persons },
-        { name: "特困人员", type: "line", data: data.tekun_persons },
+        { name: "低保人数", type: "line", z: 3, showSymbol: true, symbolSize: 6, data: data.dibao_persons },
+        { name: "特困人员", type: "line", z: 3, showSymbol: true, symbolSize: 6, data: data.tekun_persons },
         { name: "本月支出（万元）", type: "bar", yAxisIndex: 1, barMaxWidth: 18, data: data.expenditure }
       ]
     });
