@@ -112,6 +112,10 @@ def narrative(actor, region_code: str, month: date, period: str = "half") -> Wor
         b = year_ago.figures
 
         def compare(key: str, label: str, unit: str) -> str:
+            if key == "expenditure_year" and not b[key] and f[key]:
+                # No payroll was paid through doudi a year earlier: the spending was recorded elsewhere,
+                # an "increase" from zero would be the system's start, not the bureau's work.
+                return f"{label}上年同期无系统发放数据，不作比较"
             diff = f[key] - b[key]
             used[f"{key}_change"] = number(abs(diff))
             if diff == 0:

@@ -291,3 +291,24 @@ def test_demo_history_is_dated_at_the_time_only_in_the_demo(data, settings):
     call_command("demo_stats_history")
     assert Enrolment.objects.get(pk=late.pk).created_at.date() < date(2025, 3, 1)
     assert selectors.compute(COUNTY, JUNE)["orphans"] == 2
+
+
+@pytest.mark.django_db
+def test_work_report_does_not_compare_spending_with_a_year_without_payrolls(activity, users, monkeypatch):
+    """June 2025 (spending 1.4 万元) reported against a June 2024 whose enrolments were paid outside doudi."""
+    import dataclasses
+
+    real = selectors.monthly_table
+
+    def tables(actor, region, month, period):
+        if month.year == 2026:  # the report's own period: the fixture's paid June 2025
+            return real(actor, region, JUNE, period)
+        t = real(actor, region, JUNE, period)  # the year before: the same caseload, no payroll in doudi
+        return dataclasses.replace(t, figures={**t.figures, "expenditure_year": Decimal(0)})
+
+    monkeypatch.setattr(workreport.s, "monthly_table", tables)
+    report = workreport.narrative(users["county_reviewer"], COUNTY, date(2026, 6, 1), "half")
+    assert report.table.figures["expenditure_year"] == Decimal("1.4")
+    text = report.paragraphs[-1]
+    assert "累计支出上年同期无系统发放数据，不作比较" in text and "累计支出增加" not in text
+    assert "低保人数与上年同期持平" in text
