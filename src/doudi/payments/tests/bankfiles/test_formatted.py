@@ -13,7 +13,7 @@ from contextlib import closing
 from decimal import Decimal
 
 import pytest
-from django.db import connection, transaction
+from django.db import transaction
 
 from doudi.payments.bankfiles.formatted import Tally, formatted_blocks
 from doudi.payments.bankfiles.models import BankField, BankLayout
@@ -26,7 +26,7 @@ from doudi.registry.models import Person
 
 pytestmark = [
     pytest.mark.django_db,
-    pytest.mark.skipif(connection.vendor != "postgresql", reason="the records are formatted by PostgreSQL"),
+    pytest.mark.postgresql_only,  # the records are formatted by PostgreSQL
 ]
 
 NAMES = ("张三", "李四", "王五", "赵六", "钱七", "孙八", "周九", "吴十", "郑一", "冯二", "陈三", "褚四")

@@ -10,7 +10,7 @@ amounts listed as differing from the engine's.
 from __future__ import annotations
 
 import pytest
-from django.db import connection, transaction
+from django.db import transaction
 
 from doudi.audit.models import AuditEvent
 from doudi.policy.tests.conftest import published  # noqa: F401  (fixture)
@@ -23,7 +23,7 @@ from doudi.registry.models.evidence import EVIDENCE_MODELS
 
 pytestmark = [
     pytest.mark.django_db,
-    pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL only (the set-based commit)"),
+    pytest.mark.postgresql_only,  # the set-based commit
 ]
 
 
