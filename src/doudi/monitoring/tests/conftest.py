@@ -15,8 +15,11 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
+from django.test import Client
 
 from doudi.cases.services.enrolment import create_enrolment
+from doudi.monitoring.models import Alert
+from doudi.monitoring.services.run import do_run_monitoring
 from doudi.policy.tests.conftest import published  # noqa: F401  (fixture)
 from doudi.registry.models import Person
 from doudi.registry.tests import factories as f
@@ -103,3 +106,29 @@ def beneficiary(regions, users, published):  # noqa: F811
     hh = f.household(regions["lixin"], actor=users["county_reviewer"], members=1, joined_on=date(2020, 1, 1))
     enrol(hh)
     return hh
+
+
+def vehicle_row(person, plate, kind="小型汽车", on=date(2024, 8, 1)):
+    return {"person": person, "plate": plate, "vehicle_type": kind, "registered_on": on}
+
+
+def client_for(user) -> Client:
+    c = Client()
+    c.force_login(user)
+    return c
+
+
+@pytest.fixture
+def alerts(beneficiary, users, tmp_path):
+    """The beneficiary's head with a car and a death reported: one vehicle and one death alert, by rule."""
+    head = head_of(beneficiary)
+    do_run_monitoring(
+        users["county_reviewer"],
+        "430981",
+        on=ON,
+        feeds={
+            "vehicle": [write_feed(tmp_path, "vehicle", [vehicle_row(head, "湘H00001")])],
+            "death": [write_feed(tmp_path, "death", [{"person": head, "death_date": date(2025, 5, 20)}])],
+        },
+    )
+    return {a.rule: a for a in Alert.objects.all()}

@@ -10,8 +10,7 @@ from unittest import mock
 from django.core.management import call_command
 
 from doudi.monitoring.models import Alert
-from doudi.monitoring.tests.conftest import ON, head_of, write_feed
-from doudi.monitoring.tests.test_rules import vehicle_row
+from doudi.monitoring.tests.conftest import ON, head_of, vehicle_row, write_feed
 
 
 def test_monitor_run_prints_counts_and_is_idempotent(beneficiary, tmp_path):

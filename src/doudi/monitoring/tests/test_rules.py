@@ -12,7 +12,7 @@ from doudi.cases.models import Case, RelativeDeclaration
 from doudi.monitoring.models import Alert
 from doudi.monitoring.rules import RULES
 from doudi.monitoring.services.run import do_run_monitoring
-from doudi.monitoring.tests.conftest import ON, enrol, head_of, write_feed
+from doudi.monitoring.tests.conftest import ON, enrol, head_of, vehicle_row, write_feed
 from doudi.policy.engine.parameters import MONITORING_RULE_LABELS
 from doudi.registry.models import Person
 from doudi.registry.tests import factories as f
@@ -50,10 +50,6 @@ def death_yes(c):
 
 def death_no(c):
     return c.feed("death", {"person": head_of(c.other_household()), "death_date": date(2025, 5, 20)}), ON
-
-
-def vehicle_row(person, plate, kind="小型汽车", on=date(2024, 8, 1)):
-    return {"person": person, "plate": plate, "vehicle_type": kind, "registered_on": on}
 
 
 def vehicle_yes(c):

@@ -8,7 +8,6 @@ from datetime import date
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.test import Client
 from django.urls import reverse
 
 from doudi.audit.models import AuditEvent
@@ -16,18 +15,12 @@ from doudi.core.spreadsheets import csv_bytes
 from doudi.monitoring.models import Alert, StaffMember
 from doudi.monitoring.services.run import do_run_monitoring
 from doudi.monitoring.services.staff import STAFF_HEADERS, do_add_relative, do_add_staff
-from doudi.monitoring.tests.conftest import ON, head_of
+from doudi.monitoring.tests.conftest import ON, client_for, head_of
 from doudi.policy.tests.conftest import published  # noqa: F401  (fixture)
 from doudi.registry.models import Person
 from doudi.registry.tests import factories as f
 
 HEADERS = [h for h, _ in STAFF_HEADERS]
-
-
-def client_for(user) -> Client:
-    c = Client()
-    c.force_login(user)
-    return c
 
 
 def upload(client, rows, name="名单.csv"):

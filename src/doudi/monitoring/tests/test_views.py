@@ -6,35 +6,11 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-from django.test import Client
 from django.urls import reverse
 
 from doudi.cases.models import Case, CaseKind, Enrolment
 from doudi.monitoring.models import Alert, AlertStatus, WorkerReferral
-from doudi.monitoring.services.run import do_run_monitoring
-from doudi.monitoring.tests.conftest import ON, head_of, write_feed
-from doudi.monitoring.tests.test_rules import vehicle_row
-
-
-def client_for(user) -> Client:
-    c = Client()
-    c.force_login(user)
-    return c
-
-
-@pytest.fixture
-def alerts(beneficiary, users, tmp_path):
-    head = head_of(beneficiary)
-    do_run_monitoring(
-        users["county_reviewer"],
-        "430981",
-        on=ON,
-        feeds={
-            "vehicle": [write_feed(tmp_path, "vehicle", [vehicle_row(head, "湘H00001")])],
-            "death": [write_feed(tmp_path, "death", [{"person": head, "death_date": date(2025, 5, 20)}])],
-        },
-    )
-    return {a.rule: a for a in Alert.objects.all()}
+from doudi.monitoring.tests.conftest import client_for, head_of
 
 
 def test_township_inbox_lists_its_alerts_masked(alerts, users):

@@ -10,8 +10,7 @@ import pytest
 from doudi.cases.models import CaseKind
 from doudi.monitoring.models import Alert, AlertStatus
 from doudi.monitoring.services.run import do_run_monitoring
-from doudi.monitoring.tests.conftest import head_of, write_feed
-from doudi.monitoring.tests.test_rules import vehicle_row
+from doudi.monitoring.tests.conftest import head_of, vehicle_row, write_feed
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
