@@ -18,6 +18,7 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import threading
 import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -277,9 +278,63 @@ def read_csv(source, *, progress: Callable[[int], None] | None = None, spec: Col
     return collector.result(encoding=encoding, ignored=ignored)
 
 
+class _PrivateCursor:
+    """The caller's stream as Arrow reads it: at a position of its own, and cut off by ``detach()``.
+
+    Arrow's streaming CSV reader reads ahead on a thread of its own (up to 32 blocks). When the first
+    block fails (a ragged row) the exception reaches us while those reads go on, and the Python reader
+    that takes over would share the stream's position with them: under load it silently skipped
+    megabytes of the file. Every read here seeks to this cursor's own position, under a lock, and once
+    detached the reads Arrow still has queued get end-of-file without touching the stream.
+    """
+
+    def __init__(self, stream: BinaryIO, start: int):
+        self._stream = stream
+        self._position = start
+        self._lock = threading.Lock()
+        self._detached = False
+        self.closed = False
+
+    def read(self, size: int = -1) -> bytes:
+        with self._lock:
+            if self._detached:
+                return b""
+            self._stream.seek(self._position)
+            data = self._stream.read(size)
+            self._position += len(data)
+            return data
+
+    def tell(self) -> int:
+        return self._position
+
+    def readable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return False
+
+    def writable(self) -> bool:
+        return False
+
+    def close(self) -> None:
+        self.closed = True
+
+    def detach(self) -> None:
+        """Wait for a read in flight, then answer every later one with end-of-file."""
+        with self._lock:
+            self._detached = True
+
+
 def _read_csv_arrow(stream, start, codec, width, positions, progress, spec=PERSONS) -> _Collector:
-    stream.seek(start)
-    source = pa.PythonFile(stream, mode="r")
+    cursor = _PrivateCursor(stream, start)
+    try:
+        return _read_csv_arrow_from(cursor, codec, width, positions, progress, spec)
+    finally:
+        cursor.detach()
+
+
+def _read_csv_arrow_from(cursor, codec, width, positions, progress, spec) -> _Collector:
+    source = pa.PythonFile(cursor, mode="r")
     if codec != "utf-8":
         source = pa.transcoding_input_stream(source, codec, "utf-8")
     names = [f"c{i}" for i in range(width)]

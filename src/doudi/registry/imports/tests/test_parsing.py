@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import io
+import threading
+import time
 
 import pytest
 from openpyxl import Workbook
@@ -104,3 +106,28 @@ def test_undecodable_bytes_are_refused():
     with pytest.raises(DomainError) as info:
         decode_csv(b"\x81\x30\x81")  # not UTF-8, and an incomplete GB18030 sequence
     assert "编码" in info.value.message
+
+
+class _SlowFromOtherThreads(io.BytesIO):
+    """A stream whose reads from any thread but the caller's take a while, as on a loaded machine."""
+
+    def __init__(self, data: bytes):
+        super().__init__(data)
+        self.owner = threading.get_ident()
+
+    def read(self, size=-1):
+        if threading.get_ident() != self.owner:
+            time.sleep(0.2)
+        return super().read(size)
+
+
+def test_a_ragged_file_is_read_whole_while_arrow_still_reads_ahead():
+    """Arrow reads ahead on its own thread; after a ragged first block the Python reader takes over and
+    must see every line: it once shared the stream's position with Arrow's late reads and, under load,
+    silently skipped megabytes (a 3,000,000-line file read as 'no data rows')."""
+    good = csv_bytes([person_row(key=f"H{i:06d}", name="张三") for i in range(100_000)]).split(b"\n", 1)[1]
+    data = ",".join(HEADERS).encode() + b"\n" + b"short,row\n" + good  # about 15 MB: several Arrow blocks
+    assert len(data) > 3 * (4 << 20)
+    parsed = read_csv(_SlowFromOtherThreads(data))
+    assert parsed.table.num_rows == 100_001
+    assert parsed.row_numbers[-1] == 100_002
