@@ -1212,8 +1212,10 @@ def _refresh_payment_warnings(household_ids: list[int]) -> None:
         from doudi.cases.services.payment_checks import refresh_payment_warnings
     except ImportError:  # pragma: no cover - the payment checks arrive with the enrolment warnings
         return
-    for start in range(0, len(household_ids), 5000):
-        refresh_payment_warnings(household_ids=household_ids[start : start + 5000])
+    # One statement on PostgreSQL (the ids as one array); SQLite's statements take a bounded number of parameters.
+    step = len(household_ids) if connection.vendor == "postgresql" else 5000
+    for start in range(0, len(household_ids), max(step, 1)):
+        refresh_payment_warnings(household_ids=household_ids[start : start + step])
 
 
 def _update_banks(bank: dict[int, tuple[str, str]], actor_id, reason: str) -> int:
