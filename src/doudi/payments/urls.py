@@ -1,17 +1,18 @@
 """Routes of the payments pages (HTML), included under /payments/; the API is in ``urls_api``.
 
-The bank-file, return-file and register pages live in their own sub-packages' ``urls`` modules and
-are added here when present (same ``payments`` namespace)."""
-
-from importlib import import_module
-from importlib.util import find_spec
+The bank-file (with return files) and register pages live in their own sub-packages' ``urls`` modules and
+are added here, before the payroll routes (same ``payments`` namespace)."""
 
 from django.urls import path
 
 from doudi.payments import views
+from doudi.payments.bankfiles import urls as bankfiles_urls
+from doudi.payments.register import urls as register_urls
 
 app_name = "payments"
 urlpatterns: list = [
+    *register_urls.urlpatterns,
+    *bankfiles_urls.urlpatterns,
     path("", views.payroll_list, name="payroll_list"),
     path("generate/", views.payroll_generate, name="payroll_generate"),
     path("<int:payroll_id>/", views.payroll_detail, name="payroll_detail"),
@@ -24,8 +25,3 @@ urlpatterns: list = [
     ),
     path("enrolments/<int:enrolment_id>/", views.enrolment_payments, name="enrolment_payments"),
 ]
-
-for _sub in ("bankfiles", "returns", "register"):
-    _name = f"doudi.payments.{_sub}.urls"
-    if find_spec(f"doudi.payments.{_sub}") and find_spec(_name):
-        urlpatterns = list(import_module(_name).urlpatterns) + urlpatterns

@@ -1,13 +1,11 @@
 """Routes of the payments API, included under /api/payments/ by ``doudi.api_urls``.
 
-Bank-file, return-file and register endpoints are added from their sub-packages' ``urls_api``."""
-
-from importlib import import_module
-from importlib.util import find_spec
+Bank-file and return-file endpoints are the ``bankfiles`` sub-package's ``urls_api``."""
 
 from django.urls import path
 
 from doudi.payments import api
+from doudi.payments.bankfiles import urls_api as bankfiles_api
 
 urlpatterns: list = [
     path("payrolls/", api.PayrollListApi.as_view(), name="payroll_list"),
@@ -18,9 +16,5 @@ urlpatterns: list = [
     path("payrolls/<int:payroll_id>/return/", api.PayrollReturnApi.as_view(), name="payroll_return"),
     path("findings/<int:finding_id>/", api.FindingHandleApi.as_view(), name="payroll_finding_handle"),
     path("ledger/", api.LedgerApi.as_view(), name="payment_ledger"),
+    *bankfiles_api.urlpatterns,
 ]
-
-for _sub in ("bankfiles", "returns", "register"):
-    _name = f"doudi.payments.{_sub}.urls_api"
-    if find_spec(f"doudi.payments.{_sub}") and find_spec(_name):
-        urlpatterns += list(import_module(_name).urlpatterns)

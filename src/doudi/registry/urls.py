@@ -1,6 +1,4 @@
-"""Routes of the registry app."""
-
-import importlib.util
+"""Routes of the registry app; batch imports are under ``imports/`` (``doudi.registry.imports.urls``)."""
 
 from django.urls import include, path
 
@@ -22,16 +20,5 @@ urlpatterns = [
     path("persons/<int:pk>/evidence/<str:kind>/new/", views.evidence_create, name="evidence_create"),
     path("evidence/<str:kind>/<int:pk>/correct/", views.evidence_correct, name="evidence_correct"),
     path("evidence/<str:kind>/<int:pk>/end/", views.evidence_correct, {"mode": "end"}, name="evidence_end"),
+    path("imports/", include("doudi.registry.imports.urls")),
 ]
-
-
-def _module_exists(name: str) -> bool:
-    try:
-        return importlib.util.find_spec(name) is not None
-    except ModuleNotFoundError:  # the parent package is not there yet
-        return False
-
-
-# Batch imports live in their own module, written separately; mounted here once it exists.
-if _module_exists("doudi.registry.imports.urls"):
-    urlpatterns.append(path("imports/", include("doudi.registry.imports.urls")))

@@ -1,32 +1,26 @@
 """``doudi payroll generate --region CODE --month YYYY-MM [--programme P] [--user NAME]`` and ``payroll list``.
 
 For a scheduled job: generation runs as ``--user`` (default: the first active user of the county
-whose role may make payrolls), is idempotent on a draft and refused on an approved payroll. Other
-sub-packages add subcommands (``bankfile``, ``returns``) through ``doudi.payments.<sub>.commands``
-modules defining ``add_subcommands(subparsers)`` and ``handle(name, options, stdout) -> bool``.
+whose role may make payrolls), is idempotent on a draft and refused on an approved payroll. The
+bank-file and return-file sub-packages add subcommands (``bankfile``, ``returns``) through their
+``commands`` modules, each defining ``add_subcommands(subparsers)`` and ``handle(name, options, stdout) -> bool``.
 """
 
 from __future__ import annotations
-
-from importlib import import_module
-from importlib.util import find_spec
 
 from django.core.management.base import BaseCommand, CommandError
 
 from doudi.accounts.models import User
 from doudi.accounts.roles import Capability
 from doudi.core.errors import DomainError
+from doudi.payments.bankfiles import commands as bankfile_commands
 from doudi.payments.models import Payroll
+from doudi.payments.returns import commands as return_commands
 from doudi.payments.services.generation import NOT_PROGRAMMES, generate_payroll, get_county, parse_month
-
-EXTENSIONS = ("bankfiles", "returns", "register")
 
 
 def _extensions():
-    for sub in EXTENSIONS:
-        name = f"doudi.payments.{sub}.commands"
-        if find_spec(f"doudi.payments.{sub}") and find_spec(name):
-            yield import_module(name)
+    return (bankfile_commands, return_commands)
 
 
 def maker_for(county_code: str, username: str | None) -> User:
