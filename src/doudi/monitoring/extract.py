@@ -1,8 +1,9 @@
-"""The inputs of a run as Parquet files: a columnar extract of the registry and enrolments, and the parameters.
+"""The inputs of a run: a columnar extract of the registry and enrolments, shaped for the rules in DuckDB.
 
-A handful of statements over whole tables (``COPY … TO STDOUT`` on PostgreSQL, the DB-API cursor on
-SQLite, as ``policy.simulation.extract``), shaped in DuckDB and written to Parquet in the run's
-directory, so that DuckDB and Spark read exactly the same files. Nothing is queried per person.
+The raw tables come from ``standing`` (a handful of statements over whole tables, kept as Parquet between
+runs on PostgreSQL while the registry is unchanged); they are shaped here for the run's date in DuckDB,
+and written to Parquet in the run's directory for Spark, so that DuckDB and Spark read the same tables.
+Nothing is queried per person.
 
 Tables (see ``monitoring.rules`` for how the rules read them):
 
@@ -28,18 +29,14 @@ from datetime import date
 from pathlib import Path
 
 import duckdb
-import numpy as np
 import pyarrow as pa
 from django.db import connection
 
-from doudi.cases.models import Case as CaseModel
-from doudi.cases.models import Decision, Enrolment, RelativeDeclaration
-from doudi.monitoring.models import StaffMember, WorkerReferral
+from doudi.monitoring import standing
 from doudi.monitoring.rules import EXCLUSIVE_PAIRS, PROGRAMME_FAMILY
 from doudi.policy.engine.explain import PROGRAMME_LABELS
 from doudi.policy.simulation.extract import _read_cursor, _read_postgresql
 from doudi.regions.models import prefix_of
-from doudi.registry.models import Household, Person
 
 Spec = tuple[tuple[str, str], ...]
 
@@ -47,53 +44,6 @@ Spec = tuple[tuple[str, str], ...]
 def _read(sql: str, params: list, spec: Spec) -> pa.Table:
     read = _read_postgresql if connection.vendor == "postgresql" else _read_cursor
     return read(sql, params, spec)
-
-
-CHUNK = 65_536  # values per array in ``_read_integers``
-
-
-def _read_integers(sql: str, params: list, names: tuple[str, ...]) -> pa.Table:
-    """Read integer columns without NULLs (ids, codes, days) in bulk.
-
-    On PostgreSQL the rows come as arrays of up to ``CHUNK`` values per column (``array_agg`` grouped by
-    the first column, an id, divided by ``CHUNK``) in a binary ``COPY``: a few dozen rows instead of
-    millions, each array read with numpy at once (12 bytes a value: a 4-byte length and the 8-byte
-    integer). Elsewhere the DB-API cursor.
-    """
-    if connection.vendor != "postgresql":
-        return _read_cursor(sql, params, tuple((n, "int") for n in names))
-    import psycopg
-
-    aliases = ", ".join(f"c{i}" for i in range(len(names)))
-    arrays = ", ".join(f"array_agg(CAST(c{i} AS bigint))" for i in range(len(names)))
-    wrapped = f"SELECT {arrays} FROM ({sql}) q({aliases}) GROUP BY c0 / {CHUNK}"
-    connection.ensure_connection()
-    literal = psycopg.ClientCursor(connection.connection).mogrify(wrapped, params)
-    with connection.cursor() as cursor, cursor.cursor.copy(f"COPY ({literal}) TO STDOUT (FORMAT binary)") as copy:
-        data = b"".join(bytes(block) for block in copy)
-    parts: list[list[np.ndarray]] = [[] for _ in names]
-    element = np.dtype([("length", ">i4"), ("value", ">i8")])
-    pos = 19  # signature (11 bytes), flags and header extension length (4 + 4)
-    while True:
-        fields = int.from_bytes(data[pos : pos + 2], "big", signed=True)
-        pos += 2
-        if fields == -1:
-            break
-        for i in range(fields):
-            length = int.from_bytes(data[pos : pos + 4], "big", signed=True)
-            pos += 4
-            ndim = int.from_bytes(data[pos : pos + 4], "big")
-            if ndim:  # ndim, has-null flag, element type, then (size, lower bound) and the elements
-                size = int.from_bytes(data[pos + 12 : pos + 16], "big")
-                values = np.frombuffer(data, dtype=element, count=size, offset=pos + 20)["value"]
-                parts[i].append(values.astype(np.int64))
-            pos += length
-    return pa.table(
-        {
-            n: pa.array(np.concatenate(p) if p else np.zeros(0, np.int64), pa.int64())
-            for n, p in zip(names, parts, strict=True)
-        }
-    )
 
 
 @dataclass
@@ -146,98 +96,12 @@ def registry_extract(region_code: str, on: date, directory: Path) -> Extract:
 def load_registry(con: duckdb.DuckDBPyConnection, region_code: str, on: date) -> list[str]:
     """Create the registry tables (``TABLES``) of the subtree of ``region_code`` as of ``on`` in ``con``.
 
-    Returns the codes of the counties found (``xxxxxx000000``).
+    The raw tables come from the standing extract (``standing.raw_tables``: Parquet files reused while
+    the registry is unchanged on PostgreSQL, read directly otherwise); everything that depends on ``on``
+    is done here, in DuckDB. Returns the codes of the counties found (``xxxxxx000000``).
     """
     prefix = prefix_of(region_code)
-    province = prefix[:2]
-    P, H = Person._meta.db_table, Household._meta.db_table
-    E, D, C = Enrolment._meta.db_table, Decision._meta.db_table, CaseModel._meta.db_table
-    R, W = RelativeDeclaration._meta.db_table, WorkerReferral._meta.db_table
-    like = prefix + "%"
-    # The household's village and area are joined in DuckDB (``households`` is read anyway); the birth
-    # date as days since 1970-01-01.
-    if connection.vendor == "postgresql":
-        days = "COALESCE(p.birth_date, DATE '1900-01-01') - DATE '1970-01-01'"
-    else:
-        days = "CAST(julianday(COALESCE(p.birth_date, '1900-01-01')) - 2440587.5 AS INTEGER)"
-    persons = _read_integers(
-        f"SELECT p.id, p.household_id, {days} "
-        f"FROM {P} p JOIN {H} h ON h.id = p.household_id "
-        f"WHERE h.region_id LIKE %s AND h.status = 'active' AND p.death_date IS NULL",
-        [like],
-        ("person_id", "household_id", "birth_days"),
-    )
-    households = _read(
-        f"SELECT h.id, h.region_id, h.area_type FROM {H} h WHERE h.region_id LIKE %s AND h.status = 'active'",
-        [like],
-        (("household_id", "int"), ("region_code", "text"), ("area_type", "text")),
-    )
-    enrolments = _read(
-        f"SELECT e.id, e.person_id, e.household_id, e.region_id, e.programme, e.status, "
-        f"CAST(e.start_month AS TEXT), CAST(e.end_month AS TEXT), CAST(e.covered AS TEXT) "
-        f"FROM {E} e WHERE e.region_id LIKE %s",
-        [province + "%"],
-        (
-            ("enrolment_id", "int"),
-            ("holder_id", "int"),
-            ("household_id", "int"),
-            ("region_code", "text"),
-            ("programme", "text"),
-            ("status", "text"),
-            ("start_month", "text"),
-            ("end_month", "text"),
-            ("covered", "text"),
-        ),
-    )
-    refusals = _read(
-        f"SELECT c.household_id, CAST(d.decided_on AS TEXT) FROM {D} d JOIN {C} c ON c.id = d.case_id "
-        f"WHERE d.outcome = 'refused' AND c.region_id LIKE %s",
-        [like],
-        (("household_id", "int"), ("decided_on", "text")),
-    )
-    relatives = _read(
-        f"SELECT r.id, c.household_id, r.status, CASE WHEN r.irregular THEN 1 ELSE 0 END, r.staff_name, "
-        f"r.staff_position, r.relation, CAST(r.declared_on AS TEXT) FROM {R} r JOIN {C} c ON c.id = r.case_id "
-        f"WHERE c.region_id LIKE %s",
-        [like],
-        (
-            ("declaration_id", "int"),
-            ("household_id", "int"),
-            ("status", "text"),
-            ("irregular", "int"),
-            ("staff_name", "text"),
-            ("staff_position", "text"),
-            ("relation", "text"),
-            ("declared_on", "text"),
-        ),
-    )
-    # 经办人员名单: registered persons of the region who are a listed worker of the county (or a worker's
-    # declared close relative), the worker in post on the date.
-    S = StaffMember._meta.db_table
-    staff = _read(
-        f"SELECT p.id, COALESCE(w.id, s.id), COALESCE(w.name, s.name), COALESCE(w.post, s.post), s.relation, "
-        f"s.name, CAST(COALESCE(w.start_on, s.start_on) AS TEXT) "
-        f"FROM {S} s LEFT JOIN {S} w ON w.id = s.relative_of_id "
-        f"JOIN {P} p ON p.id_number = s.id_number JOIN {H} h ON h.id = p.household_id "
-        f"WHERE s.region_id LIKE %s AND h.region_id LIKE %s AND h.status = 'active' AND p.death_date IS NULL "
-        f"AND (COALESCE(w.start_on, s.start_on) IS NULL OR COALESCE(w.start_on, s.start_on) <= %s) "
-        f"AND (COALESCE(w.end_on, s.end_on) IS NULL OR COALESCE(w.end_on, s.end_on) >= %s)",
-        [prefix[:6] + "%", like, on.isoformat(), on.isoformat()],
-        (
-            ("person_id", "int"),
-            ("staff_id", "int"),
-            ("worker_name", "text"),
-            ("post", "text"),
-            ("relation", "text"),
-            ("member_name", "text"),
-            ("start_on", "text"),
-        ),
-    )
-    referrals = _read(
-        f"SELECT w.person_id FROM {W} w WHERE w.region_id LIKE %s AND w.ended_on IS NULL",
-        [like],
-        (("person_id", "int"),),
-    )
+    raw = standing.raw_tables(prefix)
     labels = pa.table(
         {
             "programme": list(PROGRAMME_LABELS),
@@ -246,18 +110,13 @@ def load_registry(con: duckdb.DuckDBPyConnection, region_code: str, on: date) ->
         }
     )
     pairs = pa.table({"one": [a for a, _ in EXCLUSIVE_PAIRS], "other": [b for _, b in EXCLUSIVE_PAIRS]})
-    for name, table in (
-        ("raw_persons", persons),
-        ("raw_households", households),
-        ("raw_enrolments", enrolments),
-        ("raw_refusals", refusals),
-        ("raw_relatives", relatives),
-        ("raw_referrals", referrals),
-        ("raw_staff", staff),
-        ("programme_labels", labels),
-        ("pairs", pairs),
-    ):
-        con.register(name, table)
+    views = []
+    for name, table in (*raw.items(), ("programme_labels", labels), ("pairs", pairs)):
+        if isinstance(table, str):
+            con.execute(f"CREATE OR REPLACE TEMP VIEW {name} AS SELECT * FROM read_parquet('{table}')")
+            views.append(name)
+        else:
+            con.register(name, table)
     on_sql = f"DATE '{on.isoformat()}'"
     month_sql = f"DATE '{on.replace(day=1).isoformat()}'"
     queries = {
@@ -299,14 +158,19 @@ def load_registry(con: duckdb.DuckDBPyConnection, region_code: str, on: date) ->
         "relatives": "SELECT declaration_id, household_id, status, irregular = 1 AS irregular, staff_name, "
         "staff_position, relation, CAST(declared_on AS DATE) AS declared_on FROM raw_relatives",
         "referrals": "SELECT DISTINCT person_id FROM raw_referrals",
-        "staff_matches": "SELECT person_id, staff_id, worker_name, post, relation, member_name, "
-        "CAST(NULLIF(start_on, '') AS DATE) AS start_on FROM raw_staff",
+        # The staff list's workers in post on the date (and their declared close relatives).
+        "staff_matches": f"SELECT person_id, staff_id, worker_name, post, relation, member_name, "
+        f"CAST(NULLIF(start_on, '') AS DATE) AS start_on FROM raw_staff "
+        f"WHERE (NULLIF(start_on, '') IS NULL OR CAST(NULLIF(start_on, '') AS DATE) <= {on_sql}) "
+        f"AND (NULLIF(end_on, '') IS NULL OR CAST(NULLIF(end_on, '') AS DATE) >= {on_sql})",
         "exclusive_pairs": "SELECT one, other FROM pairs",
     }
     for name, sql in queries.items():
         con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS {sql}")
-    raw = ("raw_persons", "raw_households", "raw_enrolments", "raw_refusals", "raw_relatives", "raw_referrals")
-    for name in (*raw, "raw_staff"):
-        con.unregister(name)
+    for name in raw:
+        if name in views:
+            con.execute(f"DROP VIEW {name}")
+        else:
+            con.unregister(name)
     found = con.execute("SELECT DISTINCT county_code FROM households ORDER BY 1").fetchall()
     return [r[0] for r in found]
