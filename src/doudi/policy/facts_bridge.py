@@ -94,6 +94,7 @@ def facts_from_snapshot(snapshot: HouseholdSnapshot) -> HouseholdFacts:
         self_care = _latest(ev.get("selfcare", []))
         school = _latest(ev.get("schooling", []))
         care = _latest(ev.get("careneed", []))
+        supporters = _latest(ev.get("legalsupporter", []))
         expenses.extend(ExpenseFact(category=e.category, amount=e.amount_12m) for e in ev.get("rigidexpense", []))
         members.append(
             MemberFacts(
@@ -110,6 +111,8 @@ def facts_from_snapshot(snapshot: HouseholdSnapshot) -> HouseholdFacts:
                 schooling=SCHOOLING.get(school.stage, "none") if school and school.full_time else "none",
                 needs_long_term_care=bool(care and care.needs_long_term_care),
                 parents=_parents(ev.get("parentsituation", [])),
+                # Not recorded: the engine says the supporters' situation is missing (no 特困).
+                has_capable_supporter=None if supporters is None else supporters.situation == "capable",
             )
         )
         for asset in ev.get("asset", []):

@@ -17,23 +17,20 @@ force for 沅江市 in 2025:
 - orphan (social care): 1651 (湖南省 example);
 - temporary assistance: cap 10 × standard, fast grant 1 × standard (湖南省).
 
-The registry cannot yet record a legal supporter's situation, so no household recorded through
-it alone can be found 特困. ``registry_gap`` supplies exactly that fact on top of what the registry
-recorded (everything else still comes from the registry);
-``test_tekun_needs_the_supporter_fact_the_registry_cannot_record`` pins what happens without it.
-A child's parents are recorded as evidence (``parentsituation``, issue 11).
+The legal supporters' situation (法定义务人情况, ``legalsupporter``) and a child's parents
+(``parentsituation``) are recorded as evidence like the rest (issue 11): 特困 is granted only once
+the township has recorded that no supporter can support.
 """
 
 from __future__ import annotations
 
-import dataclasses
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
 import pytest
 
-from doudi.cases import assessing, selectors, services
+from doudi.cases import selectors, services
 from doudi.cases.errors import CaseError
 from doudi.cases.models import Case, Decision, Enrolment, ReviewKind, ReviewTask, TaskStatus
 from doudi.cases.workflow import CaseStatus
@@ -72,21 +69,6 @@ def hanjiacha_team(users, published):
         users["other_township_officer"],
         users["county_reviewer"],
     )
-
-
-@pytest.fixture
-def registry_gap(monkeypatch):
-    """Return {person id: MemberFacts fields} added to what the registry recorded (issue 11 gap)."""
-    extra: dict[int, dict] = {}
-    real = assessing.facts_from_snapshot
-
-    def with_gap(snapshot):
-        facts = real(snapshot)
-        members = tuple(dataclasses.replace(m, **extra.get(int(m.person_id), {})) for m in facts.members)
-        return dataclasses.replace(facts, members=members)
-
-    monkeypatch.setattr(assessing, "facts_from_snapshot", with_gap)
-    return extra
 
 
 def _household(team: Team, region, head, *members):
@@ -303,11 +285,11 @@ def _lone_elder(team: Team, region):
     return hh, elder
 
 
-def test_urban_tekun_with_care_from_registry_to_enrolment(regions, hanjiacha_team, registry_gap):
+def test_urban_tekun_with_care_from_registry_to_enrolment(regions, hanjiacha_team):
     """A lone 78-year-old in 韩家汊社区 with no capable supporter: tekun basic living + care."""
     t = hanjiacha_team
     hh, elder = _lone_elder(t, regions["hanjiacha"])
-    registry_gap[elder.pk] = {"has_capable_supporter": False}
+    _record(t, elder, "legalsupporter", situation="incapable", basis="独子是60周岁以上低保对象")
 
     case = _to_decision(t, hh, programmes=["extreme_poverty"])
 
@@ -331,15 +313,22 @@ def test_urban_tekun_with_care_from_registry_to_enrolment(regions, hanjiacha_tea
     assert not ReviewTask.objects.filter(enrolment=e, kind=ReviewKind.AGE_CHECK).exists()
 
 
-def test_tekun_needs_the_supporter_fact_the_registry_cannot_record(regions, hanjiacha_team):
-    """Without the supporter fact (not recordable yet) the same elder is granted urban dibao instead."""
+@pytest.mark.parametrize(
+    "supporters",
+    [None, {"situation": "capable", "basis": "女儿在县城工作，有赡养能力"}],
+    ids=["not recorded", "a capable supporter"],
+)
+def test_tekun_is_not_granted_without_the_supporters_found_unable(regions, hanjiacha_team, supporters):
+    """Not recorded, or a capable supporter: the same elder is granted urban dibao instead (§2.2)."""
     t = hanjiacha_team
     hh, elder = _lone_elder(t, regions["hanjiacha"])
+    if supporters:
+        _record(t, elder, "legalsupporter", **supporters)
 
     case = _to_decision(t, hh, programmes=["extreme_poverty"])
 
-    # Not tekun (§2.2 third condition unknown). Dibao of one: 740 − 0 = 740; 70+ supplement
-    # 740 × 0.1 = 74.00 → 814.00.
+    # Not tekun (§2.2 third condition unknown or failed). Dibao of one: 740 − 0 = 740; 70+
+    # supplement 740 × 0.1 = 74.00 → 814.00.
     assert _lines(case) == {("dibao", "赵老汉"): (D("814.00"), D("0"), [elder.pk])}
     _enrol(t, case)
     assert _history(_enrolments(hh)[("dibao", "赵老汉")]) == [(APRIL, D("814.00"), "active")]

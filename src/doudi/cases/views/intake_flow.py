@@ -35,6 +35,7 @@ VALID_FROM_HINTS = {
     "rigidexpense": "生效日期填近12个月的截止日（一般为今天）",
     "parentsituation": "生效日期填该情形开始之日（死亡、服刑、失联等之日）",
     "income": "生效日期填该收入开始之日或申报之日",
+    "legalsupporter": "生效日期填查明之日；义务人无履行能力时写明依据（如：义务人是60周岁以上低保对象）",
 }
 PHOTO_CATEGORIES = [
     c

@@ -42,6 +42,7 @@ from doudi.registry.models import (
     IncomeCategory,
     LabourCapacity,
     LabourCapacityLevel,
+    LegalSupporter,
     Membership,
     ParentSituation,
     ParentSituationKind,
@@ -82,9 +83,10 @@ class Chunk:
     ``income`` (hh, person, category, fen), ``disability`` (hh, person, category, grade; the worst
     per person), ``illness`` (hh, person, serious, fen), ``labour`` (hh, person, level),
     ``selfcare`` (hh, person, unable), ``schooling`` (hh, person, stage, full_time), ``careneed``
-    (hh, person, care), ``father`` and ``mother`` (hh, person, situation, since, until; ``NO_DAY``
-    for no end) — the latest per person —, ``rigidexpense`` (hh, person, category, fen) and
-    ``asset`` (hh, person, kind, exempt, fen, quantity; counted assets only).
+    (hh, person, care), ``supporters`` (hh, person, capable: the legal supporters' situation),
+    ``father`` and ``mother`` (hh, person, situation, since, until; ``NO_DAY`` for no end) — the latest
+    per person —, ``rigidexpense`` (hh, person, category, fen) and ``asset`` (hh, person, kind, exempt,
+    fen, quantity; counted assets only).
     """
 
     tables: dict[str, dict[str, np.ndarray]] = field(default_factory=dict)
@@ -232,6 +234,13 @@ def _queries(persons_by: str) -> dict[str, _Query]:
             Schooling, f"e.stage, {_flag('e.full_time')}", (("stage", "stage"), ("full_time", "int")), "latest", True
         ),
         "careneed": evidence(CareNeed, _flag("e.needs_long_term_care"), (("care", "int"),), "latest", True),
+        "supporters": evidence(
+            LegalSupporter,
+            "CASE WHEN e.situation = 'capable' THEN 1 ELSE 0 END",
+            (("capable", "int"),),
+            "latest",
+            True,
+        ),
         "rigidexpense": evidence(
             RigidExpense, f"e.category, {fen('e.amount_12m')}", (("category", "expense"), ("fen", "int")), "history"
         ),

@@ -80,6 +80,7 @@ MEMBER = fast_constructor(
         "schooling",
         "needs_long_term_care",
         "parents",
+        "has_capable_supporter",
     ),
 )
 HOUSEHOLD = fast_constructor(
@@ -214,6 +215,8 @@ def build_facts(chunk: Chunk, on: date) -> list[HouseholdFacts]:
     }
     assets = _Assets(t["asset"])
     care = {p for p, flag in zip(t["careneed"]["person"].tolist(), t["careneed"]["care"].tolist(), strict=True) if flag}
+    sup = t["supporters"]
+    supporters = {p: bool(c) for p, c in zip(sup["person"].tolist(), sup["capable"].tolist(), strict=True)}
     father, mother = _parent(t["father"]), _parent(t["mother"])
     expenses = _expenses(t["rigidexpense"])
     household_expenses: dict[int, list[ExpenseFact]] = {}
@@ -240,6 +243,7 @@ def build_facts(chunk: Chunk, on: date) -> list[HouseholdFacts]:
             schooling.get(person, "none"),
             person in care,
             tuple(p for p in (father.get(person), mother.get(person)) if p is not None),
+            supporters.get(person),
         )
         if person in expenses:
             household_expenses.setdefault(hh, []).extend(expenses[person])

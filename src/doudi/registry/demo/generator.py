@@ -564,6 +564,7 @@ class _Generator:
         schooling = self._schooling(persons)
         income = self._incomes(persons)
         asset = self._assets()
+        supporters = self._supporters(persons)  # last: the draws above stay those of earlier demos
         return {
             "income": income,
             "asset": asset,
@@ -572,7 +573,28 @@ class _Generator:
             "labourcapacity": labour,
             "selfcare": selfcare,
             "schooling": schooling,
+            "legalsupporter": supporters,
         }
+
+    def _supporters(self, persons: np.ndarray) -> pa.Table:
+        """The legal supporters (法定义务人) of those who live alone and cannot work, as the township found
+        them (特困's third condition, §2.2): none for some, none able to support for others (with the
+        reason), a capable son or daughter for the rest."""
+        rng = self.rng
+        who = persons[(self.size[self.hh] == 1) & (self.capacity == 2)]
+        r = rng.random(len(who))
+        situation = np.where(r < 0.35, 0, np.where(r < 0.65, 1, 2))
+        reasons = words.SUPPORTER_REASONS
+        basis = np.where(
+            situation == 1,
+            np.array(reasons, dtype=object)[rng.integers(0, len(reasons), len(who))],
+            np.where(situation == 0, "无配偶、无子女", "子女在外务工，有赡养能力"),
+        )
+        return self._evidence(
+            who,
+            situation=_take(("none", "incapable", "capable"), situation),
+            basis=pa.array(basis.tolist(), pa.string()),
+        )
 
     def _schooling(self, persons: np.ndarray) -> pa.Table:
         rng, p, age = self.rng, self.p, self.age

@@ -197,3 +197,12 @@ VEHICLES: tuple[tuple[str, bool, int, int, float], ...] = (
 )
 
 OTHER_ASSETS = ("农机具", "林木", "养殖设施", "门面租赁权")
+
+# Why a lone person's legal supporters cannot support (rules.md §2.2, third condition).
+SUPPORTER_REASONS: tuple[str, ...] = (
+    "独子是60周岁以上低保对象",
+    "唯一的女儿是重度残疾人，收入、财产符合规定",
+    "儿子服刑在押，财产符合规定",
+    "配偶年满70周岁，收入低于上年度人均可支配收入",
+    "女儿本人是特困人员",
+)

@@ -63,6 +63,7 @@ from doudi.registry.models.evidence import (
     ParentRole,
     ParentSituationKind,
     SchoolStage,
+    SupporterSituation,
 )
 from doudi.registry.validation import BANK_RE
 
@@ -103,6 +104,7 @@ _CATEGORY = {
     "schooling": ("stage", _choices(SchoolStage), "就读阶段"),
     "rigidexpense": ("category", _choices(ExpenseCategory), "支出类别"),
     "parentsituation": ("situation", _choices(ParentSituationKind), "父/母情形"),
+    "legalsupporter": ("situation", _choices(SupporterSituation), "法定义务人情况"),
 }
 _CATEGORY["disability"][1].update({k.replace("残疾", ""): v for k, v in list(_CATEGORY["disability"][1].items())})
 _CATEGORY["rigidexpense"][1]["医疗支出"] = "medical"
@@ -117,6 +119,7 @@ _TEXT = {
     "rigidexpense": "description",
     "parentsituation": "parent_name",
     "careneed": "assessed_by",
+    "legalsupporter": "basis",
 }
 
 
@@ -444,6 +447,8 @@ def _evidence_values(checked: Checked, i: int, kind: str, cell: dict) -> dict | 
         limit = 50 if kind == "parentsituation" else 100
         if kind == "illness" and not text:
             checked.add(i, "text", "名称/说明：疾病须填写疾病名称。")
+        elif kind == "legalsupporter" and not text and values.get("situation") == SupporterSituation.INCAPABLE:
+            checked.add(i, "text", "名称/说明：法定义务人无履行能力时须写明认定依据。")
         elif len(text) > limit:
             checked.add(i, "text", f"名称/说明：不能超过 {limit} 个字符。")
         else:

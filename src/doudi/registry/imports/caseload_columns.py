@@ -25,6 +25,7 @@ EVIDENCE_TYPES = {
     "刚性支出": "rigidexpense",
     "父母情况": "parentsituation",
     "长期照护需求": "careneed",
+    "法定义务人情况": "legalsupporter",
 }
 EVIDENCE_TYPE_LABELS = {code: label for label, code in EVIDENCE_TYPES.items()}
 
@@ -54,6 +55,8 @@ EVIDENCE_USAGE = {
     "parentsituation": "填在子女名下：父/母=父亲 或 母亲；类别=情形（死亡、宣告失踪、查找不到、重残、重病、服刑在押、"
     "强制隔离戒毒、失联 等）；名称/说明=父/母姓名；生效日期=情形开始之日",
     "careneed": "是否=是否需长期照护（留空为是）；名称/说明=评估机构/依据",
+    "legalsupporter": "类别=无法定义务人、法定义务人无履行能力、有具备履行能力的法定义务人；"
+    "名称/说明=认定依据（无履行能力时必填，如：义务人是60周岁以上低保对象）",
 }
 
 EVIDENCE_COLUMNS: tuple[Column, ...] = (
@@ -110,6 +113,7 @@ EVIDENCE_EXAMPLES: tuple[tuple[str, ...], ...] = (
     _evidence_example("rigidexpense", category="医疗支出（自付）", amount="36000", text="住院自付部分"),
     _evidence_example("parentsituation", parent="父亲", category="死亡", text="张大", valid_from="2024-03-15"),
     _evidence_example("careneed", flag="是", text="县残联护理需求评估"),
+    _evidence_example("legalsupporter", category="法定义务人无履行能力", text="唯一的儿子是重度残疾人且收入低于标准"),
 )
 
 # Household programmes are held by one member (the head, normally) and cover the household.

@@ -16,6 +16,7 @@ from doudi.registry.models.evidence import (
     IncomeCategory,
     LabourCapacity,
     LabourCapacityLevel,
+    LegalSupporter,
     ParentRole,
     ParentSituation,
     ParentSituationKind,
@@ -23,6 +24,7 @@ from doudi.registry.models.evidence import (
     Schooling,
     SchoolStage,
     SelfCare,
+    SupporterSituation,
 )
 from doudi.registry.models.household import (
     Gender,
@@ -51,6 +53,7 @@ __all__ = [
     "IncomeCategory",
     "LabourCapacity",
     "LabourCapacityLevel",
+    "LegalSupporter",
     "Membership",
     "ParentRole",
     "ParentSituation",
@@ -61,4 +64,5 @@ __all__ = [
     "SchoolStage",
     "Schooling",
     "SelfCare",
+    "SupporterSituation",
 ]

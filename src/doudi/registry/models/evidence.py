@@ -1,5 +1,6 @@
 """Dated evidence about persons: income, assets, disability, illness, capacity, self-care, schooling,
-rigid expenses, a child's parents' situation and the need for long-term care.
+rigid expenses, a child's parents' situation, the need for long-term care and the legal supporters'
+ability to support (特困's third condition).
 
 Evidence is bitemporal and never overwritten. ``valid_from``/``valid_to`` say when a fact was
 true in the world; ``recorded_at``/``superseded_at`` say when doudi knew it. A correction or an
@@ -336,6 +337,43 @@ class CareNeed(Evidence):
         constraints = _evidence_constraints("careneed")
 
 
+class SupporterSituation(models.TextChoices):
+    """What the township found about a person's legal supporters (法定赡养、抚养、扶养义务人, rules.md §2.2)."""
+
+    NONE = "none", _("无法定义务人")
+    INCAPABLE = "incapable", _("法定义务人无履行能力")
+    CAPABLE = "capable", _("有具备履行能力的法定义务人")
+
+
+class LegalSupporter(Evidence):
+    """The legal supporters' situation of a person, as the township established it (入户调查, 核对).
+
+    The third condition of 特困 (rules.md §2.2): no legal supporter, or none able to support (the
+    supporter is 特困, a 60+ 低保 recipient, 70+ or severely disabled with income and property within
+    the rules, imprisoned, missing …). The engine reads only whether a capable supporter exists;
+    ``basis`` says why the supporters cannot support, shown in the history and required for that case.
+    """
+
+    situation = models.CharField(_("法定义务人情况"), max_length=12, choices=SupporterSituation.choices)
+    basis = models.CharField(_("认定依据"), max_length=200, blank=True)
+    value_fields = ("situation", "basis")
+    kind_label = _("法定义务人情况")
+
+    class Meta(Evidence.Meta):
+        verbose_name = _("法定义务人情况")
+        verbose_name_plural = _("法定义务人情况")
+        constraints = _evidence_constraints("legalsupporter")
+
+    def clean(self) -> None:
+        from django.core.exceptions import ValidationError
+
+        super().clean()
+        if self.situation == SupporterSituation.INCAPABLE and not (self.basis or "").strip():
+            raise ValidationError(
+                {"basis": _("法定义务人无履行能力时须写明认定依据（如：义务人是60周岁以上低保对象）。")}
+            )
+
+
 EVIDENCE_MODELS: dict[str, type[Evidence]] = {
     m.kind(): m
     for m in (
@@ -349,5 +387,6 @@ EVIDENCE_MODELS: dict[str, type[Evidence]] = {
         RigidExpense,
         ParentSituation,
         CareNeed,
+        LegalSupporter,
     )
 }

@@ -1,4 +1,5 @@
-"""Rigid expenses, a child's parents' situation and the need for long-term care (issue 11): recorded
+"""Rigid expenses, a child's parents' situation, the need for long-term care and the legal supporters'
+situation (issue 11): recorded
 as dated evidence on the household page and through the API, never overwritten, fed to the engine;
 impossible facts refused with a Chinese message naming the field on each registry road."""
 
@@ -18,7 +19,7 @@ from doudi.core.errors import DomainError
 from doudi.policy.facts_bridge import facts_from_snapshot
 from doudi.registry import services
 from doudi.registry.identity import make_id_number
-from doudi.registry.models import CareNeed, ParentSituation, Person, RigidExpense
+from doudi.registry.models import CareNeed, LegalSupporter, ParentSituation, Person, RigidExpense
 from doudi.registry.selectors import household_as_of
 from doudi.registry.tests import factories as f
 from doudi.registry.validation import PersonInput
@@ -29,6 +30,7 @@ NEW_KINDS = {
     "rigidexpense": {"category": "medical", "amount_12m": "36000.00", "description": "透析"},
     "parentsituation": {"parent": "father", "situation": "imprisoned", "parent_name": "张大"},
     "careneed": {"needs_long_term_care": True, "assessed_by": "县残联"},
+    "legalsupporter": {"situation": "incapable", "basis": "独子服刑在押"},
 }
 
 
@@ -54,7 +56,12 @@ def test_each_new_kind_is_recorded_from_the_household_page_and_shown(client, fam
     client.force_login(users["village_worker"])
     url = reverse("registry:evidence_create", args=[child.pk, kind])
     page = client.get(url).content.decode()
-    model = {"rigidexpense": RigidExpense, "parentsituation": ParentSituation, "careneed": CareNeed}[kind]
+    model = {
+        "rigidexpense": RigidExpense,
+        "parentsituation": ParentSituation,
+        "careneed": CareNeed,
+        "legalsupporter": LegalSupporter,
+    }[kind]
     for name in model.value_fields:
         assert f'name="{name}"' in page
     post = {
@@ -71,7 +78,12 @@ def test_each_new_kind_is_recorded_from_the_household_page_and_shown(client, fam
     assert AuditEvent.objects.filter(action=f"record_{kind}", household_id=hh.pk).exists()
     detail = client.get(reverse("registry:household_detail", args=[hh.pk])).content.decode()
     assert str(model.kind_label) in detail
-    expected = {"rigidexpense": labels.money(Decimal("36000")), "parentsituation": "服刑在押", "careneed": "县残联"}
+    expected = {
+        "rigidexpense": labels.money(Decimal("36000")),
+        "parentsituation": "服刑在押",
+        "careneed": "县残联",
+        "legalsupporter": "法定义务人无履行能力",
+    }
     assert expected[kind] in detail
     # The person page offers the new kinds among its evidence forms.
     person_page = client.get(reverse("registry:person_detail", args=[head.pk])).content.decode()
@@ -142,6 +154,28 @@ def test_parents_reach_the_engine_with_their_dates(family, users):
     assert [p.situation for p in next(m for m in later.members if m.person_id == str(child.pk)).parents] == ["deceased"]
 
 
+@pytest.mark.parametrize("situation,capable", [(None, None), ("none", False), ("incapable", False), ("capable", True)])
+def test_the_supporters_situation_reaches_the_engine_and_the_simulation(family, users, situation, capable):
+    """Not recorded is unknown (no 特困), not "no supporter": the case and the simulation read the same."""
+    from doudi.policy.simulation.extract import chunks
+    from doudi.policy.simulation.facts import build_facts
+
+    hh, head, _child = family
+    if situation:
+        services.do_record_evidence(
+            users["village_worker"],
+            head,
+            kind="legalsupporter",
+            values={"situation": situation, "basis": "查明" if situation == "incapable" else ""},
+            valid_from=date(2024, 6, 1),
+        )
+    facts = facts_from_snapshot(household_as_of(hh, on=date(2025, 1, 1)))
+    assert next(m for m in facts.members if m.person_id == str(head.pk)).has_capable_supporter is capable
+    on = date(2025, 1, 1)
+    (bulk,) = [x for chunk in chunks(hh.region_id, on, timezone.now()) for x in build_facts(chunk, on)]
+    assert next(m for m in bulk.members if m.person_id == str(head.pk)).has_capable_supporter is capable
+
+
 # ------------------------------------------------------------------------- impossible facts
 
 
@@ -158,6 +192,12 @@ def test_parents_reach_the_engine_with_their_dates(family, users):
             "刚性支出·近12个月支出（元）：不能为负数（-500）。",
         ),
         ("asset", {"kind_of_asset": "deposit", "value": "-3"}, "财产·价值（元）：不能为负数（-3）。"),
+        (
+            "legalsupporter",
+            {"situation": "incapable", "basis": " "},
+            "法定义务人情况·认定依据：法定义务人无履行能力时须写明认定依据",
+        ),
+        ("legalsupporter", {"situation": "unknown"}, "法定义务人情况·法定义务人情况："),
     ],
 )
 def test_impossible_evidence_is_refused_by_the_service_and_the_api(family, users, kind, values, message):

@@ -16,7 +16,7 @@ import pytest
 from doudi.audit.models import AuditEvent
 from doudi.cases.models import Enrolment, EnrolmentChange, ReviewTask
 from doudi.policy.tests.conftest import published  # noqa: F401  (fixture)
-from doudi.registry.imports.caseload_columns import EVIDENCE, ROSTER
+from doudi.registry.imports.caseload_columns import EVIDENCE, EVIDENCE_EXAMPLES, EVIDENCE_TYPES, ROSTER
 from doudi.registry.imports.models import ImportKind, RosterDiscrepancy
 from doudi.registry.imports.services import do_commit_import, do_stage_import
 from doudi.registry.imports.tests.conftest import (
@@ -27,7 +27,7 @@ from doudi.registry.imports.tests.conftest import (
     pid,
     upload,
 )
-from doudi.registry.models import Disability, Income, Person, RigidExpense
+from doudi.registry.models import Disability, Income, LegalSupporter, Person, RigidExpense
 
 pytestmark = pytest.mark.django_db
 
@@ -103,22 +103,24 @@ def test_every_evidence_kind_is_imported_and_a_second_import_changes_nothing(use
         evidence_row(spouse, "刚性支出", 类别="医疗支出（自付）", 金额="36000"),
         evidence_row(child, "父母情况", **{"父/母": "父亲", "类别": "服刑在押", "名称/说明": "张三"}),
         evidence_row(head, "长期照护需求", **{"名称/说明": "县残联评估"}),
+        evidence_row(head, "法定义务人情况", 类别="无法定义务人"),
     ]
     data = table_bytes(EVIDENCE.headers, evidence)
     batch = stage_kind(actor, data, ImportKind.EVIDENCE, capture=capture)
     assert batch.invalid_rows == 0, errors_of(batch)
-    assert batch.summary["evidence_new"] == 10
+    assert batch.summary["evidence_new"] == 11
     batch = commit(actor, batch, capture=capture)
     assert batch.status == "imported", batch.error_message
-    assert batch.summary["result"]["evidence_created"] == 10
+    assert batch.summary["result"]["evidence_created"] == 11
     income = Income.objects.get(person__id_number=head["公民身份号码"])
     assert (income.monthly_amount, income.category, income.source) == (Decimal("1200.00"), "wages", "import")
     assert Disability.objects.get().grade == 2
     assert RigidExpense.objects.get().amount_12m == Decimal("36000.00")
+    assert LegalSupporter.objects.get().situation == "none"
     assert AuditEvent.objects.filter(action="record_income").count() == 1
 
     again = stage_kind(actor, data, ImportKind.EVIDENCE, capture=capture)
-    assert (again.summary["evidence_new"], again.summary["evidence_unchanged"]) == (0, 10)
+    assert (again.summary["evidence_new"], again.summary["evidence_unchanged"]) == (0, 11)
     again = commit(actor, again, capture=capture)
     assert again.summary["result"]["evidence_created"] == 0
     assert Income.objects.count() == 1
@@ -140,6 +142,8 @@ def test_every_evidence_kind_is_imported_and_a_second_import_changes_nothing(use
         ({"证据类型": "疾病", "金额": "10"}, "名称/说明", "须填写疾病名称"),
         ({"证据类型": "生活自理能力", "不能自理项目": "跑步"}, "不能自理项目", "不是评估项目"),
         ({"证据类型": "父母情况", "类别": "死亡", "父/母": "舅舅"}, "父/母", "应为 父亲 或 母亲"),
+        ({"证据类型": "法定义务人情况", "类别": "法定义务人无履行能力"}, "名称/说明", "须写明认定依据"),
+        ({"证据类型": "法定义务人情况", "类别": "有儿子"}, "类别", "不是有效的法定义务人情况"),
         (
             {"证据类型": "收入", "类别": "工资性收入", "金额": "10", "失效日期": "2025-01-01"},
             "失效日期",
@@ -207,7 +211,7 @@ def test_the_evidence_template_examples_are_refused(users, client, django_captur
     batch = stage_kind(
         users["village_worker"], response.content, ImportKind.EVIDENCE, capture=django_capture_on_commit_callbacks
     )
-    assert batch.valid_rows == 0 and batch.invalid_rows == 10
+    assert batch.valid_rows == 0 and batch.invalid_rows == len(EVIDENCE_EXAMPLES) == len(EVIDENCE_TYPES)
     assert all("示例" in m for _, _, m in errors_of(batch))
     assert client.get("/registry/imports/template/?format=xlsx&kind=roster").status_code == 200
 
