@@ -2,20 +2,24 @@
 
 A run used to read the registry of its region out of PostgreSQL every time (15 s of a 36 s run at
 2,500,000 persons), though the registry rarely changes between the runs of a night. On PostgreSQL the
-raw tables (``RAW``: persons, households, enrolments, refusals, relatives, referrals, staff list — before
+raw tables (``raw_queries``: persons, households, enrolments, refusals, relatives, referrals, staff list — before
 any filter that depends on the run's date) are written to ``DATA_DIR/monitoring/registry/<prefix>/`` with
 a manifest, and reused for as long as the database proves nothing they were read from has changed:
 
-- every raw read of one extract happens in ONE transaction ``REPEATABLE READ READ ONLY`` on a connection
-  of its own, and the manifest records that transaction's ``txid_current_snapshot()``;
+- the raw tables read together are read in ONE transaction ``REPEATABLE READ READ ONLY`` on a connection
+  of their own, and the manifest records, for each table, that transaction's ``txid_current_snapshot()``;
 - statement-level triggers (migration ``monitoring 0005``) on every table read (``LOGGED``) insert one row
   ``(txid, table_name)`` per transaction and table into ``monitoring_registrychange``. The row commits or
   rolls back with the change, so the log holds exactly the committed changing transactions;
-- the extract is fresh iff no log row's transaction is invisible in the recorded snapshot: a change
-  committed before the snapshot was read by it; one in progress or later is not visible in it, and its log
-  row, once committed, makes the extract stale (``_STATE_SQL``);
+- a raw table is fresh iff no log row of a table it is read from (``sources``) belongs to a transaction
+  invisible in its snapshot: a change committed before the snapshot was read by it; one in progress or
+  later is not visible in it, and its log row, once committed, makes the table stale (``_STATE_SQL``).
+  Only the stale tables are read again (a day of case work re-reads refusals and relatives, not the
+  2,500,000 persons). A table kept equals what a read at the check would give; a change committed while
+  the stale ones are read again can make the set mixed for that one run (as separate reads in one
+  READ COMMITTED transaction were before), never afterwards: the next check sees it;
 - the log is pruned below a horizon (the oldest snapshot of the manifests on this machine), recorded in
-  ``monitoring_registrychange_horizon``: an extract whose snapshot's xmin is below the horizon is stale, so
+  ``monitoring_registrychange_horizon``: a table whose snapshot's xmin is below the horizon is stale, so
   a pruned row can never be missed.
 
 A transaction that changed a logged table itself (its own rows are not committed: a test, or a service
@@ -32,6 +36,7 @@ import hashlib
 import io
 import json
 import os
+import re
 import shutil
 import time
 import uuid
@@ -67,6 +72,7 @@ PRUNE_IGNORES_DAYS = 7  # a manifest built longer ago does not hold the log back
 
 # What happened in this process (tests and the benchmark read it): extracts built, reused, read directly.
 STATS = {"built": 0, "reused": 0, "direct": 0}
+READ: list[str] = []  # the raw tables the builds read, in order
 
 Spec = tuple[tuple[str, str], ...]
 
@@ -263,14 +269,22 @@ def _read_sqlite(query: RawQuery) -> pa.Table:
     )
 
 
-def read_raw(prefix: str, pg=None) -> dict[str, pa.Table]:
-    """Read the raw tables of ``prefix``: on the psycopg connection ``pg``, or Django's connection."""
-    if pg is None and connection.vendor != "postgresql":
-        return {q.name: _read_sqlite(q) for q in raw_queries(prefix, "sqlite")}
+def read_raw(prefix: str, pg=None, names: set[str] | None = None) -> dict[str, pa.Table]:
+    """Read the raw tables of ``prefix`` (``names`` only, when given): on the psycopg connection ``pg``,
+    or Django's connection."""
+    vendor = "postgresql" if pg is not None else connection.vendor
+    queries = [q for q in raw_queries(prefix, vendor) if names is None or q.name in names]
+    if vendor != "postgresql":
+        return {q.name: _read_sqlite(q) for q in queries}
     if pg is None:
         connection.ensure_connection()
         pg = connection.connection
-    return {q.name: (read_integers if q.integers else read_csv)(pg, q) for q in raw_queries(prefix, "postgresql")}
+    return {q.name: (read_integers if q.integers else read_csv)(pg, q) for q in queries}
+
+
+def sources(query: RawQuery) -> set[str]:
+    """Return the tables ``query`` reads: a change to any of them makes its raw table stale."""
+    return set(re.findall(r"(?:FROM|JOIN) (\w+)", query.sql))
 
 
 def _version(prefix: str) -> str:
@@ -290,47 +304,68 @@ def _manifest(prefix: str) -> dict | None:
         return None
 
 
+def _xmin(snapshot: str) -> int:
+    """The xmin of a ``txid_snapshot`` in its text form ``xmin:xmax:xip,…``."""
+    return int(snapshot.split(":", 1)[0])
+
+
 _IDENTITY = (
     "(SELECT system_identifier::text FROM pg_control_system()) || ':' || "
     "(SELECT oid::text FROM pg_database WHERE datname = current_database())"
 )
 # own: this transaction changed a logged table (its changes are not committed: read them directly).
-# fresh: no committed change the snapshot did not see, and nothing pruned the snapshot could need.
+# changed: for each snapshot of the manifest, the logged tables changed by a committed transaction it did
+# not see; horizon: the log holds every change at or above it.
 _STATE_SQL = f"""
     SELECT EXISTS (SELECT 1 FROM {LOG} WHERE txid = txid_current_if_assigned()) AS own,
            {_IDENTITY} AS identity,
-           CAST(%(snapshot)s AS txid_snapshot) IS NOT NULL
-           AND NOT EXISTS (SELECT 1 FROM {LOG}
-                           WHERE NOT txid_visible_in_snapshot(txid, CAST(%(snapshot)s AS txid_snapshot)))
-           AND (SELECT max(horizon) FROM {HORIZON}) <= txid_snapshot_xmin(CAST(%(snapshot)s AS txid_snapshot)) AS fresh
+           (SELECT max(horizon) FROM {HORIZON}) AS horizon,
+           (SELECT json_agg(DISTINCT jsonb_build_array(s, l.table_name))
+            FROM unnest(CAST(%(snapshots)s AS text[])) s
+            JOIN {LOG} l ON NOT txid_visible_in_snapshot(l.txid, CAST(s AS txid_snapshot))) AS changed
 """
 
 
 def raw_tables(prefix: str) -> dict[str, pa.Table | str]:
     """Return the raw tables of ``prefix``: Parquet paths of the standing extract, or Arrow tables read now.
 
-    On PostgreSQL the standing extract is reused when fresh and rebuilt when not (``build``); the check
-    is one small query. On SQLite, or when this transaction changed the registry itself, the tables are
+    On PostgreSQL each raw table of the standing extract is reused while fresh — none of the tables it is
+    read from changed since its snapshot — and the stale ones are read again (``build``); the check is
+    one small query. On SQLite, or when this transaction changed the registry itself, the tables are
     read directly on Django's connection and nothing is kept.
     """
     if connection.vendor != "postgresql":
         STATS["direct"] += 1
         return read_raw(prefix)
     manifest = _manifest(prefix)
-    snapshot = manifest.get("snapshot") if manifest and manifest.get("version") == _version(prefix) else None
+    kept = manifest["tables"] if manifest and manifest.get("version") == _version(prefix) else {}
     with connection.cursor() as cursor:
-        cursor.execute(_STATE_SQL, {"snapshot": snapshot})
-        own, identity, fresh = cursor.fetchone()
+        cursor.execute(_STATE_SQL, {"snapshots": sorted({t["snapshot"] for t in kept.values()})})
+        own, identity, horizon, changed = cursor.fetchone()
     if own:
         STATS["direct"] += 1
         return read_raw(prefix)
-    if fresh and manifest.get("database") == identity:
-        directory = root() / prefix / manifest["directory"]
-        paths = {name: str(directory / file) for name, file in manifest["files"].items()}
-        if all(os.path.exists(p) for p in paths.values()):
-            STATS["reused"] += 1
-            return paths
-    return build(prefix)
+    if manifest is None or manifest.get("database") != identity:
+        kept = {}
+    changed_in = {}
+    for snapshot, table in changed or ():
+        changed_in.setdefault(snapshot, set()).add(table)
+    directory = root() / prefix / manifest["directory"] if kept else None
+    fresh = {}
+    for query in raw_queries(prefix, "postgresql"):
+        entry = kept.get(query.name)
+        if (
+            entry is not None
+            and _xmin(entry["snapshot"]) >= horizon
+            and not sources(query) & changed_in.get(entry["snapshot"], set())
+            and (directory / entry["file"]).exists()
+        ):
+            fresh[query.name] = entry
+    if len(fresh) == len(raw_queries(prefix, "postgresql")):
+        os.utime(directory)  # in use: not removed as old (``_remove_old``)
+        STATS["reused"] += 1
+        return {name: str(directory / entry["file"]) for name, entry in fresh.items()}
+    return build(prefix, keep=fresh, kept_in=directory)
 
 
 def _connect():
@@ -343,31 +378,42 @@ def _connect():
     return pg
 
 
-def build(prefix: str) -> dict[str, str]:
-    """Read the raw tables of ``prefix`` in one snapshot, write them and the manifest; return the paths."""
+def build(prefix: str, keep: dict[str, dict] | None = None, kept_in: Path | None = None) -> dict[str, str]:
+    """Read the raw tables of ``prefix`` in one snapshot, write them and the manifest; return the paths.
+
+    ``keep`` (name → manifest entry, files in ``kept_in``) are fresh tables of the current extract: they are
+    linked into the new directory with their own snapshot and not read again.
+    """
+    keep = dict(keep or {})
+    base = root() / prefix
+    name = f"{time.strftime('%Y%m%dT%H%M%S')}-{uuid.uuid4().hex[:8]}"
+    directory = base / name
+    directory.mkdir(parents=True, mode=0o700)
+    entries = {}
+    for table_name, entry in list(keep.items()):
+        try:
+            os.link(kept_in / entry["file"], directory / entry["file"])
+            entries[table_name] = entry
+        except FileNotFoundError:  # removed meanwhile: read again
+            del keep[table_name]
+    names = {q.name for q in raw_queries(prefix, "postgresql")} - set(keep)
     pg = _connect()
     try:
         pg.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
         # The first statement takes the transaction's snapshot: every read below sees exactly it.
         snapshot, identity = pg.execute(f"SELECT txid_current_snapshot()::text, {_IDENTITY}").fetchone()
-        tables = read_raw(prefix, pg)
+        tables = read_raw(prefix, pg, names)
         pg.execute("COMMIT")
-        base = root() / prefix
-        name = f"{time.strftime('%Y%m%dT%H%M%S')}-{uuid.uuid4().hex[:8]}"
-        directory = base / name
-        directory.mkdir(parents=True, mode=0o700)
-        files = {}
         for table_name, table in tables.items():
-            pq.write_table(table, directory / f"{table_name}.parquet", compression="zstd")
-            files[table_name] = f"{table_name}.parquet"
+            file = f"{table_name}.parquet"
+            pq.write_table(table, directory / file, compression="zstd")
+            entries[table_name] = {"file": file, "snapshot": snapshot, "rows": table.num_rows}
         manifest = {
             "version": _version(prefix),
             "database": identity,
-            "snapshot": snapshot,
             "built_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
             "directory": name,
-            "files": files,
-            "rows": {n: t.num_rows for n, t in tables.items()},
+            "tables": entries,
         }
         temporary = base / f".manifest-{name}.json"
         temporary.write_text(json.dumps(manifest, indent=1))
@@ -377,7 +423,8 @@ def build(prefix: str) -> dict[str, str]:
     finally:
         pg.close()
     STATS["built"] += 1
-    return {n: str(directory / f) for n, f in files.items()}
+    READ.extend(sorted(tables))
+    return {n: str(directory / e["file"]) for n, e in entries.items()}
 
 
 def _remove_old(base: Path, keep: str) -> None:
@@ -399,8 +446,8 @@ def _prune(pg) -> None:
     for path in root().glob("*/manifest.json"):
         try:
             if path.stat().st_mtime >= cutoff:
-                snapshots.append(json.loads(path.read_text())["snapshot"])
-        except (OSError, ValueError, KeyError):
+                snapshots.extend(t["snapshot"] for t in json.loads(path.read_text())["tables"].values())
+        except (OSError, ValueError, KeyError, AttributeError):
             continue
     if not snapshots:
         return
