@@ -60,10 +60,15 @@ def allocate_ids(model, count: int) -> np.ndarray:
     table = model._meta.db_table
     with connection.cursor() as cursor:
         if is_postgresql():
+            # The sequence is named once: ``nextval(pg_get_serial_sequence(…))`` looked it up again for
+            # every id, six times the cost of the ids themselves (2 s for 300,000 persons). The ids come
+            # back as one text value, not one row each.
+            cursor.execute("SELECT pg_get_serial_sequence(%s, 'id')", [table])
+            sequence = cursor.fetchone()[0]
             cursor.execute(
-                "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)", [table, count]
+                "SELECT string_agg(nextval(%s::regclass)::text, ',') FROM generate_series(1, %s)", [sequence, count]
             )
-            return np.array([r[0] for r in cursor.fetchall()], dtype=np.int64)
+            return np.array(cursor.fetchone()[0].split(","), dtype=np.int64)
         cursor.execute(f'SELECT COALESCE(MAX(id), 0) FROM "{table}"')
         highest = cursor.fetchone()[0]
         cursor.execute("SELECT seq FROM sqlite_sequence WHERE name = %s", [table])

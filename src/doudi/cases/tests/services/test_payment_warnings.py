@@ -124,3 +124,38 @@ def test_the_case_page_shows_the_warning(walk, household, users):
     case = walk.to_enrolled(household)
     html = client_for(users["township_officer"]).get(reverse("cases:detail", args=[case.pk])).content.decode()
     assert "发放提醒：" + checks.NO_ACCOUNT in html.split('id="enrolments"')[1]
+
+
+def test_one_refresh_of_many_households_gives_each_enrolment_its_own_warning(regions, users):
+    """The set-based UPDATE (one join per rule over all the enrolments concerned) keeps households apart."""
+    plain, plain_head = _household(regions, users, account=ACCOUNT)
+    bare, bare_head = _household(regions, users, head_name="王五")
+    held, held_head = _household(regions, users, account="6228480012345678903", head_name="赵六")
+    e_plain, e_bare = _enrol(plain, plain_head), _enrol(bare, bare_head)
+    e_held = _enrol(held, held_head, account_holder="张三")  # 张三 heads another household
+    # The same account registered outside the first household, written behind the checks' back.
+    Person.objects.filter(pk=bare_head.pk).update(bank_account=ACCOUNT)
+    Enrolment.objects.filter(pk__in=[e_plain.pk, e_bare.pk, e_held.pk]).update(payment_warning="")
+    warned = checks.refresh_payment_warnings(household_ids=[plain.pk, bare.pk, held.pk])
+    assert {e.pk: e.payment_warning for e in warned} == {
+        e_plain.pk: checks.ACCOUNT_SHARED,
+        e_bare.pk: checks.ACCOUNT_SHARED,
+        e_held.pk: "账户户名“张三”不是本家庭现有成员，暂不能发放",
+    }
+    # A second refresh changes nothing, so it rewrites no row (PostgreSQL shows it: the rows stay where they are).
+    from django.db import connection
+
+    ids = sorted([e_plain.pk, e_bare.pk, e_held.pk])
+    if connection.vendor == "postgresql":
+        versions = "SELECT id, ctid::text FROM cases_enrolment WHERE id IN (%s, %s, %s) ORDER BY id"
+        with connection.cursor() as cursor:
+            cursor.execute(versions, ids)
+            before = cursor.fetchall()
+            checks.refresh_payment_warnings(household_ids=[plain.pk, bare.pk, held.pk])
+            cursor.execute(versions, ids)
+            assert cursor.fetchall() == before
+            Enrolment.objects.filter(pk=e_bare.pk).update(payment_warning="stale")
+            checks.refresh_payment_warnings(household_ids=[plain.pk, bare.pk, held.pk])
+            cursor.execute(versions, ids)
+            assert [v for _, v in cursor.fetchall()] != [v for _, v in before]
+    assert Enrolment.objects.get(pk=e_bare.pk).payment_warning == checks.ACCOUNT_SHARED
