@@ -16,7 +16,9 @@ Measured in the same run:
   rules, grouping into alerts, comparison with the stored alerts and the bulk insert into PostgreSQL;
 - a warm run: the same with the extract fresh (nothing read from the registry) and the alerts deleted
   first, so it opens and persists them all again;
-- the same run again (warm, nothing changes: every alert already stored).
+- the same run again (warm, nothing changes: every alert already stored);
+- the same after 1,000 households' enrolments, then persons, were changed (the raw tables read from the
+  changed table are read again, the others kept).
 Only loopback addresses are used. Not part of the test suite.
 """
 
@@ -275,18 +277,29 @@ def main() -> None:
         # the run opens and persists them again (the monitoring tables are not in the registry's change log);
         # again: warm, every alert already stored.
         runs = {}
-        for label in () if args.skip_run else ("cold run", "warm run", "again"):
+        changes = {  # a day's work on 1,000 households: the tables read from the changed table are read again
+            "after 1,000 enrolments changed": "UPDATE cases_enrolment SET version = version + 1 WHERE household_id IN "
+            "(SELECT id FROM registry_household WHERE number LIKE 'B%%' ORDER BY id LIMIT 1000)",
+            "after 1,000 households' persons changed": "UPDATE registry_person SET version = version + 1 "
+            "WHERE household_id IN (SELECT id FROM registry_household WHERE number LIKE 'B%%' ORDER BY id LIMIT 1000)",
+        }
+        for label in () if args.skip_run else ("cold run", "warm run", "again", *changes):
             if label == "cold run":
                 shutil.rmtree(standing.root() / "430981", ignore_errors=True)
             if label == "warm run":
                 with connection.cursor() as cursor:
                     cursor.execute("DELETE FROM monitoring_alert")
+            if label in changes:
+                with connection.cursor() as cursor:
+                    cursor.execute(changes[label])
+            read = len(standing.READ)
             stats = dict(standing.STATS)
             t = time.perf_counter()
             result = do_run_monitoring(None, "430981", on=ON, engine=args.engine, feeds={"medical": [str(feed)]})
             elapsed = time.perf_counter() - t
             runs[label] = (elapsed, result.timings)
             extract_use = {k: v - stats[k] for k, v in standing.STATS.items() if v != stats[k]}
+            extract_use["read"] = standing.READ[read:]
             phases = ", ".join(f"{k} {v:.2f} s" for k, v in result.timings.items())
             print(
                 f"{label} ({args.engine}; standing extract {extract_use}): {elapsed:.2f} s — opened "

@@ -55,11 +55,6 @@ class Extract:
     counties: list[str]
 
 
-def _covered(column: str) -> str:
-    """The JSON list of person ids ``[1, 2]`` as a BIGINT[] (split as text: much faster than parsing JSON)."""
-    return f"COALESCE(CAST(string_split(NULLIF(trim({column}, '[] '), ''), ',') AS BIGINT[]), CAST([] AS BIGINT[]))"
-
-
 TABLES = (
     "persons",
     "households",
@@ -117,41 +112,31 @@ def load_registry(con: duckdb.DuckDBPyConnection, region_code: str, on: date) ->
             views.append(name)
         else:
             con.register(name, table)
+    made = []
+    for name, (_inputs, sql) in standing.DERIVED.items():
+        if name not in raw:  # read directly: derived here
+            con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS {sql}")
+            made.append(name)
     on_sql = f"DATE '{on.isoformat()}'"
     month_sql = f"DATE '{on.replace(day=1).isoformat()}'"
     queries = {
         "households": "SELECT household_id, region_code, substr(region_code, 1, 6) || '000000' AS county_code, "
         "area_type FROM raw_households",
-        "persons": "SELECT p.person_id, p.household_id, h.region_code, h.county_code, "
-        "CAST(strftime(DATE '1970-01-01' + CAST(p.birth_days AS INTEGER), '%Y%m%d') AS BIGINT) AS birth_key, "
-        "h.area_type "
-        "FROM raw_persons p JOIN households h ON h.household_id = p.household_id",
+        "persons": "SELECT * FROM persons_base",
         # Every person a live enrolment covers: the holder and the members listed in ``covered``.
         "enrolled": f"""
-            WITH live AS (
-              SELECT * FROM raw_enrolments
-              WHERE status <> 'ended' AND CAST(start_month AS DATE) <= {on_sql}
-                AND (NULLIF(end_month, '') IS NULL OR CAST(NULLIF(end_month, '') AS DATE) >= {month_sql})
-            ), covered AS (
-              SELECT enrolment_id, holder_id AS person_id, household_id, region_code, programme FROM live
-              UNION
-              SELECT enrolment_id, UNNEST({_covered("covered")}) AS person_id,
-                     household_id, region_code, programme FROM live
-            )
             SELECT c.enrolment_id, c.person_id, c.household_id, c.programme, l.family, l.programme_label,
                    substr(c.region_code, 1, 6) AS region_code
-            FROM covered c
+            FROM enrolment_persons c
             JOIN persons p ON p.person_id = c.person_id
             JOIN programme_labels l ON l.programme = c.programme
+            WHERE c.status <> 'ended' AND c.start_month <= {on_sql}
+              AND (c.end_month IS NULL OR c.end_month >= {month_sql})
             """,
         "ended": f"""
-            SELECT DISTINCT x.person_id, CAST(e.end_month AS DATE) AS end_month
-            FROM raw_enrolments e,
-                 UNNEST(list_distinct(list_append(
-                    {_covered("e.covered")}, e.holder_id))) AS x(person_id)
-            WHERE e.status = 'ended' AND NULLIF(e.end_month, '') IS NOT NULL
-              AND CAST(e.end_month AS DATE) <= {on_sql}
-              AND e.region_code LIKE '{prefix}%'
+            SELECT DISTINCT person_id, end_month FROM enrolment_persons
+            WHERE status = 'ended' AND end_month IS NOT NULL AND end_month <= {on_sql}
+              AND region_code LIKE '{prefix}%'
             """,
         "refusals": f"SELECT household_id, CAST(decided_on AS DATE) AS decided_on FROM raw_refusals "
         f"WHERE CAST(decided_on AS DATE) <= {on_sql}",
@@ -172,5 +157,7 @@ def load_registry(con: duckdb.DuckDBPyConnection, region_code: str, on: date) ->
             con.execute(f"DROP VIEW {name}")
         else:
             con.unregister(name)
+    for name in made:
+        con.execute(f"DROP TABLE {name}")
     found = con.execute("SELECT DISTINCT county_code FROM households ORDER BY 1").fetchall()
     return [r[0] for r in found]

@@ -187,6 +187,42 @@ def raw_queries(prefix: str, vendor: str) -> list[RawQuery]:
     ]
 
 
+def covered_ids(column: str) -> str:
+    """The JSON list of person ids ``[1, 2]`` as a BIGINT[] (split as text: much faster than parsing JSON)."""
+    return f"COALESCE(CAST(string_split(NULLIF(trim({column}, '[] '), ''), ',') AS BIGINT[]), CAST([] AS BIGINT[]))"
+
+
+# Tables derived from the raw ones in DuckDB that do not depend on a run's date, kept beside them (and
+# made again only when one of their inputs was read again): the run filters them on its date.
+DERIVED = {
+    # Every person of the subtree with the household's village, county and area; birth as yyyymmdd.
+    "persons_base": (
+        ("raw_persons", "raw_households"),
+        """
+        SELECT p.person_id, p.household_id, h.region_code, substr(h.region_code, 1, 6) || '000000' AS county_code,
+               CAST(year(b) * 10000 + month(b) * 100 + day(b) AS BIGINT) AS birth_key, h.area_type
+        FROM raw_persons p JOIN raw_households h ON h.household_id = p.household_id,
+             LATERAL (SELECT DATE '1970-01-01' + CAST(p.birth_days AS INTEGER) AS b)
+        """,
+    ),
+    # Every person an enrolment covers (the holder and the members listed in ``covered``), once.
+    "enrolment_persons": (
+        ("raw_enrolments",),
+        f"""
+        WITH e AS (
+          SELECT enrolment_id, holder_id, household_id, region_code, programme, status,
+                 CAST(start_month AS DATE) AS start_month, CAST(NULLIF(end_month, '') AS DATE) AS end_month,
+                 {covered_ids("covered")} AS covered
+          FROM raw_enrolments
+        )
+        SELECT e.enrolment_id, x.person_id, e.household_id, e.region_code, e.programme, e.status, e.start_month,
+               e.end_month
+        FROM e, UNNEST(list_distinct(list_append(e.covered, e.holder_id))) AS x(person_id)
+        """,
+    ),
+}
+
+
 def _arrow_type(kind: str) -> pa.DataType:
     return pa.int64() if kind == "int" else pa.string()
 
@@ -288,8 +324,8 @@ def sources(query: RawQuery) -> set[str]:
 
 
 def _version(prefix: str) -> str:
-    """A digest of the raw queries: an extract written by other code is not reused."""
-    text = json.dumps([[q.name, q.sql, q.params, q.spec] for q in raw_queries(prefix, "postgresql")])
+    """A digest of the raw queries and derived tables: an extract written by other code is not reused."""
+    text = json.dumps([[[q.name, q.sql, q.params, q.spec] for q in raw_queries(prefix, "postgresql")], DERIVED])
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
@@ -361,11 +397,22 @@ def raw_tables(prefix: str) -> dict[str, pa.Table | str]:
             and (directory / entry["file"]).exists()
         ):
             fresh[query.name] = entry
-    if len(fresh) == len(raw_queries(prefix, "postgresql")):
+    derived = {
+        name: entry
+        for name, entry in (manifest.get("derived", {}) if kept else {}).items()
+        if _made_from(entry, fresh) and (directory / entry["file"]).exists()
+    }
+    if len(fresh) == len(raw_queries(prefix, "postgresql")) and len(derived) == len(DERIVED):
         os.utime(directory)  # in use: not removed as old (``_remove_old``)
         STATS["reused"] += 1
-        return {name: str(directory / entry["file"]) for name, entry in fresh.items()}
-    return build(prefix, keep=fresh, kept_in=directory)
+        return {name: str(directory / entry["file"]) for name, entry in (*fresh.items(), *derived.items())}
+    return build(prefix, keep=fresh, kept_in=directory, derived=derived)
+
+
+def _made_from(entry: dict, tables: dict[str, dict]) -> bool:
+    """Whether a derived table was made from exactly these raw tables (the same snapshots)."""
+    inputs = entry.get("inputs", {})
+    return all(n in tables and tables[n]["snapshot"] == inputs.get(n) for n in inputs) and bool(inputs)
 
 
 def _connect():
@@ -378,13 +425,18 @@ def _connect():
     return pg
 
 
-def build(prefix: str, keep: dict[str, dict] | None = None, kept_in: Path | None = None) -> dict[str, str]:
-    """Read the raw tables of ``prefix`` in one snapshot, write them and the manifest; return the paths.
+def build(
+    prefix: str, keep: dict[str, dict] | None = None, kept_in: Path | None = None, derived: dict | None = None
+) -> dict[str, str]:
+    """Read the raw tables of ``prefix`` in one snapshot, write them, the derived ones and the manifest;
+    return the paths.
 
     ``keep`` (name → manifest entry, files in ``kept_in``) are fresh tables of the current extract: they are
-    linked into the new directory with their own snapshot and not read again.
+    linked into the new directory with their own snapshot and not read again; so are the ``derived``
+    tables made from them.
     """
     keep = dict(keep or {})
+    derived = dict(derived or {})
     base = root() / prefix
     name = f"{time.strftime('%Y%m%dT%H%M%S')}-{uuid.uuid4().hex[:8]}"
     directory = base / name
@@ -408,12 +460,14 @@ def build(prefix: str, keep: dict[str, dict] | None = None, kept_in: Path | None
             file = f"{table_name}.parquet"
             pq.write_table(table, directory / file, compression="zstd")
             entries[table_name] = {"file": file, "snapshot": snapshot, "rows": table.num_rows}
+        made = _derive(directory, entries, derived, kept_in)
         manifest = {
             "version": _version(prefix),
             "database": identity,
             "built_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
             "directory": name,
             "tables": entries,
+            "derived": made,
         }
         temporary = base / f".manifest-{name}.json"
         temporary.write_text(json.dumps(manifest, indent=1))
@@ -424,7 +478,38 @@ def build(prefix: str, keep: dict[str, dict] | None = None, kept_in: Path | None
         pg.close()
     STATS["built"] += 1
     READ.extend(sorted(tables))
-    return {n: str(directory / e["file"]) for n, e in entries.items()}
+    return {n: str(directory / e["file"]) for n, e in (*entries.items(), *made.items())}
+
+
+def _derive(directory: Path, entries: dict[str, dict], derived: dict[str, dict], kept_in: Path | None) -> dict:
+    """Link the derived tables still made from ``entries``, make the others; return their manifest entries."""
+    import duckdb
+
+    made = {}
+    con = None
+    try:
+        for name, (inputs, sql) in DERIVED.items():
+            entry = derived.get(name)
+            if entry is not None and _made_from(entry, entries):
+                try:
+                    os.link(kept_in / entry["file"], directory / entry["file"])
+                    made[name] = entry
+                    continue
+                except FileNotFoundError:
+                    pass
+            if con is None:
+                con = duckdb.connect()
+                for raw in entries:
+                    con.execute(
+                        f"CREATE VIEW {raw} AS SELECT * FROM read_parquet('{directory / entries[raw]['file']}')"
+                    )
+            file = f"{name}.parquet"
+            con.execute(f"COPY ({sql}) TO '{directory / file}' (FORMAT parquet, COMPRESSION zstd)")
+            made[name] = {"file": file, "inputs": {n: entries[n]["snapshot"] for n in inputs}}
+    finally:
+        if con is not None:
+            con.close()
+    return made
 
 
 def _remove_old(base: Path, keep: str) -> None:
