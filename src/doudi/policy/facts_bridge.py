@@ -95,6 +95,8 @@ def facts_from_snapshot(snapshot: HouseholdSnapshot) -> HouseholdFacts:
         school = _latest(ev.get("schooling", []))
         care = _latest(ev.get("careneed", []))
         supporters = _latest(ev.get("legalsupporter", []))
+        setting = _latest(ev.get("caresetting", []))
+        excluded = _latest(ev.get("exclusion", []))
         expenses.extend(ExpenseFact(category=e.category, amount=e.amount_12m) for e in ev.get("rigidexpense", []))
         members.append(
             MemberFacts(
@@ -113,6 +115,8 @@ def facts_from_snapshot(snapshot: HouseholdSnapshot) -> HouseholdFacts:
                 parents=_parents(ev.get("parentsituation", [])),
                 # Not recorded: the engine says the supporters' situation is missing (no 特困).
                 has_capable_supporter=None if supporters is None else supporters.situation == "capable",
+                residence=setting.setting if setting else "home",
+                exclusion=excluded.reason if excluded else None,
             )
         )
         for asset in ev.get("asset", []):

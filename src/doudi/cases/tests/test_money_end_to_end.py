@@ -313,6 +313,23 @@ def test_urban_tekun_with_care_from_registry_to_enrolment(regions, hanjiacha_tea
     assert not ReviewTask.objects.filter(enrolment=e, kind=ReviewKind.AGE_CHECK).exists()
 
 
+def test_tekun_in_an_institution_from_registry_to_enrolment(regions, hanjiacha_team):
+    """The same elder living in the town's care home: 集中供养, with the institution's care standard."""
+    t = hanjiacha_team
+    hh, elder = _lone_elder(t, regions["hanjiacha"])
+    _record(t, elder, "legalsupporter", situation="none")
+    _record(t, elder, "caresetting", setting="institution", institution="沅江市社会福利院")
+
+    case = _to_decision(t, hh, programmes=["extreme_poverty"])
+
+    # §2.5: urban basic living 962 + institutional care 半失能 (3 of 6 items) 1900 × 0.25 = 475 → 1437.00
+    # (at home it is 1900 × 0.1667 = 316.73, see above).
+    assert _lines(case) == {("extreme_poverty", "赵老汉"): (D("1437.00"), D("0"), [elder.pk])}
+    _enrol(t, case)
+    e = _enrolments(hh)[("extreme_poverty", "赵老汉")]
+    assert (e.monthly_amount, e.tier) == (D("1437.00"), "集中供养·半失能")
+
+
 @pytest.mark.parametrize(
     "supporters",
     [None, {"situation": "capable", "basis": "女儿在县城工作，有赡养能力"}],

@@ -36,6 +36,7 @@ VALID_FROM_HINTS = {
     "parentsituation": "生效日期填该情形开始之日（死亡、服刑、失联等之日）",
     "income": "生效日期填该收入开始之日或申报之日",
     "legalsupporter": "生效日期填查明之日；义务人无履行能力时写明依据（如：义务人是60周岁以上低保对象）",
+    "exclusion": "生效日期填该情形开始之日（入狱、入伍等之日）；结束后填失效日期",
 }
 PHOTO_CATEGORIES = [
     c

@@ -33,8 +33,12 @@ from doudi.registry.models import (
     Asset,
     AssetKind,
     CareNeed,
+    CareSetting,
+    CareSettingKind,
     Disability,
     DisabilityCategory,
+    Exclusion,
+    ExclusionReason,
     ExpenseCategory,
     Household,
     Illness,
@@ -65,6 +69,8 @@ VOCABULARIES: dict[str, tuple[str, ...]] = {
     "asset": tuple(AssetKind.values),
     "expense": tuple(ExpenseCategory.values),
     "situation": tuple(ParentSituationKind.values),
+    "setting": tuple(CareSettingKind.values),
+    "exclusion": tuple(ExclusionReason.values),
 }
 NO_DAY = -(10**6)  # days value of a missing date (a parent's situation without an end)
 FINANCIAL_ASSETS = ("deposit", "securities", "insurance")
@@ -84,6 +90,7 @@ class Chunk:
     per person), ``illness`` (hh, person, serious, fen), ``labour`` (hh, person, level),
     ``selfcare`` (hh, person, unable), ``schooling`` (hh, person, stage, full_time), ``careneed``
     (hh, person, care), ``supporters`` (hh, person, capable: the legal supporters' situation),
+    ``caresetting`` (hh, person, setting), ``exclusion`` (hh, person, reason),
     ``father`` and ``mother`` (hh, person, situation, since, until; ``NO_DAY`` for no end) — the latest
     per person —, ``rigidexpense`` (hh, person, category, fen) and ``asset`` (hh, person, kind, exempt,
     fen, quantity; counted assets only).
@@ -241,6 +248,8 @@ def _queries(persons_by: str) -> dict[str, _Query]:
             "latest",
             True,
         ),
+        "caresetting": evidence(CareSetting, "e.setting", (("setting", "setting"),), "latest", True),
+        "exclusion": evidence(Exclusion, "e.reason", (("reason", "exclusion"),), "latest", True),
         "rigidexpense": evidence(
             RigidExpense, f"e.category, {fen('e.amount_12m')}", (("category", "expense"), ("fen", "int")), "history"
         ),

@@ -81,6 +81,8 @@ MEMBER = fast_constructor(
         "needs_long_term_care",
         "parents",
         "has_capable_supporter",
+        "residence",
+        "exclusion",
     ),
 )
 HOUSEHOLD = fast_constructor(
@@ -113,6 +115,8 @@ LEVELS = _mapped("labour", None, "full")
 DISABILITIES = _mapped("disability", None, "multiple")
 EXPENSES = _mapped("expense", None, "other")
 SITUATIONS = _mapped("situation", None, "present")
+SETTINGS = _mapped("setting", None, "home")
+EXCLUSIONS = _mapped("exclusion", None, "other")
 AREAS = list(VOCABULARIES["area"])
 ASSETS = VOCABULARIES["asset"]
 FINANCIAL = frozenset(ASSETS.index(k) for k in FINANCIAL_ASSETS)
@@ -217,6 +221,9 @@ def build_facts(chunk: Chunk, on: date) -> list[HouseholdFacts]:
     care = {p for p, flag in zip(t["careneed"]["person"].tolist(), t["careneed"]["care"].tolist(), strict=True) if flag}
     sup = t["supporters"]
     supporters = {p: bool(c) for p, c in zip(sup["person"].tolist(), sup["capable"].tolist(), strict=True)}
+    cs, ex = t["caresetting"], t["exclusion"]
+    settings = {p: SETTINGS[c] for p, c in zip(cs["person"].tolist(), cs["setting"].tolist(), strict=True)}
+    exclusions = {p: EXCLUSIONS[c] for p, c in zip(ex["person"].tolist(), ex["reason"].tolist(), strict=True)}
     father, mother = _parent(t["father"]), _parent(t["mother"])
     expenses = _expenses(t["rigidexpense"])
     household_expenses: dict[int, list[ExpenseFact]] = {}
@@ -244,6 +251,8 @@ def build_facts(chunk: Chunk, on: date) -> list[HouseholdFacts]:
             person in care,
             tuple(p for p in (father.get(person), mother.get(person)) if p is not None),
             supporters.get(person),
+            settings.get(person, "home"),
+            exclusions.get(person),
         )
         if person in expenses:
             household_expenses.setdefault(hh, []).extend(expenses[person])

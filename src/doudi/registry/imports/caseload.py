@@ -56,7 +56,9 @@ from doudi.registry.models import Household, Person
 from doudi.registry.models.evidence import (
     EVIDENCE_MODELS,
     AssetKind,
+    CareSettingKind,
     DisabilityCategory,
+    ExclusionReason,
     ExpenseCategory,
     IncomeCategory,
     LabourCapacityLevel,
@@ -105,6 +107,8 @@ _CATEGORY = {
     "rigidexpense": ("category", _choices(ExpenseCategory), "支出类别"),
     "parentsituation": ("situation", _choices(ParentSituationKind), "父/母情形"),
     "legalsupporter": ("situation", _choices(SupporterSituation), "法定义务人情况"),
+    "caresetting": ("setting", _choices(CareSettingKind), "供养方式"),
+    "exclusion": ("reason", _choices(ExclusionReason), "不计入家庭成员的情形"),
 }
 _CATEGORY["disability"][1].update({k.replace("残疾", ""): v for k, v in list(_CATEGORY["disability"][1].items())})
 _CATEGORY["rigidexpense"][1]["医疗支出"] = "medical"
@@ -120,6 +124,8 @@ _TEXT = {
     "parentsituation": "parent_name",
     "careneed": "assessed_by",
     "legalsupporter": "basis",
+    "caresetting": "institution",
+    "exclusion": "detail",
 }
 
 
@@ -449,6 +455,8 @@ def _evidence_values(checked: Checked, i: int, kind: str, cell: dict) -> dict | 
             checked.add(i, "text", "名称/说明：疾病须填写疾病名称。")
         elif kind == "legalsupporter" and not text and values.get("situation") == SupporterSituation.INCAPABLE:
             checked.add(i, "text", "名称/说明：法定义务人无履行能力时须写明认定依据。")
+        elif kind == "caresetting" and not text and values.get("setting") == CareSettingKind.INSTITUTION:
+            checked.add(i, "text", "名称/说明：集中供养须填写供养服务机构名称。")
         elif len(text) > limit:
             checked.add(i, "text", f"名称/说明：不能超过 {limit} 个字符。")
         else:

@@ -26,6 +26,8 @@ EVIDENCE_TYPES = {
     "父母情况": "parentsituation",
     "长期照护需求": "careneed",
     "法定义务人情况": "legalsupporter",
+    "供养方式": "caresetting",
+    "不计入家庭成员": "exclusion",
 }
 EVIDENCE_TYPE_LABELS = {code: label for label, code in EVIDENCE_TYPES.items()}
 
@@ -57,6 +59,10 @@ EVIDENCE_USAGE = {
     "careneed": "是否=是否需长期照护（留空为是）；名称/说明=评估机构/依据",
     "legalsupporter": "类别=无法定义务人、法定义务人无履行能力、有具备履行能力的法定义务人；"
     "名称/说明=认定依据（无履行能力时必填，如：义务人是60周岁以上低保对象）",
+    "caresetting": "类别=居家（分散供养/社会散居）或 机构（集中供养/集中养育）；"
+    "名称/说明=供养服务机构（集中供养时必填）",
+    "exclusion": "类别=在监狱内服刑、强制隔离戒毒、宣告失踪、现役义务兵 等；名称/说明=说明；"
+    "生效日期=情形开始之日，失效日期=结束之日（如刑满释放）",
 }
 
 EVIDENCE_COLUMNS: tuple[Column, ...] = (
@@ -114,6 +120,8 @@ EVIDENCE_EXAMPLES: tuple[tuple[str, ...], ...] = (
     _evidence_example("parentsituation", parent="父亲", category="死亡", text="张大", valid_from="2024-03-15"),
     _evidence_example("careneed", flag="是", text="县残联护理需求评估"),
     _evidence_example("legalsupporter", category="法定义务人无履行能力", text="唯一的儿子是重度残疾人且收入低于标准"),
+    _evidence_example("caresetting", category="机构（集中供养/集中养育）", text="草尾镇敬老院"),
+    _evidence_example("exclusion", category="在监狱内服刑", valid_from="2024-05-01", valid_to="2027-05-01"),
 )
 
 # Household programmes are held by one member (the head, normally) and cover the household.

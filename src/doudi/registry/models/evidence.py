@@ -1,6 +1,7 @@
 """Dated evidence about persons: income, assets, disability, illness, capacity, self-care, schooling,
-rigid expenses, a child's parents' situation, the need for long-term care and the legal supporters'
-ability to support (特困's third condition).
+rigid expenses, a child's parents' situation, the need for long-term care, the legal supporters'
+ability to support (特困's third condition), where a person is cared for (home or an institution) and
+a member not counted in the household (serving a sentence, a conscript …).
 
 Evidence is bitemporal and never overwritten. ``valid_from``/``valid_to`` say when a fact was
 true in the world; ``recorded_at``/``superseded_at`` say when doudi knew it. A correction or an
@@ -374,6 +375,61 @@ class LegalSupporter(Evidence):
             )
 
 
+class CareSettingKind(models.TextChoices):
+    """The engine's ``RESIDENCE_LABELS`` codes: home (分散供养, 社会散居) or an institution (集中供养/养育)."""
+
+    HOME = "home", _("居家（分散供养/社会散居）")
+    INSTITUTION = "institution", _("机构（集中供养/集中养育）")
+
+
+class CareSetting(Evidence):
+    """Where a person is cared for: decides 特困 集中/分散供养 (its basic-living and care standards,
+    rules.md §2.4–2.5) and an orphan's 集中养育/社会散居 (§6). Not recorded means at home."""
+
+    setting = models.CharField(_("供养方式"), max_length=12, choices=CareSettingKind.choices)
+    institution = models.CharField(_("供养服务机构"), max_length=100, blank=True)
+    value_fields = ("setting", "institution")
+    kind_label = _("供养方式")
+
+    class Meta(Evidence.Meta):
+        verbose_name = _("供养方式")
+        verbose_name_plural = _("供养方式")
+        constraints = _evidence_constraints("caresetting")
+
+    def clean(self) -> None:
+        from django.core.exceptions import ValidationError
+
+        super().clean()
+        if self.setting == CareSettingKind.INSTITUTION and not (self.institution or "").strip():
+            raise ValidationError({"institution": _("集中供养须填写供养服务机构名称。")})
+
+
+class ExclusionReason(models.TextChoices):
+    """Members not counted in the household (rules.md §1.2): the engine's ``EXCLUSION_LABELS`` codes."""
+
+    RELIGIOUS = "religious", _("连续三年以上脱离家庭独立生活的宗教教职人员")
+    IMPRISONED = "imprisoned", _("在监狱内服刑")
+    DRUG_REHAB = "drug_rehab", _("强制隔离戒毒")
+    DECLARED_MISSING = "declared_missing", _("宣告失踪")
+    CONSCRIPT = "conscript", _("现役义务兵")
+    OTHER = "other", _("省级民政部门认定的其他人员")
+
+
+class Exclusion(Evidence):
+    """A member not counted in the household's size and income while the situation lasts
+    (``valid_from`` the day it began, ``valid_to`` a release or a return)."""
+
+    reason = models.CharField(_("不计入家庭成员的情形"), max_length=20, choices=ExclusionReason.choices)
+    detail = models.CharField(_("说明"), max_length=100, blank=True)
+    value_fields = ("reason", "detail")
+    kind_label = _("不计入家庭成员")
+
+    class Meta(Evidence.Meta):
+        verbose_name = _("不计入家庭成员")
+        verbose_name_plural = _("不计入家庭成员")
+        constraints = _evidence_constraints("exclusion")
+
+
 EVIDENCE_MODELS: dict[str, type[Evidence]] = {
     m.kind(): m
     for m in (
@@ -388,5 +444,7 @@ EVIDENCE_MODELS: dict[str, type[Evidence]] = {
         ParentSituation,
         CareNeed,
         LegalSupporter,
+        CareSetting,
+        Exclusion,
     )
 }

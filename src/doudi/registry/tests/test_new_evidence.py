@@ -19,7 +19,15 @@ from doudi.core.errors import DomainError
 from doudi.policy.facts_bridge import facts_from_snapshot
 from doudi.registry import services
 from doudi.registry.identity import make_id_number
-from doudi.registry.models import CareNeed, LegalSupporter, ParentSituation, Person, RigidExpense
+from doudi.registry.models import (
+    CareNeed,
+    CareSetting,
+    Exclusion,
+    LegalSupporter,
+    ParentSituation,
+    Person,
+    RigidExpense,
+)
 from doudi.registry.selectors import household_as_of
 from doudi.registry.tests import factories as f
 from doudi.registry.validation import PersonInput
@@ -31,6 +39,8 @@ NEW_KINDS = {
     "parentsituation": {"parent": "father", "situation": "imprisoned", "parent_name": "张大"},
     "careneed": {"needs_long_term_care": True, "assessed_by": "县残联"},
     "legalsupporter": {"situation": "incapable", "basis": "独子服刑在押"},
+    "caresetting": {"setting": "institution", "institution": "草尾镇敬老院"},
+    "exclusion": {"reason": "conscript", "detail": "2024年9月入伍"},
 }
 
 
@@ -61,6 +71,8 @@ def test_each_new_kind_is_recorded_from_the_household_page_and_shown(client, fam
         "parentsituation": ParentSituation,
         "careneed": CareNeed,
         "legalsupporter": LegalSupporter,
+        "caresetting": CareSetting,
+        "exclusion": Exclusion,
     }[kind]
     for name in model.value_fields:
         assert f'name="{name}"' in page
@@ -83,6 +95,8 @@ def test_each_new_kind_is_recorded_from_the_household_page_and_shown(client, fam
         "parentsituation": "服刑在押",
         "careneed": "县残联",
         "legalsupporter": "法定义务人无履行能力",
+        "caresetting": "草尾镇敬老院",
+        "exclusion": "现役义务兵",
     }
     assert expected[kind] in detail
     # The person page offers the new kinds among its evidence forms.
@@ -176,6 +190,42 @@ def test_the_supporters_situation_reaches_the_engine_and_the_simulation(family, 
     assert next(m for m in bulk.members if m.person_id == str(head.pk)).has_capable_supporter is capable
 
 
+@pytest.mark.parametrize("recorded", [False, True])
+def test_the_care_setting_and_an_exclusion_reach_the_engine_and_the_simulation(family, users, recorded):
+    """Not recorded: at home and counted. Recorded: the head in an institution, the child a conscript
+    until 2026 — the case's facts and the simulation's read the same; after the end date, counted again."""
+    from doudi.policy.simulation.extract import chunks
+    from doudi.policy.simulation.facts import build_facts
+
+    hh, head, child = family
+    actor = users["village_worker"]
+    if recorded:
+        services.do_record_evidence(
+            actor,
+            head,
+            kind="caresetting",
+            values={"setting": "institution", "institution": "敬老院"},
+            valid_from=date(2024, 6, 1),
+        )
+        services.do_record_evidence(
+            actor,
+            child,
+            kind="exclusion",
+            values={"reason": "conscript"},
+            valid_from=date(2024, 9, 1),
+            valid_to=date(2026, 9, 1),
+        )
+    expected = {str(head.pk): ("institution" if recorded else "home", None),
+                str(child.pk): ("home", "conscript" if recorded else None)}  # fmt: skip
+    on = date(2025, 1, 1)
+    case_facts = facts_from_snapshot(household_as_of(hh, on=on))
+    (bulk,) = [x for chunk in chunks(hh.region_id, on, timezone.now()) for x in build_facts(chunk, on)]
+    for facts in (case_facts, bulk):
+        assert {m.person_id: (m.residence, m.exclusion) for m in facts.members} == expected
+    later = facts_from_snapshot(household_as_of(hh, on=date(2026, 10, 1)))
+    assert next(m for m in later.members if m.person_id == str(child.pk)).exclusion is None
+
+
 # ------------------------------------------------------------------------- impossible facts
 
 
@@ -198,6 +248,8 @@ def test_the_supporters_situation_reaches_the_engine_and_the_simulation(family, 
             "法定义务人情况·认定依据：法定义务人无履行能力时须写明认定依据",
         ),
         ("legalsupporter", {"situation": "unknown"}, "法定义务人情况·法定义务人情况："),
+        ("caresetting", {"setting": "institution"}, "供养方式·供养服务机构：集中供养须填写供养服务机构名称。"),
+        ("exclusion", {"reason": "abroad"}, "不计入家庭成员·不计入家庭成员的情形："),
     ],
 )
 def test_impossible_evidence_is_refused_by_the_service_and_the_api(family, users, kind, values, message):

@@ -27,7 +27,7 @@ from doudi.registry.imports.tests.conftest import (
     pid,
     upload,
 )
-from doudi.registry.models import Disability, Income, LegalSupporter, Person, RigidExpense
+from doudi.registry.models import CareSetting, Disability, Exclusion, Income, LegalSupporter, Person, RigidExpense
 
 pytestmark = pytest.mark.django_db
 
@@ -104,23 +104,26 @@ def test_every_evidence_kind_is_imported_and_a_second_import_changes_nothing(use
         evidence_row(child, "父母情况", **{"父/母": "父亲", "类别": "服刑在押", "名称/说明": "张三"}),
         evidence_row(head, "长期照护需求", **{"名称/说明": "县残联评估"}),
         evidence_row(head, "法定义务人情况", 类别="无法定义务人"),
+        evidence_row(head, "供养方式", 类别="机构（集中供养/集中养育）", **{"名称/说明": "草尾镇敬老院"}),
+        evidence_row(child, "不计入家庭成员", 类别="现役义务兵", 失效日期="2027-09-01"),
     ]
     data = table_bytes(EVIDENCE.headers, evidence)
     batch = stage_kind(actor, data, ImportKind.EVIDENCE, capture=capture)
     assert batch.invalid_rows == 0, errors_of(batch)
-    assert batch.summary["evidence_new"] == 11
+    assert batch.summary["evidence_new"] == 13
     batch = commit(actor, batch, capture=capture)
     assert batch.status == "imported", batch.error_message
-    assert batch.summary["result"]["evidence_created"] == 11
+    assert batch.summary["result"]["evidence_created"] == 13
     income = Income.objects.get(person__id_number=head["公民身份号码"])
     assert (income.monthly_amount, income.category, income.source) == (Decimal("1200.00"), "wages", "import")
     assert Disability.objects.get().grade == 2
     assert RigidExpense.objects.get().amount_12m == Decimal("36000.00")
     assert LegalSupporter.objects.get().situation == "none"
+    assert (CareSetting.objects.get().setting, Exclusion.objects.get().valid_to) == ("institution", date(2027, 9, 1))
     assert AuditEvent.objects.filter(action="record_income").count() == 1
 
     again = stage_kind(actor, data, ImportKind.EVIDENCE, capture=capture)
-    assert (again.summary["evidence_new"], again.summary["evidence_unchanged"]) == (0, 11)
+    assert (again.summary["evidence_new"], again.summary["evidence_unchanged"]) == (0, 13)
     again = commit(actor, again, capture=capture)
     assert again.summary["result"]["evidence_created"] == 0
     assert Income.objects.count() == 1
@@ -144,6 +147,7 @@ def test_every_evidence_kind_is_imported_and_a_second_import_changes_nothing(use
         ({"证据类型": "父母情况", "类别": "死亡", "父/母": "舅舅"}, "父/母", "应为 父亲 或 母亲"),
         ({"证据类型": "法定义务人情况", "类别": "法定义务人无履行能力"}, "名称/说明", "须写明认定依据"),
         ({"证据类型": "法定义务人情况", "类别": "有儿子"}, "类别", "不是有效的法定义务人情况"),
+        ({"证据类型": "供养方式", "类别": "机构（集中供养/集中养育）"}, "名称/说明", "须填写供养服务机构名称"),
         (
             {"证据类型": "收入", "类别": "工资性收入", "金额": "10", "失效日期": "2025-01-01"},
             "失效日期",
