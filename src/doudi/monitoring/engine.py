@@ -35,28 +35,40 @@ FEEDS = (
 )
 _MEANS = ", ".join(f"'{p}'" for p in MEANS_TESTED)
 
-# Views over the tables, in order; each engine creates them the same way.
+# The monitored kinds an enrolment gives (rules §8), by the programme's family.
+ENROLMENT_KINDS = (
+    ("dibao", "dibao"),
+    ("tekun", "extreme_poverty"),
+    ("near_dibao", "near_dibao"),
+    ("rigid_expense", "rigid_expense"),
+)
+_KIND_FLAGS = ", ".join(
+    f"MAX(CASE WHEN family = '{family}' THEN 1 ELSE 0 END) AS k_{kind}" for kind, family in ENROLMENT_KINDS
+)
+_ANY_KIND = " + ".join(f"e.k_{kind}" for kind, _ in ENROLMENT_KINDS)
+_WHO_COLUMNS = "person_id, household_id, region_code, county_code"
+
+# Views over the tables, in order; each engine creates them the same way (DuckDB materialises those not in
+# ``NOT_MATERIALISED``). Every person of the registry is read once, into ``who``: the person with what the
+# rules ask of them (beneficiary, means-tested, monitored, how many enrolments), so the populations the
+# rules join (``beneficiaries``, ``means_beneficiaries``, ``monitored_persons``) are filters of one table
+# instead of a semi-join each; the medical feed's per-person 12-month totals are computed once, before any
+# join, and only the rows of persons over the lowest threshold (or of a long stay) are kept for the rules.
 PRELUDE: tuple[tuple[str, str], ...] = (
     ("enrolled_all", "SELECT * FROM enrolled"),
-    # Persons are unique by id, so a semi-join (EXISTS) gives each person once without a DISTINCT.
+    # Each person's enrolments in one pass: how many, whether one is means-tested, which kinds they give.
     (
-        "beneficiaries",
-        "SELECT pe.person_id, pe.household_id, pe.region_code, pe.county_code FROM persons pe "
-        "WHERE EXISTS (SELECT 1 FROM enrolled e WHERE e.person_id = pe.person_id)",
+        "person_enrolments",
+        f"SELECT person_id, COUNT(*) AS enrolments, "
+        f"MAX(CASE WHEN programme IN ({_MEANS}) THEN 1 ELSE 0 END) AS means, {_KIND_FLAGS} "
+        f"FROM enrolled GROUP BY person_id",
     ),
     (
-        "means_beneficiaries",
-        "SELECT pe.person_id, pe.household_id, pe.region_code, pe.county_code FROM persons pe "
-        f"WHERE EXISTS (SELECT 1 FROM enrolled e WHERE e.person_id = pe.person_id AND e.programme IN ({_MEANS}))",
-    ),
-    (
-        "monitored",
-        # Each part names its own kind, so the parts never repeat each other: UNION ALL of distinct parts.
-        f"""
-        SELECT DISTINCT e.person_id,
-               CASE WHEN e.family = 'extreme_poverty' THEN 'tekun' ELSE e.family END AS kind
-        FROM enrolled e WHERE e.family IN ('dibao', 'extreme_poverty', 'near_dibao', 'rigid_expense')
-        UNION ALL
+        "monitored_other",
+        # The monitored outside live enrolments; each part names its own kind, so the parts never repeat
+        # each other (and never an enrolment's kind): UNION ALL of distinct parts. Exited and refused count
+        # only without a live means-tested enrolment (``person_enrolments.means``).
+        """
         SELECT DISTINCT f.person_id, 'poverty_watch' AS kind FROM feed_poverty_watch f
         JOIN persons pe ON pe.person_id = f.person_id
         WHERE f.risk_removed IS NULL OR NOT f.risk_removed
@@ -64,26 +76,73 @@ PRELUDE: tuple[tuple[str, str], ...] = (
         SELECT DISTINCT x.person_id, 'exited' AS kind FROM ended x
         JOIN persons pe ON pe.person_id = x.person_id
         JOIN params p ON p.county_code = pe.county_code
-        WHERE x.end_month >= p.lookback_from
-          AND NOT EXISTS (SELECT 1 FROM enrolled e WHERE e.person_id = x.person_id AND e.programme IN ({_MEANS}))
+        LEFT JOIN person_enrolments e ON e.person_id = x.person_id
+        WHERE x.end_month >= p.lookback_from AND COALESCE(e.means, 0) = 0
         UNION ALL
         SELECT DISTINCT pe.person_id, 'refused' AS kind FROM refusals r
         JOIN persons pe ON pe.household_id = r.household_id
         JOIN params p ON p.county_code = pe.county_code
-        WHERE r.decided_on >= p.lookback_from
-          AND NOT EXISTS (SELECT 1 FROM enrolled e WHERE e.person_id = pe.person_id AND e.programme IN ({_MEANS}))
+        LEFT JOIN person_enrolments e ON e.person_id = pe.person_id
+        WHERE r.decided_on >= p.lookback_from AND COALESCE(e.means, 0) = 0
         UNION ALL
         SELECT DISTINCT w.person_id, 'referred' AS kind FROM referrals w
+        JOIN persons pe ON pe.person_id = w.person_id
         """,
     ),
     (
-        "monitored_persons",
-        "SELECT pe.person_id, pe.household_id, pe.region_code, pe.county_code FROM persons pe "
-        "WHERE EXISTS (SELECT 1 FROM monitored m WHERE m.person_id = pe.person_id)",
+        "who",
+        f"""
+        SELECT pe.person_id, pe.household_id, pe.region_code, pe.county_code, pe.birth_key, pe.area_type,
+               e.person_id IS NOT NULL AS beneficiary, COALESCE(e.means, 0) = 1 AS means_tested,
+               (COALESCE({_ANY_KIND}, 0) > 0 OR o.person_id IS NOT NULL) AS monitored,
+               COALESCE(e.enrolments, 0) AS enrolments,
+               {", ".join(f"COALESCE(e.k_{kind}, 0) AS k_{kind}" for kind, _ in ENROLMENT_KINDS)}
+        FROM persons pe
+        LEFT JOIN person_enrolments e ON e.person_id = pe.person_id
+        LEFT JOIN (SELECT DISTINCT person_id FROM monitored_other) o ON o.person_id = pe.person_id
+        """,
+    ),
+    ("beneficiaries", f"SELECT {_WHO_COLUMNS} FROM who WHERE beneficiary"),
+    ("means_beneficiaries", f"SELECT {_WHO_COLUMNS} FROM who WHERE means_tested"),
+    ("monitored_persons", f"SELECT {_WHO_COLUMNS} FROM who WHERE monitored"),
+    (
+        "monitored",
+        # One row per monitored person and kind (the population by kind).
+        "\nUNION ALL\n".join(
+            f"SELECT person_id, region_code, '{kind}' AS kind FROM who WHERE k_{kind} = 1"
+            for kind, _ in ENROLMENT_KINDS
+        )
+        + "\nUNION ALL\nSELECT w.person_id, w.region_code, o.kind FROM monitored_other o "
+        "JOIN who w ON w.person_id = o.person_id",
+    ),
+    (
+        # Each person's out-of-pocket total over the 12 months before the run (the window is the run's date,
+        # the same in every county), from the feed alone, kept only over the lowest county threshold.
+        "medical_totals",
+        """
+        SELECT f.person_id, CAST(SUM(f.out_of_pocket) AS DECIMAL(18,2)) AS total
+        FROM feed_medical f
+        WHERE f.settled_on > (SELECT MIN(medical_from) FROM params)
+          AND f.settled_on <= (SELECT MAX(on_date) FROM params)
+        GROUP BY f.person_id
+        HAVING SUM(f.out_of_pocket) > (SELECT MIN(medical_out_of_pocket) FROM params)
+        """,
+    ),
+    (
+        # The medical rows the two medical rules can cite, in one more scan of the feed: every row of a person
+        # over the lowest threshold, and the stays longer than the shortest limit.
+        "medical_rows",
+        """
+        SELECT f.person_id, f.settled_on, f.visit_type, f.admitted_on, f.hospital_days, f.out_of_pocket,
+               f.hospital, f.batch_id, f.row_number
+        FROM feed_medical f
+        WHERE f.person_id IN (SELECT person_id FROM medical_totals)
+           OR f.hospital_days > (SELECT MIN(hospital_days) FROM params)
+        """,
     ),
 )
-# Views, not tables, in DuckDB (the table they copy is already in memory).
-NOT_MATERIALISED = ("enrolled_all",)
+# Views, not tables, in DuckDB: a copy of a table already in memory, or a filter of ``who``.
+NOT_MATERIALISED = ("enrolled_all", "beneficiaries", "means_beneficiaries", "monitored_persons", "monitored")
 
 SIGNAL_SCHEMA = pa.schema(
     [("rule", pa.string())]
@@ -164,9 +223,9 @@ def run_duckdb(tables: dict[str, list[str]], rules: Iterable[Rule] = RULES) -> p
 
 def population_of(con: duckdb.DuckDBPyConnection) -> dict[str, dict[str, int]]:
     """Return {township code: {monitored kind: persons}} from the tables of ``con`` (``prepare`` done)."""
+    # ``monitored`` holds each person and kind once (``who`` is one row per person).
     rows = con.execute(
-        "SELECT substr(pe.region_code, 1, 9) || '000', m.kind, count(DISTINCT m.person_id) "
-        "FROM monitored m JOIN persons pe ON pe.person_id = m.person_id GROUP BY ALL ORDER BY ALL"
+        "SELECT substr(region_code, 1, 9) || '000', kind, count(*) FROM monitored GROUP BY ALL ORDER BY ALL"
     ).fetchall()
     out: dict[str, dict[str, int]] = {}
     for township, kind, n in rows:

@@ -1,14 +1,17 @@
 """The alert rules (rules.md §8): one definition each, a SQL query both engines run unchanged.
 
 Plain Python, no ORM. Each rule is a ``SELECT`` over the tables of a run (``engine.tables``): the
-registry extract (``persons``, ``households``, ``enrolled``, ``enrolled_all``, ``monitored``,
-``relatives``), one table per department feed (``feed_<code>``: the current batches' rows of
-persons found in the registry, with ``batch_id`` and ``row_number``) and the per-county
-parameters (``params``, ``milestones``, ``exempt_vehicles``) read from the policy in force on the
-run's date. The SQL keeps to what DuckDB and Spark SQL read alike: joins, ``EXISTS``, window
-functions, ``CASE``, ``concat``/``substr``/``CAST`` and date literals; dates are compared, never
-subtracted, and ages are compared as ``yyyymmdd`` integers (a 29 February birthday falls between
-28 February and 1 March, as in ``policy.engine``).
+registry extract (``persons``, ``households``, ``enrolled``, ``relatives`` …), one table per
+department feed (``feed_<code>``: the current batches' rows of persons found in the registry, with
+``batch_id`` and ``row_number``), the per-county parameters (``params``, ``milestones``,
+``exempt_vehicles``) read from the policy in force on the run's date, and what ``engine.PRELUDE``
+derives from them once for every rule: ``who`` (each person with what the rules ask of them) and its
+filters ``beneficiaries``, ``means_beneficiaries``, ``monitored_persons``; ``medical_totals`` and
+``medical_rows`` (the medical feed read twice in all). A rule whose feeds have no current batch is
+not run (``services.run.compute``): it could find nothing. The SQL keeps to what DuckDB and Spark
+SQL read alike: joins, ``EXISTS``, window functions, ``CASE``, ``concat``/``substr``/``CAST`` and
+date literals; dates are compared, never subtracted, and ages are compared as ``yyyymmdd`` integers
+(a 29 February birthday falls between 28 February and 1 March, as in ``policy.engine``).
 
 Every rule returns the signal columns ``SIGNAL_COLUMNS``: one row per piece of evidence. The
 alerts are the signals grouped by (rule, person or household, ``fact``) in ``engine.collapse``;
@@ -193,20 +196,10 @@ RULES: tuple[Rule, ...] = (
                concat(f.visit_type, '结算 ', CAST(f.settled_on AS STRING), '，个人自付 ',
                       CAST(f.out_of_pocket AS STRING), ' 元') AS detail,
                t.total AS amount
-        FROM (
-          -- Each person's 12-month total from the feed alone first (the window is the run's date, the same in
-          -- every county), then only the persons over the lowest threshold are joined to the registry;
-          -- the evidence text is built for their rows only.
-          SELECT f.person_id, CAST(SUM(f.out_of_pocket) AS DECIMAL(18,2)) AS total
-          FROM feed_medical f
-          WHERE f.settled_on > (SELECT MIN(medical_from) FROM params)
-            AND f.settled_on <= (SELECT MAX(on_date) FROM params)
-          GROUP BY f.person_id
-          HAVING SUM(f.out_of_pocket) > (SELECT MIN(medical_out_of_pocket) FROM params)
-        ) t
+        FROM medical_totals t  -- engine.PRELUDE: the 12-month totals over the lowest threshold
         JOIN monitored_persons b ON b.person_id = t.person_id
         JOIN params p ON p.county_code = b.county_code
-        JOIN feed_medical f ON f.person_id = t.person_id
+        JOIN medical_rows f ON f.person_id = t.person_id
         WHERE t.total > p.medical_out_of_pocket AND f.settled_on > p.medical_from AND f.settled_on <= p.on_date
         """,
         "上门核实：可能符合刚性支出困难家庭、支出型临时救助或单人户低保。",
@@ -222,8 +215,7 @@ RULES: tuple[Rule, ...] = (
                COALESCE(f.admitted_on, f.settled_on) AS event_date, f.batch_id, f.row_number,
                concat('住院 ', CAST(f.hospital_days AS STRING), ' 天（', COALESCE(f.hospital, ''), '）') AS detail,
                CAST(f.out_of_pocket AS DECIMAL(18,2)) AS amount
-        FROM (SELECT * FROM feed_medical
-              WHERE hospital_days > (SELECT MIN(hospital_days) FROM params)) f  -- the long stays first
+        FROM medical_rows f  -- engine.PRELUDE: the stays longer than the shortest limit (and the costly rows)
         JOIN monitored_persons b ON b.person_id = f.person_id
         JOIN params p ON p.county_code = b.county_code
         WHERE f.hospital_days > p.hospital_days AND f.settled_on <= p.on_date
@@ -273,12 +265,11 @@ RULES: tuple[Rule, ...] = (
                f.row_number, concat('失业登记 ', CAST(f.registered_on AS STRING)) AS detail,
                CAST(f.benefit AS DECIMAL(18,2)) AS amount
         FROM {_latest("feed_unemployment", "f.registered_on")} f
-        JOIN monitored_persons b ON b.person_id = f.person_id
-        JOIN persons pe ON pe.person_id = b.person_id
+        JOIN who b ON b.person_id = f.person_id
         JOIN params p ON p.county_code = b.county_code
-        WHERE f.registered_on <= p.on_date AND (f.ended_on IS NULL OR f.ended_on > p.on_date)
-          AND pe.birth_key + p.working_age_from * 10000 <= p.on_key
-          AND pe.birth_key + p.working_age_to * 10000 > p.on_key
+        WHERE b.monitored AND f.registered_on <= p.on_date AND (f.ended_on IS NULL OR f.ended_on > p.on_date)
+          AND b.birth_key + p.working_age_from * 10000 <= p.on_key
+          AND b.birth_key + p.working_age_to * 10000 > p.on_key
         """,
         "核实收入变化，按需调整救助、给予临时救助或转介就业服务。",
     ),
@@ -290,15 +281,17 @@ RULES: tuple[Rule, ...] = (
         (),
         f"""
         SELECT {_WHO}, CAST(m.age AS STRING) AS fact, {_NO_EVENT}, {_NO_ROW},
-               concat('将于 ', substr(CAST(pe.birth_key + m.age * 10000 AS STRING), 1, 4), '-',
-                      substr(CAST(pe.birth_key + m.age * 10000 AS STRING), 5, 2), '-',
-                      substr(CAST(pe.birth_key + m.age * 10000 AS STRING), 7, 2), ' 年满 ',
+               concat('将于 ', substr(CAST(b.birth_key + m.age * 10000 AS STRING), 1, 4), '-',
+                      substr(CAST(b.birth_key + m.age * 10000 AS STRING), 5, 2), '-',
+                      substr(CAST(b.birth_key + m.age * 10000 AS STRING), 7, 2), ' 年满 ',
                       CAST(m.age AS STRING), ' 周岁') AS detail, {_NO_AMOUNT}
-        FROM beneficiaries b
-        JOIN persons pe ON pe.person_id = b.person_id
-        JOIN params p ON p.county_code = b.county_code
-        JOIN milestones m ON m.county_code = b.county_code
-        WHERE pe.birth_key + m.age * 10000 >= p.on_key AND pe.birth_key + m.age * 10000 <= p.ahead_key
+        FROM who b
+        JOIN (
+          -- The birth dates (yyyymmdd) reaching each age between the run's date and the days ahead.
+          SELECT m.county_code, m.age, p.on_key - m.age * 10000 AS born_from, p.ahead_key - m.age * 10000 AS born_to
+          FROM milestones m JOIN params p ON p.county_code = m.county_code
+        ) m ON m.county_code = b.county_code
+        WHERE b.beneficiary AND b.birth_key >= m.born_from AND b.birth_key <= m.born_to
         """,
         "按年龄节点办理：儿童保障到期、特困或高龄津贴档次变化（与到期任务 run_case_tasks 相互印证）。",
     ),
@@ -340,7 +333,7 @@ RULES: tuple[Rule, ...] = (
         FROM (
           -- Only the persons with two enrolments or more can hold two at once (most hold one).
           SELECT e.* FROM enrolled_all e
-          WHERE e.person_id IN (SELECT person_id FROM enrolled_all GROUP BY person_id HAVING COUNT(*) > 1)
+          WHERE e.person_id IN (SELECT person_id FROM who WHERE enrolments > 1)
         ) a
         JOIN enrolled_all b ON b.person_id = a.person_id AND b.enrolment_id > a.enrolment_id
         JOIN persons pe ON pe.person_id = a.person_id

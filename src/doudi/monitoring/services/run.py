@@ -4,10 +4,11 @@
    policy parameters of each county (``params``), list the current feed batches' Parquet files.
 2. Find the signals with DuckDB (default) or Spark (``engine``), group them into alerts
    (``engine.collapse``).
-3. Compare with the alerts already stored (by fingerprint, in DuckDB): new ones are inserted in one
-   statement (``COPY`` into a temporary table and ``INSERT … SELECT … ON CONFLICT DO NOTHING`` on
-   PostgreSQL; ``bulk_create`` elsewhere); open alerts of a rule that ran with all its feeds and no
-   longer signals are closed as cleared; the rest are unchanged. Running again changes nothing.
+3. Compare with the alerts already stored (by fingerprint, in DuckDB; runs take turns from here to
+   the commit, ``_serialise_runs``): new ones are inserted in one statement (``COPY`` straight into
+   the alert table on PostgreSQL; ``bulk_create`` elsewhere); open alerts of a rule that ran with all
+   its feeds and no longer signals are closed as cleared; the rest are unchanged. Running again
+   changes nothing; the run is one transaction.
 """
 
 from __future__ import annotations
@@ -15,12 +16,14 @@ from __future__ import annotations
 import io
 import tempfile
 import time
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
 import duckdb
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 from django.db import connection, transaction
 from django.utils import timezone
@@ -100,10 +103,15 @@ def compute(
             files[f"feed_{department}"] = paths or [engines.empty_feed(department, directory)]
         engines.attach(con, files)
         tables.update(files)
+        # A rule reads its feeds' rows first (every feed rule starts ``FROM feed_<code>``): without a current
+        # batch it can find nothing, so it is not run at all.
+        rules = [r for r in RULES if set(r.feeds) <= present]
         clock = time.perf_counter()
-        engines.prepare(con)
-        spark = engine == "spark"
-        signals = engines.run_spark(tables, session=spark_session) if spark else engines.signals_duckdb(con)
+        engines.prepare(con)  # with Spark too: ``con`` counts the monitored population
+        if engine == "spark":
+            signals = engines.run_spark(tables, rules, session=spark_session)
+        else:
+            signals = engines.signals_duckdb(con, rules)
         TIMINGS["rules"] = time.perf_counter() - clock
         clock = time.perf_counter()
         alerts = engines.collapse(signals, f"DATE '{on.isoformat()}'", tables["deadlines"][0], con)
@@ -147,34 +155,79 @@ ALERT_COLUMNS = (
 )
 
 
-def _insert(new: pa.Table) -> None:
-    """Insert the new alerts in bulk; a fingerprint stored meanwhile is skipped (the unique constraint)."""
-    if new.num_rows == 0:
-        return
+# The key of the transaction-level advisory lock that makes runs compare and write one at a time.
+RUN_LOCK = 8_0808_0001
+
+
+def _serialise_runs() -> None:
+    """Wait until no other run is comparing or writing (PostgreSQL; SQLite writes one transaction at a time).
+
+    Taken before the stored alerts are read and held to the commit, so what a run compares with is what
+    the runs before it committed, and two runs never insert the same alert (the fingerprint's unique
+    constraint stays as a guard)."""
     if connection.vendor == "postgresql":
-        buffer = io.BytesIO()
-        pacsv.write_csv(new.select(list(ALERT_COLUMNS)), buffer, pacsv.WriteOptions(include_header=False))
-        table = Alert._meta.db_table
-        columns = ", ".join(ALERT_COLUMNS)
-        extra = "findings, outcome, outcome_reason, version, created_at"
         with connection.cursor() as cursor:
-            cursor.execute("DROP TABLE IF EXISTS monitoring_new_alerts")  # a second run in the same transaction
-            cursor.execute(
-                f"CREATE TEMPORARY TABLE monitoring_new_alerts ON COMMIT DROP AS "
-                f"SELECT {columns} FROM {table} WITH NO DATA"
-            )
-            with cursor.cursor.copy(f"COPY monitoring_new_alerts ({columns}) FROM STDIN (FORMAT csv)") as copy:
-                copy.write(buffer.getvalue())
-            cursor.execute(
-                f"INSERT INTO {table} ({columns}, {extra}) "
-                f"SELECT {columns}, '', '', '', 1, now() FROM monitoring_new_alerts "
-                f"ON CONFLICT (fingerprint) DO NOTHING"
-            )
-        return
-    rows = new.select(list(ALERT_COLUMNS)).to_pylist()
-    Alert.objects.bulk_create(
-        [Alert(**{**row, "evidence": _json(row["evidence"])}) for row in rows], batch_size=2000, ignore_conflicts=True
-    )
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [RUN_LOCK])
+
+
+def _stored(fingerprints: list[str]) -> set[str]:
+    """The fingerprints among ``fingerprints`` already stored, wherever (a household moved out of the subtree)."""
+    found: set[str] = set()
+    for start in range(0, len(fingerprints), 5000):
+        chunk = fingerprints[start : start + 5000]
+        found.update(Alert.objects.filter(fingerprint__in=chunk).values_list("fingerprint", flat=True))
+    return found
+
+
+def _copy(new: pa.Table) -> None:
+    """``COPY`` the alerts straight into the alert table (CSV written by Arrow), with the columns Django fills."""
+    n = new.num_rows
+    rows = new.select(list(ALERT_COLUMNS))
+    for name, array in (
+        ("findings", pa.array([""] * n, pa.string())),
+        ("outcome", pa.array([""] * n, pa.string())),
+        ("outcome_reason", pa.array([""] * n, pa.string())),
+        ("version", pa.array([1] * n, pa.int64())),
+        ("created_at", pa.array([timezone.now()] * n, pa.timestamp("us", tz="UTC"))),
+    ):
+        rows = rows.append_column(name, array)
+    buffer = io.BytesIO()
+    pacsv.write_csv(rows, buffer, pacsv.WriteOptions(include_header=False))
+    columns = ", ".join(rows.column_names)
+    sql = f"COPY {Alert._meta.db_table} ({columns}) FROM STDIN (FORMAT csv)"
+    with connection.cursor() as cursor, cursor.cursor.copy(sql) as copy:
+        copy.write(buffer.getvalue())
+
+
+def _insert(new: pa.Table) -> pa.Table:
+    """Insert the new alerts in bulk and return those inserted.
+
+    The comparison left out every alert stored in the subtree, and runs are serialised (``_serialise_runs``),
+    so on PostgreSQL the alerts are copied straight into the table; only an alert stored under a region
+    outside the subtree (its household moved) breaks the unique fingerprint: the copy is then undone (a
+    savepoint) and done again without the alerts already stored.
+    """
+    if new.num_rows == 0:
+        return new
+    if connection.vendor == "postgresql":
+        import psycopg
+
+        try:
+            with transaction.atomic():
+                _copy(new)
+            return new
+        except psycopg.errors.UniqueViolation:
+            pass
+    stored = _stored(new.column("fingerprint").to_pylist())
+    if stored:
+        new = new.filter(pc.invert(pc.is_in(new.column("fingerprint"), pa.array(sorted(stored), pa.string()))))
+    if connection.vendor == "postgresql":
+        _copy(new)
+    else:
+        rows = new.select(list(ALERT_COLUMNS)).to_pylist()
+        alerts = [Alert(**{**row, "evidence": _json(row["evidence"])}) for row in rows]
+        Alert.objects.bulk_create(alerts, batch_size=2000)
+    return new
 
 
 def _json(text: str):
@@ -183,7 +236,6 @@ def _json(text: str):
     return json.loads(text)
 
 
-@transaction.atomic(durable=True)
 def do_run_monitoring(
     actor,
     region_code: str,
@@ -196,8 +248,18 @@ def do_run_monitoring(
     """Run every enabled rule for ``region_code``'s subtree on ``on`` (default today) and store the changes.
 
     ``feeds`` (department → Parquet files) replaces the current batches (tests, benchmarks). Returns the
-    counts opened, closed (open alerts whose signal disappeared) and unchanged, overall and by rule.
+    counts opened, closed (open alerts whose signal disappeared) and unchanged, overall and by rule. One
+    transaction: a run that fails leaves nothing.
     """
+    with transaction.atomic(durable=True):
+        result = _run(actor, region_code, on, engine, feeds, spark_session)
+        clock = time.perf_counter()
+    TIMINGS["commit"] = time.perf_counter() - clock  # PostgreSQL checks the new alerts' references here
+    result.timings = dict(TIMINGS)
+    return result
+
+
+def _run(actor, region_code: str, on: date | None, engine: str, feeds, spark_session) -> RunResult:
     on = on or timezone.localdate()
     code = pad_code(region_code)
     region = Region.objects.get(code=code)
@@ -212,6 +274,7 @@ def do_run_monitoring(
                 code, on, Path(tmp), engine=engine, feeds=feeds, spark_session=spark_session, con=con
             )
             clock = time.perf_counter()
+            _serialise_runs()
             con.register("alerts", alerts)
             con.register("existing", _existing(prefix))
             new = con.sql(
@@ -236,23 +299,26 @@ def do_run_monitoring(
         finally:
             con.close()
     clock = time.perf_counter()
-    _insert(new)
+    candidates = new
+    new = _insert(candidates)  # less any alert already stored outside the subtree: that one is unchanged
     cleared_ids = cleared.column("id").to_pylist()
     for start in range(0, len(cleared_ids), 5000):
         Alert.objects.filter(pk__in=cleared_ids[start : start + 5000], status=AlertStatus.OPEN).update(
             status=AlertStatus.CLEARED, cleared_on=on
         )
     by_rule: dict[str, dict[str, int]] = {r.code: {"opened": 0, "closed": 0, "unchanged": 0} for r in RULES}
-    for rule in new.column("rule").to_pylist():
-        by_rule[rule]["opened"] += 1
+    opened = Counter(new.column("rule").to_pylist())
+    elsewhere = Counter(candidates.column("rule").to_pylist()) - opened
+    for rule, count in opened.items():
+        by_rule[rule]["opened"] += count
     for rule in cleared.column("rule").to_pylist():
         by_rule[rule]["closed"] += 1
-    for rule, count in unchanged:
+    for rule, count in [*unchanged, *elsewhere.items()]:
         by_rule[rule]["unchanged"] += count
     TIMINGS["persist"] = time.perf_counter() - clock
     run.opened = new.num_rows
     run.closed = len(cleared_ids)
-    run.unchanged = sum(c for _, c in unchanged)
+    run.unchanged = sum(c for _, c in unchanged) + elsewhere.total()
     run.by_rule = {k: v for k, v in by_rule.items() if any(v.values())}
     run.finished_at = timezone.now()
     run.save()

@@ -110,3 +110,29 @@ def test_the_run_is_audited(beneficiary, users):
     run(users)
     event = AuditEvent.objects.get(action="run_monitoring")
     assert event.region_code == "430981000000"
+
+
+def test_an_alert_stored_under_another_region_is_unchanged_not_copied_again(beneficiary, regions, users, tmp_path):
+    """The household's alert was stored when it lived elsewhere (another county): the run does not see it
+    among the subtree's alerts, finds the fingerprint taken, and counts it unchanged instead of failing."""
+    vehicle = [write_feed(tmp_path, "vehicle", [vehicle_row(head_of(beneficiary), "湘H00001")])]
+    assert run(users, vehicle=vehicle).opened == 1
+    Alert.objects.update(region_id=regions["heshan"].code)
+    again = run(users, vehicle=vehicle)
+    assert (again.opened, again.unchanged) == (0, 1)
+    assert again.by_rule == {"vehicle": {"opened": 0, "closed": 0, "unchanged": 1}}
+    assert Alert.objects.get().region_id == regions["heshan"].code
+
+
+def test_a_run_copies_every_column_of_a_new_alert(beneficiary, users, tmp_path):
+    head = head_of(beneficiary)
+    result = run(users, death=[write_feed(tmp_path, "death", [{"person": head, "death_date": date(2025, 5, 1)}])])
+    alert = Alert.objects.get()
+    assert (alert.rule, alert.alert_class, alert.severity, alert.status) == ("death", "status_change", "high", "open")
+    assert (alert.person_id, alert.household_id, alert.region_id) == (head.pk, beneficiary.pk, beneficiary.region_id)
+    assert alert.township_id == beneficiary.region_id[:9] + "000"
+    assert (alert.findings, alert.outcome, alert.outcome_reason, alert.version) == ("", "", "", 1)
+    assert (alert.event_date, alert.detected_on, alert.run_id) == (date(2025, 5, 1), ON, result.run.pk)
+    assert alert.evidence[0]["detail"] == "公安死亡登记：2025-05-01" and alert.evidence[0]["row"] == 2
+    assert alert.summary == "享受救助人员死亡：公安死亡登记：2025-05-01"
+    assert alert.created_at is not None
