@@ -199,25 +199,23 @@ DERIVED = {
     "persons_base": (
         ("raw_persons", "raw_households"),
         """
-        SELECT p.person_id, p.household_id, h.region_code, substr(h.region_code, 1, 6) || '000000' AS county_code,
-               CAST(year(b) * 10000 + month(b) * 100 + day(b) AS BIGINT) AS birth_key, h.area_type
-        FROM raw_persons p JOIN raw_households h ON h.household_id = p.household_id,
-             LATERAL (SELECT DATE '1970-01-01' + CAST(p.birth_days AS INTEGER) AS b)
+        SELECT person_id, household_id, region_code, county_code,
+               CAST(year(b) * 10000 + month(b) * 100 + day(b) AS BIGINT) AS birth_key, area_type
+        FROM (SELECT p.person_id, p.household_id, h.region_code,
+                     substr(h.region_code, 1, 6) || '000000' AS county_code,
+                     DATE '1970-01-01' + CAST(p.birth_days AS INTEGER) AS b, h.area_type
+              FROM raw_persons p JOIN raw_households h ON h.household_id = p.household_id)
         """,
     ),
     # Every person an enrolment covers (the holder and the members listed in ``covered``), once.
     "enrolment_persons": (
         ("raw_enrolments",),
+        # UNNEST in the select list: three times faster than a lateral join to it.
         f"""
-        WITH e AS (
-          SELECT enrolment_id, holder_id, household_id, region_code, programme, status,
-                 CAST(start_month AS DATE) AS start_month, CAST(NULLIF(end_month, '') AS DATE) AS end_month,
-                 {covered_ids("covered")} AS covered
-          FROM raw_enrolments
-        )
-        SELECT e.enrolment_id, x.person_id, e.household_id, e.region_code, e.programme, e.status, e.start_month,
-               e.end_month
-        FROM e, UNNEST(list_distinct(list_append(e.covered, e.holder_id))) AS x(person_id)
+        SELECT enrolment_id, UNNEST(list_distinct(list_append({covered_ids("covered")}, holder_id))) AS person_id,
+               household_id, region_code, programme, status, CAST(start_month AS DATE) AS start_month,
+               CAST(NULLIF(end_month, '') AS DATE) AS end_month
+        FROM raw_enrolments
         """,
     ),
 }
@@ -446,7 +444,7 @@ def build(
         try:
             os.link(kept_in / entry["file"], directory / entry["file"])
             entries[table_name] = entry
-        except FileNotFoundError:  # removed meanwhile: read again
+        except OSError:  # removed meanwhile (or no hard links here): read again
             del keep[table_name]
     names = {q.name for q in raw_queries(prefix, "postgresql")} - set(keep)
     pg = _connect()
@@ -495,7 +493,7 @@ def _derive(directory: Path, entries: dict[str, dict], derived: dict[str, dict],
                     os.link(kept_in / entry["file"], directory / entry["file"])
                     made[name] = entry
                     continue
-                except FileNotFoundError:
+                except OSError:  # removed meanwhile (or no hard links here): made again
                     pass
             if con is None:
                 con = duckdb.connect()
