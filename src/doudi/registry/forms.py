@@ -393,7 +393,14 @@ class EvidenceFormBase(ChineseMessagesMixin, forms.Form):
         return data
 
     def values(self) -> dict:
-        return {f: self.cleaned_data[f] for f in self.model.value_fields if f in self.cleaned_data}
+        """The value fields filled in; an optional amount left empty is its default (0)."""
+        out = {}
+        for name in self.model.value_fields:
+            if name in self.cleaned_data:
+                value = self.cleaned_data[name]
+                field = self.model._meta.get_field(name)
+                out[name] = field.get_default() if value is None and field.blank and field.has_default() else value
+        return out
 
 
 def _name_errors(field: forms.Field, label: str) -> None:

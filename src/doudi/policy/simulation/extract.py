@@ -86,8 +86,9 @@ class Chunk:
     """The facts of a range of households as columns; every table has a sorted ``hh`` column.
 
     Tables: ``households`` (hh, region, area), ``members`` (hh, person, relation, birth, name),
-    ``income`` (hh, person, category, fen), ``disability`` (hh, person, category, grade; the worst
-    per person), ``illness`` (hh, person, serious, fen), ``labour`` (hh, person, level),
+    ``income`` (hh, person, category, fen), ``disability`` (hh, person, category, grade, fen: its
+    monthly costs; the worst per person), ``illness`` (hh, person, serious, fen, chronic), ``labour``
+    (hh, person, level),
     ``selfcare`` (hh, person, unable), ``schooling`` (hh, person, stage, full_time), ``careneed``
     (hh, person, care), ``supporters`` (hh, person, capable: the legal supporters' situation),
     ``caresetting`` (hh, person, setting), ``exclusion`` (hh, person, reason),
@@ -228,11 +229,17 @@ def _queries(persons_by: str) -> dict[str, _Query]:
         "income": evidence(
             Income, f"e.category, {fen('e.monthly_amount')}", (("category", "income"), ("fen", "int")), "history"
         ),
-        "disability": evidence(Disability, "e.category", (("category", "disability"),), "grade", True),
+        "disability": evidence(
+            Disability,
+            f"e.category, {fen('e.monthly_costs')}",
+            (("category", "disability"), ("fen", "int")),
+            "grade",
+            True,
+        ),
         "illness": evidence(
             Illness,
-            f"{_flag('e.serious')}, {fen('e.monthly_self_paid')}",
-            (("serious", "int"), ("fen", "int")),
+            f"{_flag('e.serious')}, {fen('e.monthly_self_paid')}, {_flag('e.chronic_medication')}",
+            (("serious", "int"), ("fen", "int"), ("chronic", "int")),
             "history",
         ),
         "labour": evidence(LabourCapacity, "e.level", (("level", "labour"),), "latest", True),

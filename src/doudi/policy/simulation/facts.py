@@ -83,6 +83,8 @@ MEMBER = fast_constructor(
         "has_capable_supporter",
         "residence",
         "exclusion",
+        "chronic_medication",
+        "disability_costs_monthly",
     ),
 )
 HOUSEHOLD = fast_constructor(
@@ -140,14 +142,18 @@ def _incomes(t) -> dict[int, tuple[IncomeFact, ...]]:
     return {p: tuple(v) for p, v in out.items()}
 
 
-def _illness(t) -> tuple[set[int], dict[int, Decimal]]:
+def _illness(t) -> tuple[set[int], dict[int, Decimal], set[int]]:
     serious: set[int] = set()
+    chronic: set[int] = set()
     costs: dict[int, int] = {}
-    for person, flag, fen in zip(t["person"].tolist(), t["serious"].tolist(), t["fen"].tolist(), strict=True):
+    rows = zip(t["person"].tolist(), t["serious"].tolist(), t["fen"].tolist(), t["chronic"].tolist(), strict=True)
+    for person, flag, fen, medication in rows:
         if flag:
             serious.add(person)
+        if medication:
+            chronic.add(person)
         costs[person] = costs.get(person, 0) + fen
-    return serious, {p: AMOUNTS[f] for p, f in costs.items()}
+    return serious, {p: AMOUNTS[f] for p, f in costs.items()}, chronic
 
 
 def _expenses(t) -> dict[int, list[ExpenseFact]]:
@@ -207,7 +213,8 @@ def build_facts(chunk: Chunk, on: date) -> list[HouseholdFacts]:
         p: DISABILITY_FACTS[(c, g)]
         for p, c, g in zip(d["person"].tolist(), d["category"].tolist(), d["grade"].tolist(), strict=True)
     }
-    serious, medical = _illness(t["illness"])
+    disability_costs = {p: AMOUNTS[f] for p, f in zip(d["person"].tolist(), d["fen"].tolist(), strict=True) if f}
+    serious, medical, chronic = _illness(t["illness"])
     lab = t["labour"]
     labour = {p: LEVELS[c] for p, c in zip(lab["person"].tolist(), lab["level"].tolist(), strict=True)}
     sc = t["selfcare"]
@@ -253,6 +260,8 @@ def build_facts(chunk: Chunk, on: date) -> list[HouseholdFacts]:
             supporters.get(person),
             settings.get(person, "home"),
             exclusions.get(person),
+            person in chronic,
+            disability_costs.get(person, ZERO),
         )
         if person in expenses:
             household_expenses.setdefault(hh, []).extend(expenses[person])

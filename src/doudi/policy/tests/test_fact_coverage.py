@@ -35,14 +35,14 @@ RECORDED: dict[str, tuple[str | None, str | None, str | None]] = {
     "MemberFacts.incomes": ("income.monthly_amount", "member.wage", None),
     "MemberFacts.disability": ("disability.grade", "member.disability_grade", None),
     "MemberFacts.serious_illness": ("illness.serious", "member.serious_illness", None),
-    "MemberFacts.chronic_medication": (None, "member.chronic_medication", None),
+    "MemberFacts.chronic_medication": ("illness.chronic_medication", "member.chronic_medication", None),
     "MemberFacts.labour_capacity": ("labourcapacity.level", "member.labour_capacity", None),
     "MemberFacts.self_care_unable": ("selfcare.unable_eat", "member.self_care_unable", None),
     "MemberFacts.schooling": ("schooling.stage", "member.schooling", None),
     "MemberFacts.residence": ("caresetting.setting", "member.residence", None),
     "MemberFacts.needs_long_term_care": ("careneed.needs_long_term_care", "member.needs_long_term_care", None),
     "MemberFacts.medical_costs_monthly": ("illness.monthly_self_paid", "member.medical_costs_monthly", None),
-    "MemberFacts.disability_costs_monthly": (None, "member.disability_costs_monthly", None),
+    "MemberFacts.disability_costs_monthly": ("disability.monthly_costs", "member.disability_costs_monthly", None),
     "MemberFacts.job_refusals": (None, "member.job_refusals", None),
     "MemberFacts.exclusion": ("exclusion.reason", "member.exclusion", None),
     "MemberFacts.parents": ("parentsituation.situation", "member.father_situation", None),
@@ -81,8 +81,6 @@ NOT_YET: dict[tuple[str, str], str] = {
         for fact, (_registry, _worksheet, column) in RECORDED.items()
         if column is None
     },
-    ("MemberFacts.chronic_medication", "registry"): "no evidence kind records a chronic illness on medication",
-    ("MemberFacts.disability_costs_monthly", "registry"): "monthly disability costs have no evidence kind",
     ("MemberFacts.job_refusals", "registry"): "job offers refused are not recorded (employment services)",
     ("MemberFacts.supporters", "registry"): "each supporter's own means test is not recorded: the township records "
     "its conclusion (legalsupporter), which the engine reads as has_capable_supporter",

@@ -89,6 +89,7 @@ _PARENTS = {"父亲": "father", "父": "father", "母亲": "mother", "母": "mot
 _PARENTS.update({value: value for value, _ in ParentRole.choices})
 
 MIGRATED = "迁移导入"
+_CHRONIC = {"慢特病长期服药", "慢特病", "长期服药", "慢性病长期服药"}
 
 
 def _choices(choices) -> dict[str, str]:
@@ -112,7 +113,13 @@ _CATEGORY = {
 }
 _CATEGORY["disability"][1].update({k.replace("残疾", ""): v for k, v in list(_CATEGORY["disability"][1].items())})
 _CATEGORY["rigidexpense"][1]["医疗支出"] = "medical"
-_AMOUNT = {"income": "monthly_amount", "asset": "value", "illness": "monthly_self_paid", "rigidexpense": "amount_12m"}
+_AMOUNT = {
+    "income": "monthly_amount",
+    "asset": "value",
+    "illness": "monthly_self_paid",
+    "rigidexpense": "amount_12m",
+    "disability": "monthly_costs",
+}
 _AMOUNT_REQUIRED = {"income", "rigidexpense"}
 _FLAG = {"asset": ("exempt", False), "illness": ("serious", False), "schooling": ("full_time", True)}
 _FLAG["careneed"] = ("needs_long_term_care", True)
@@ -482,6 +489,11 @@ def _evidence_values(checked: Checked, i: int, kind: str, cell: dict) -> dict | 
         if len(cell["card_number"]) > 24:
             checked.add(i, "card_number", "残疾人证号：不能超过 24 个字符。")
         values["card_number"] = cell["card_number"]
+    if kind == "illness":
+        chronic = cell["category"]
+        if chronic and chronic not in _CHRONIC:
+            checked.add(i, "category", f"类别：疾病的类别只能填“慢特病长期服药”或留空（“{chronic[:20]}”）。")
+        values["chronic_medication"] = bool(chronic)
     if kind == "selfcare":
         items = [t for t in re.split(r"[、,，;；\s]+", cell["unable"]) if t]
         unknown = [t for t in items if t not in SELF_CARE_ITEMS]

@@ -155,7 +155,12 @@ class Disability(Evidence):
     category = models.CharField(_("残疾类别"), max_length=16, choices=DisabilityCategory.choices)
     grade = models.PositiveSmallIntegerField(_("残疾等级"), choices=[(i, f"{i}级") for i in (1, 2, 3, 4)])
     card_number = models.CharField(_("残疾人证号"), max_length=24, blank=True)
-    value_fields = ("category", "grade", "card_number")
+    # What the disability costs the family each month (rehabilitation, aids, care): deducted from the
+    # household's income where the policy says so (means test, rules.md §1.4).
+    monthly_costs = models.DecimalField(
+        _("月康复护理支出（元）"), max_digits=12, decimal_places=2, default=0, blank=True
+    )
+    value_fields = ("category", "grade", "card_number", "monthly_costs")
     kind_label = _("残疾")
 
     class Meta(Evidence.Meta):
@@ -168,7 +173,9 @@ class Illness(Evidence):
     diagnosis = models.CharField(_("疾病名称"), max_length=100)
     serious = models.BooleanField(_("重特大疾病"), default=False)
     monthly_self_paid = models.DecimalField(_("月自付医疗费（元）"), max_digits=12, decimal_places=2, default=0)
-    value_fields = ("diagnosis", "serious", "monthly_self_paid")
+    # 慢特病长期服药: a dibao supplement where the policy lists it (rules.md §1.8).
+    chronic_medication = models.BooleanField(_("慢特病需长期服药"), default=False)
+    value_fields = ("diagnosis", "serious", "monthly_self_paid", "chronic_medication")
     kind_label = _("疾病")
 
     class Meta(Evidence.Meta):

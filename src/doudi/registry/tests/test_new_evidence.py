@@ -226,6 +226,29 @@ def test_the_care_setting_and_an_exclusion_reach_the_engine_and_the_simulation(f
     assert next(m for m in later.members if m.person_id == str(child.pk)).exclusion is None
 
 
+def test_chronic_medication_and_disability_costs_reach_the_engine_and_the_simulation(family, users):
+    from doudi.policy.simulation.extract import chunks
+    from doudi.policy.simulation.facts import build_facts
+
+    hh, head, child = family
+    actor = users["village_worker"]
+    services.do_record_evidence(
+        actor, head, kind="illness", values={"diagnosis": "高血压", "chronic_medication": True},
+        valid_from=date(2024, 6, 1),
+    )
+    services.do_record_evidence(
+        actor, child, kind="disability",
+        values={"category": "physical", "grade": 2, "monthly_costs": Decimal("320.50")},
+        valid_from=date(2024, 6, 1),
+    )  # fmt: skip
+    on = date(2025, 1, 1)
+    expected = {str(head.pk): (True, Decimal("0")), str(child.pk): (False, Decimal("320.50"))}
+    case_facts = facts_from_snapshot(household_as_of(hh, on=on))
+    (bulk,) = [x for chunk in chunks(hh.region_id, on, timezone.now()) for x in build_facts(chunk, on)]
+    for facts in (case_facts, bulk):
+        assert {m.person_id: (m.chronic_medication, m.disability_costs_monthly) for m in facts.members} == expected
+
+
 # ------------------------------------------------------------------------- impossible facts
 
 

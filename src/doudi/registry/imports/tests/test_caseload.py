@@ -27,7 +27,16 @@ from doudi.registry.imports.tests.conftest import (
     pid,
     upload,
 )
-from doudi.registry.models import CareSetting, Disability, Exclusion, Income, LegalSupporter, Person, RigidExpense
+from doudi.registry.models import (
+    CareSetting,
+    Disability,
+    Exclusion,
+    Illness,
+    Income,
+    LegalSupporter,
+    Person,
+    RigidExpense,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -95,8 +104,8 @@ def test_every_evidence_kind_is_imported_and_a_second_import_changes_nothing(use
     evidence = [
         evidence_row(head, "收入", 类别="工资性收入", 金额="1,200"),
         evidence_row(head, "财产", 类别="银行存款", 金额="8000"),
-        evidence_row(head, "残疾", 类别="肢体残疾", 残疾等级="二级", 残疾人证号="43098119800617001142"),
-        evidence_row(spouse, "疾病", **{"名称/说明": "尿毒症", "是否": "是", "金额": "600"}),
+        evidence_row(head, "残疾", 类别="肢体残疾", 残疾等级="二级", 残疾人证号="43098119800617001142", 金额="150"),
+        evidence_row(spouse, "疾病", **{"名称/说明": "尿毒症", "是否": "是", "金额": "600", "类别": "慢特病长期服药"}),
         evidence_row(spouse, "劳动能力", 类别="无劳动能力"),
         evidence_row(spouse, "生活自理能力", 不能自理项目="吃饭、穿衣、如厕、洗澡"),
         evidence_row(child, "就学", 类别="小学", **{"名称/说明": "草尾镇中心小学"}),
@@ -116,7 +125,8 @@ def test_every_evidence_kind_is_imported_and_a_second_import_changes_nothing(use
     assert batch.summary["result"]["evidence_created"] == 13
     income = Income.objects.get(person__id_number=head["公民身份号码"])
     assert (income.monthly_amount, income.category, income.source) == (Decimal("1200.00"), "wages", "import")
-    assert Disability.objects.get().grade == 2
+    assert (Disability.objects.get().grade, Disability.objects.get().monthly_costs) == (2, Decimal("150.00"))
+    assert Illness.objects.get().chronic_medication is True
     assert RigidExpense.objects.get().amount_12m == Decimal("36000.00")
     assert LegalSupporter.objects.get().situation == "none"
     assert (CareSetting.objects.get().setting, Exclusion.objects.get().valid_to) == ("institution", date(2027, 9, 1))
@@ -143,6 +153,7 @@ def test_every_evidence_kind_is_imported_and_a_second_import_changes_nothing(use
         ({"证据类型": "工资", "类别": "工资性收入", "金额": "10"}, "证据类型", "不是有效值"),
         ({"证据类型": "收入", "类别": "奖金", "金额": "10"}, "类别", "不是有效的收入类别"),
         ({"证据类型": "疾病", "金额": "10"}, "名称/说明", "须填写疾病名称"),
+        ({"证据类型": "疾病", "名称/说明": "感冒", "类别": "小病"}, "类别", "只能填“慢特病长期服药”或留空"),
         ({"证据类型": "生活自理能力", "不能自理项目": "跑步"}, "不能自理项目", "不是评估项目"),
         ({"证据类型": "父母情况", "类别": "死亡", "父/母": "舅舅"}, "父/母", "应为 父亲 或 母亲"),
         ({"证据类型": "法定义务人情况", "类别": "法定义务人无履行能力"}, "名称/说明", "须写明认定依据"),
