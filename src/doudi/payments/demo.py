@@ -126,7 +126,9 @@ def _months(a: date, b: date) -> int:
     return (b.year - a.year) * 12 + b.month - a.month
 
 
-def make_payrolls(county_code: str, *, month: date, maker, checker, programmes=("dibao", "longevity_allowance")):
+def make_payrolls(
+    county_code: str, *, month: date, maker, checker, programmes=("dibao", "extreme_poverty", "longevity_allowance")
+):
     """Last month's payroll approved (findings explained), this month's generated as a draft."""
     from doudi.payments.models import FindingStatus, Payroll, PayrollFinding
     from doudi.payments.services import approval

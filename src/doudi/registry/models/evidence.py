@@ -363,7 +363,12 @@ class LegalSupporter(Evidence):
     """
 
     situation = models.CharField(_("法定义务人情况"), max_length=12, choices=SupporterSituation.choices)
-    basis = models.CharField(_("认定依据"), max_length=200, blank=True)
+    basis = models.CharField(
+        _("认定依据"),
+        max_length=200,
+        blank=True,
+        help_text=_("义务人无履行能力时必填，如：义务人是60周岁以上低保对象、重度残疾且收入财产符合规定、服刑在押"),
+    )
     value_fields = ("situation", "basis")
     kind_label = _("法定义务人情况")
 
@@ -394,7 +399,9 @@ class CareSetting(Evidence):
     rules.md §2.4–2.5) and an orphan's 集中养育/社会散居 (§6). Not recorded means at home."""
 
     setting = models.CharField(_("供养方式"), max_length=12, choices=CareSettingKind.choices)
-    institution = models.CharField(_("供养服务机构"), max_length=100, blank=True)
+    institution = models.CharField(
+        _("供养服务机构"), max_length=100, blank=True, help_text=_("集中供养/集中养育时必填")
+    )
     value_fields = ("setting", "institution")
     kind_label = _("供养方式")
 
