@@ -98,7 +98,12 @@ class Alert(models.Model):
     # regions, the run is created in the same transaction): every alert of a run references the same few
     # rows, and PostgreSQL's per-row check locks that row once per alert at commit — 66,400 alerts of one
     # run spent 49 s there against 7 s for the household and person checks (docs/benchmarks.md).
-    region = models.ForeignKey("regions.Region", on_delete=models.PROTECT, related_name="+", db_constraint=False)
+    # No index of its own on ``region`` nor on ``run``: a village's alerts are found by ``alert_region_status``
+    # (region first), a subtree's by the reports app's ``region_id varchar_pattern_ops`` index on PostgreSQL,
+    # and no page looks alerts up by run; each index is written once per new alert.
+    region = models.ForeignKey(
+        "regions.Region", on_delete=models.PROTECT, related_name="+", db_constraint=False, db_index=False
+    )
     township = models.ForeignKey(
         "regions.Region", on_delete=models.PROTECT, related_name="+", db_index=False, db_constraint=False
     )
@@ -110,7 +115,13 @@ class Alert(models.Model):
     status = models.CharField(_("状态"), max_length=10, choices=AlertStatus.choices, default=AlertStatus.OPEN)
     assigned_to = models.ForeignKey(USER, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     run = models.ForeignKey(
-        MonitoringRun, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", db_constraint=False
+        MonitoringRun,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_constraint=False,
+        db_index=False,
     )
     findings = models.TextField(_("核查情况"), blank=True)
     outcome = models.CharField(_("处理结果"), max_length=20, choices=Outcome.choices, blank=True)

@@ -5,6 +5,9 @@ from __future__ import annotations
 
 from datetime import date
 
+import pytest
+from django.db import connection
+
 from doudi.cases.calendar import add_working_days
 from doudi.monitoring.models import Alert, AlertStatus, MonitoringRun
 from doudi.monitoring.services.run import do_run_monitoring
@@ -136,3 +139,36 @@ def test_a_run_copies_every_column_of_a_new_alert(beneficiary, users, tmp_path):
     assert alert.evidence[0]["detail"] == "公安死亡登记：2025-05-01" and alert.evidence[0]["row"] == 2
     assert alert.summary == "享受救助人员死亡：公安死亡登记：2025-05-01"
     assert alert.created_at is not None
+
+
+@pytest.mark.postgresql_only
+def test_the_alert_table_has_no_index_of_its_own_on_region_and_run(db):
+    """Migration 0006 dropped them and kept the reports app's subtree index on the same column."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT indexname FROM pg_indexes WHERE tablename = 'monitoring_alert'")
+        names = {row[0] for row in cursor.fetchall()}
+    assert {"reports_alert_region_prefix", "alert_region_status", "alert_fingerprint_unique"} <= names
+    assert not [n for n in names if n.startswith(("monitoring_alert_region_id", "monitoring_alert_run_id"))]
+
+
+@pytest.mark.postgresql_only
+def test_a_run_reads_the_stored_alerts_holding_the_run_lock(beneficiary, users, monkeypatch):
+    """Runs take turns from the comparison to the commit: the stored alerts are read under the advisory lock."""
+    from doudi.monitoring.services import run as runs
+
+    held = []
+    existing = runs._existing
+
+    def spy(prefix):
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND pid = pg_backend_pid() "
+                "AND classid = 0 AND objid = %s AND granted",
+                [runs.RUN_LOCK],
+            )
+            held.append(cursor.fetchone()[0])
+        return existing(prefix)
+
+    monkeypatch.setattr(runs, "_existing", spy)
+    run(users)
+    assert held == [1]
