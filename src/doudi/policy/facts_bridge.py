@@ -79,7 +79,7 @@ def facts_from_snapshot(snapshot: HouseholdSnapshot) -> HouseholdFacts:
     """Return the engine's view of a household snapshot (``registry.selectors.household_as_of``)."""
     members = []
     financial = business = ZERO
-    houses = 0
+    houses = non_residential = 0
     vehicles = []
     expenses = []
     for m in snapshot.members:
@@ -130,6 +130,8 @@ def facts_from_snapshot(snapshot: HouseholdSnapshot) -> HouseholdFacts:
                 business += asset.value
             elif asset.kind_of_asset == "real_estate":
                 houses += asset.quantity
+            elif asset.kind_of_asset == "non_residential":
+                non_residential += asset.quantity
             elif asset.kind_of_asset == "vehicle":
                 kind = "disability_vehicle" if asset.exempt else "car"
                 vehicles.extend(VehicleFact(kind=kind, value=asset.value) for _ in range(asset.quantity))
@@ -141,6 +143,7 @@ def facts_from_snapshot(snapshot: HouseholdSnapshot) -> HouseholdFacts:
         financial_assets=financial,
         vehicles=tuple(vehicles),
         houses=houses,
+        non_residential_properties=non_residential,
         business_capital=business,
         rigid_expenses_12m=tuple(expenses),
     )

@@ -74,7 +74,7 @@ VOCABULARIES: dict[str, tuple[str, ...]] = {
 }
 NO_DAY = -(10**6)  # days value of a missing date (a parent's situation without an end)
 FINANCIAL_ASSETS = ("deposit", "securities", "insurance")
-COUNTED_ASSETS = (*FINANCIAL_ASSETS, "business_share", "real_estate", "vehicle")
+COUNTED_ASSETS = (*FINANCIAL_ASSETS, "business_share", "real_estate", "non_residential", "vehicle")
 EPOCH = date(1970, 1, 1)
 
 # (column name, kind): "int" is an integer column, "text" a string kept as is, any other kind names a vocabulary.

@@ -99,6 +99,7 @@ HOUSEHOLD = fast_constructor(
         "houses",
         "business_capital",
         "rigid_expenses_12m",
+        "non_residential_properties",
     ),
 )
 
@@ -122,7 +123,9 @@ EXCLUSIONS = _mapped("exclusion", None, "other")
 AREAS = list(VOCABULARIES["area"])
 ASSETS = VOCABULARIES["asset"]
 FINANCIAL = frozenset(ASSETS.index(k) for k in FINANCIAL_ASSETS)
-BUSINESS, REAL_ESTATE, VEHICLE = (ASSETS.index(k) for k in ("business_share", "real_estate", "vehicle"))
+BUSINESS, REAL_ESTATE, NON_RESIDENTIAL, VEHICLE = (
+    ASSETS.index(k) for k in ("business_share", "real_estate", "non_residential", "vehicle")
+)
 
 AMOUNTS = _Cache(lambda fen: Decimal(fen).scaleb(-2))
 DATES = _Cache(lambda days: EPOCH + timedelta(days=days))
@@ -182,6 +185,7 @@ class _Assets:
         self.financial: dict[int, int] = {}
         self.business: dict[int, int] = {}
         self.houses: dict[int, int] = {}
+        self.non_residential: dict[int, int] = {}
         self.vehicles: dict[int, list[VehicleFact]] = {}
         rows = zip(
             t["hh"].tolist(),
@@ -199,6 +203,8 @@ class _Assets:
                 self.business[hh] = self.business.get(hh, 0) + fen
             elif kind == REAL_ESTATE:
                 self.houses[hh] = self.houses.get(hh, 0) + quantity
+            elif kind == NON_RESIDENTIAL:
+                self.non_residential[hh] = self.non_residential.get(hh, 0) + quantity
             elif kind == VEHICLE:
                 fact = VehicleFact(kind="disability_vehicle" if exempt else "car", value=AMOUNTS[fen])
                 self.vehicles.setdefault(person, []).extend([fact] * quantity)
@@ -287,6 +293,7 @@ def build_facts(chunk: Chunk, on: date) -> list[HouseholdFacts]:
                 assets.houses.get(hh, 0),
                 AMOUNTS[assets.business[hh]] if hh in assets.business else ZERO,
                 tuple(household_expenses.get(hh, ())),
+                assets.non_residential.get(hh, 0),
             )
         )
     return out

@@ -75,7 +75,11 @@ RECORDED: dict[str, tuple[str | None, str | None, str | None]] = {
     "HouseholdFacts.financial_assets": ("asset.value", "household.financial_assets", "evidence:asset"),
     "HouseholdFacts.vehicles": ("asset.kind_of_asset", "household.cars", "evidence:asset"),
     "HouseholdFacts.houses": ("asset.quantity", "household.houses", "evidence:asset"),
-    "HouseholdFacts.non_residential_properties": (None, "household.non_residential_properties", None),
+    "HouseholdFacts.non_residential_properties": (
+        "asset.kind_of_asset",
+        "household.non_residential_properties",
+        "evidence:asset",
+    ),
     "HouseholdFacts.business_capital": ("asset.value", "household.business_capital", "evidence:asset"),
     "HouseholdFacts.rigid_expenses_12m": (
         "rigidexpense.amount_12m",
@@ -110,7 +114,6 @@ NOT_YET: dict[tuple[str, str], str] = {
     ("MemberFacts.other_benefits", "registry"): "benefits from other departments (work injury care…) are not recorded",
     ("MemberFacts.other_benefits", "worksheet"): "no worksheet field for overlapping benefits",
     ("MemberFacts.child_benefit_choice", "registry"): "chosen at application; cases do not record it yet",
-    ("HouseholdFacts.non_residential_properties", "registry"): "the facts bridge counts every real estate as a house",
     ("HouseholdFacts.income_12m", "registry"): "a declared 12-month total income has no evidence kind",
     ("HouseholdFacts.temporary_need", "worksheet"): "a temporary need is assessed in its case, not on the worksheet",
 }

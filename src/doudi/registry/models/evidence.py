@@ -117,6 +117,8 @@ class AssetKind(models.TextChoices):
     INSURANCE = "insurance", _("商业保险")
     VEHICLE = "vehicle", _("机动车")
     REAL_ESTATE = "real_estate", _("房产")
+    # Shops, workshops, garages: most local rules refuse dibao to a family owning one (rules.md §1.6).
+    NON_RESIDENTIAL = "non_residential", _("非居住类房屋（商铺、厂房、车库等）")
     BUSINESS_SHARE = "business_share", _("企业出资/股份")
     OTHER = "other", _("其他财产")
 

@@ -233,7 +233,10 @@ def test_chronic_medication_and_disability_costs_reach_the_engine_and_the_simula
     hh, head, child = family
     actor = users["village_worker"]
     services.do_record_evidence(
-        actor, head, kind="illness", values={"diagnosis": "高血压", "chronic_medication": True},
+        actor,
+        head,
+        kind="illness",
+        values={"diagnosis": "高血压", "chronic_medication": True},
         valid_from=date(2024, 6, 1),
     )
     services.do_record_evidence(
@@ -247,6 +250,25 @@ def test_chronic_medication_and_disability_costs_reach_the_engine_and_the_simula
     (bulk,) = [x for chunk in chunks(hh.region_id, on, timezone.now()) for x in build_facts(chunk, on)]
     for facts in (case_facts, bulk):
         assert {m.person_id: (m.chronic_medication, m.disability_costs_monthly) for m in facts.members} == expected
+
+
+def test_a_non_residential_property_reaches_the_engine_and_the_simulation(family, users):
+    """A shop is not a home: counted apart from the houses, by the case and by the simulation."""
+    from doudi.policy.simulation.extract import chunks
+    from doudi.policy.simulation.facts import build_facts
+
+    hh, head, _child = family
+    for kind, quantity in (("real_estate", 1), ("non_residential", 2)):
+        services.do_record_evidence(
+            users["village_worker"], head, kind="asset",
+            values={"kind_of_asset": kind, "value": Decimal("90000"), "quantity": quantity},
+            valid_from=date(2024, 6, 1),
+        )  # fmt: skip
+    on = date(2025, 1, 1)
+    case_facts = facts_from_snapshot(household_as_of(hh, on=on))
+    (bulk,) = [x for chunk in chunks(hh.region_id, on, timezone.now()) for x in build_facts(chunk, on)]
+    for facts in (case_facts, bulk):
+        assert (facts.houses, facts.non_residential_properties) == (1, 2)
 
 
 # ------------------------------------------------------------------------- impossible facts
