@@ -119,6 +119,7 @@ def facts_from_snapshot(snapshot: HouseholdSnapshot) -> HouseholdFacts:
                 has_capable_supporter=None if supporters is None else supporters.situation == "capable",
                 residence=setting.setting if setting else "home",
                 exclusion=excluded.reason if excluded else None,
+                job_refusals=len(ev.get("jobrefusal", [])),
             )
         )
         for asset in ev.get("asset", []):

@@ -44,6 +44,7 @@ from doudi.registry.models import (
     Illness,
     Income,
     IncomeCategory,
+    JobRefusal,
     LabourCapacity,
     LabourCapacityLevel,
     LegalSupporter,
@@ -91,7 +92,8 @@ class Chunk:
     (hh, person, level),
     ``selfcare`` (hh, person, unable), ``schooling`` (hh, person, stage, full_time), ``careneed``
     (hh, person, care), ``supporters`` (hh, person, capable: the legal supporters' situation),
-    ``caresetting`` (hh, person, setting), ``exclusion`` (hh, person, reason),
+    ``caresetting`` (hh, person, setting), ``exclusion`` (hh, person, reason), ``jobrefusal`` (hh,
+    person, one: a row per refusal valid on the date),
     ``father`` and ``mother`` (hh, person, situation, since, until; ``NO_DAY`` for no end) — the latest
     per person —, ``rigidexpense`` (hh, person, category, fen) and ``asset`` (hh, person, kind, exempt,
     fen, quantity; counted assets only).
@@ -257,6 +259,7 @@ def _queries(persons_by: str) -> dict[str, _Query]:
         ),
         "caresetting": evidence(CareSetting, "e.setting", (("setting", "setting"),), "latest", True),
         "exclusion": evidence(Exclusion, "e.reason", (("reason", "exclusion"),), "latest", True),
+        "jobrefusal": evidence(JobRefusal, "1", (("one", "int"),), "history"),
         "rigidexpense": evidence(
             RigidExpense, f"e.category, {fen('e.amount_12m')}", (("category", "expense"), ("fen", "int")), "history"
         ),

@@ -85,6 +85,7 @@ MEMBER = fast_constructor(
         "exclusion",
         "chronic_medication",
         "disability_costs_monthly",
+        "job_refusals",
     ),
 )
 HOUSEHOLD = fast_constructor(
@@ -234,6 +235,9 @@ def build_facts(chunk: Chunk, on: date) -> list[HouseholdFacts]:
     care = {p for p, flag in zip(t["careneed"]["person"].tolist(), t["careneed"]["care"].tolist(), strict=True) if flag}
     sup = t["supporters"]
     supporters = {p: bool(c) for p, c in zip(sup["person"].tolist(), sup["capable"].tolist(), strict=True)}
+    refusals: dict[int, int] = {}
+    for p in t["jobrefusal"]["person"].tolist():
+        refusals[p] = refusals.get(p, 0) + 1
     cs, ex = t["caresetting"], t["exclusion"]
     settings = {p: SETTINGS[c] for p, c in zip(cs["person"].tolist(), cs["setting"].tolist(), strict=True)}
     exclusions = {p: EXCLUSIONS[c] for p, c in zip(ex["person"].tolist(), ex["reason"].tolist(), strict=True)}
@@ -268,6 +272,7 @@ def build_facts(chunk: Chunk, on: date) -> list[HouseholdFacts]:
             exclusions.get(person),
             person in chronic,
             disability_costs.get(person, ZERO),
+            refusals.get(person, 0),
         )
         if person in expenses:
             household_expenses.setdefault(hh, []).extend(expenses[person])

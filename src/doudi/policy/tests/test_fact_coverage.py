@@ -57,7 +57,7 @@ RECORDED: dict[str, tuple[str | None, str | None, str | None]] = {
         "member.disability_costs_monthly",
         "evidence:disability",
     ),
-    "MemberFacts.job_refusals": (None, "member.job_refusals", None),
+    "MemberFacts.job_refusals": ("jobrefusal.offer", "member.job_refusals", "evidence:jobrefusal"),
     "MemberFacts.exclusion": ("exclusion.reason", "member.exclusion", "evidence:exclusion"),
     "MemberFacts.parents": ("parentsituation.situation", "member.father_situation", "evidence:parentsituation"),
     "MemberFacts.has_capable_supporter": (
@@ -107,7 +107,6 @@ NOT_YET: dict[tuple[str, str], str] = {
         for fact, (registry, _worksheet, column) in RECORDED.items()
         if column is None
     },
-    ("MemberFacts.job_refusals", "registry"): "job offers refused are not recorded (employment services)",
     ("MemberFacts.supporters", "registry"): "each supporter's own means test is not recorded: the township records "
     "its conclusion (legalsupporter), which the engine reads as has_capable_supporter",
     ("MemberFacts.supporters", "worksheet"): "a supporter's means test needs a form of its own",

@@ -133,6 +133,7 @@ _TEXT = {
     "legalsupporter": "basis",
     "caresetting": "institution",
     "exclusion": "detail",
+    "jobrefusal": "offer",
 }
 
 
@@ -460,6 +461,8 @@ def _evidence_values(checked: Checked, i: int, kind: str, cell: dict) -> dict | 
         limit = 50 if kind == "parentsituation" else 100
         if kind == "illness" and not text:
             checked.add(i, "text", "名称/说明：疾病须填写疾病名称。")
+        elif kind == "jobrefusal" and not text:
+            checked.add(i, "text", "名称/说明：拒绝就业须填写介绍的岗位或培训。")
         elif kind == "legalsupporter" and not text and values.get("situation") == SupporterSituation.INCAPABLE:
             checked.add(i, "text", "名称/说明：法定义务人无履行能力时须写明认定依据。")
         elif kind == "caresetting" and not text and values.get("setting") == CareSettingKind.INSTITUTION:

@@ -28,6 +28,7 @@ EVIDENCE_TYPES = {
     "法定义务人情况": "legalsupporter",
     "供养方式": "caresetting",
     "不计入家庭成员": "exclusion",
+    "拒绝就业": "jobrefusal",
 }
 EVIDENCE_TYPE_LABELS = {code: label for label, code in EVIDENCE_TYPES.items()}
 
@@ -65,6 +66,7 @@ EVIDENCE_USAGE = {
     "名称/说明=供养服务机构（集中供养时必填）",
     "exclusion": "类别=在监狱内服刑、强制隔离戒毒、宣告失踪、现役义务兵 等；名称/说明=说明；"
     "生效日期=情形开始之日，失效日期=结束之日（如刑满释放）",
+    "jobrefusal": "名称/说明=介绍的岗位或培训（必填）；生效日期=拒绝之日；每次拒绝填一行",
 }
 
 EVIDENCE_COLUMNS: tuple[Column, ...] = (
@@ -124,6 +126,7 @@ EVIDENCE_EXAMPLES: tuple[tuple[str, ...], ...] = (
     _evidence_example("legalsupporter", category="法定义务人无履行能力", text="唯一的儿子是重度残疾人且收入低于标准"),
     _evidence_example("caresetting", category="机构（集中供养/集中养育）", text="草尾镇敬老院"),
     _evidence_example("exclusion", category="在监狱内服刑", valid_from="2024-05-01", valid_to="2027-05-01"),
+    _evidence_example("jobrefusal", text="县人社局推荐的保洁岗位", valid_from="2026-03-10"),
 )
 
 # Household programmes are held by one member (the head, normally) and cover the household.

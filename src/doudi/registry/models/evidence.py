@@ -446,6 +446,23 @@ class Exclusion(Evidence):
         constraints = _evidence_constraints("exclusion")
 
 
+class JobRefusal(Evidence):
+    """A suitable job or training offered and refused without good reason (rules.md §1.5): from the
+    policy's number of refusals (``dibao.refusal_limit``, 3 nationally) the person's own dibao share
+    stops while the income still counts. ``valid_from`` is the day of the refusal; a refusal stops
+    counting from ``valid_to`` (ended when the person takes up work or training)."""
+
+    offer = models.CharField(_("介绍的岗位或培训"), max_length=100)
+    stated_reason = models.CharField(_("本人所述理由"), max_length=100, blank=True)
+    value_fields = ("offer", "stated_reason")
+    kind_label = _("拒绝就业")
+
+    class Meta(Evidence.Meta):
+        verbose_name = _("拒绝就业")
+        verbose_name_plural = _("拒绝就业")
+        constraints = _evidence_constraints("jobrefusal")
+
+
 EVIDENCE_MODELS: dict[str, type[Evidence]] = {
     m.kind(): m
     for m in (
@@ -462,5 +479,6 @@ EVIDENCE_MODELS: dict[str, type[Evidence]] = {
         LegalSupporter,
         CareSetting,
         Exclusion,
+        JobRefusal,
     )
 }

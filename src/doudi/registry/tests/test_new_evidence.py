@@ -23,6 +23,7 @@ from doudi.registry.models import (
     CareNeed,
     CareSetting,
     Exclusion,
+    JobRefusal,
     LegalSupporter,
     ParentSituation,
     Person,
@@ -41,6 +42,7 @@ NEW_KINDS = {
     "legalsupporter": {"situation": "incapable", "basis": "独子服刑在押"},
     "caresetting": {"setting": "institution", "institution": "草尾镇敬老院"},
     "exclusion": {"reason": "conscript", "detail": "2024年9月入伍"},
+    "jobrefusal": {"offer": "县人社局推荐的保洁岗位", "stated_reason": "嫌工资低"},
 }
 
 
@@ -73,6 +75,7 @@ def test_each_new_kind_is_recorded_from_the_household_page_and_shown(client, fam
         "legalsupporter": LegalSupporter,
         "caresetting": CareSetting,
         "exclusion": Exclusion,
+        "jobrefusal": JobRefusal,
     }[kind]
     for name in model.value_fields:
         assert f'name="{name}"' in page
@@ -97,6 +100,7 @@ def test_each_new_kind_is_recorded_from_the_household_page_and_shown(client, fam
         "legalsupporter": "法定义务人无履行能力",
         "caresetting": "草尾镇敬老院",
         "exclusion": "现役义务兵",
+        "jobrefusal": "县人社局推荐的保洁岗位",
     }
     assert expected[kind] in detail
     # The person page offers the new kinds among its evidence forms.
@@ -269,6 +273,23 @@ def test_a_non_residential_property_reaches_the_engine_and_the_simulation(family
     (bulk,) = [x for chunk in chunks(hh.region_id, on, timezone.now()) for x in build_facts(chunk, on)]
     for facts in (case_facts, bulk):
         assert (facts.houses, facts.non_residential_properties) == (1, 2)
+
+
+def test_job_refusals_valid_on_the_date_are_counted_by_the_engine_and_the_simulation(family, users):
+    from doudi.policy.simulation.extract import chunks
+    from doudi.policy.simulation.facts import build_facts
+
+    hh, head, _child = family
+    for day, until in ((date(2024, 3, 1), None), (date(2024, 5, 1), None), (date(2024, 7, 1), date(2024, 12, 1))):
+        services.do_record_evidence(
+            users["village_worker"], head, kind="jobrefusal", values={"offer": "保洁岗位"},
+            valid_from=day, valid_to=until,
+        )  # fmt: skip
+    for on, expected in ((date(2024, 8, 1), 3), (date(2025, 1, 1), 2)):
+        case_facts = facts_from_snapshot(household_as_of(hh, on=on))
+        (bulk,) = [x for chunk in chunks(hh.region_id, on, timezone.now()) for x in build_facts(chunk, on)]
+        for facts in (case_facts, bulk):
+            assert {m.person_id: m.job_refusals for m in facts.members}[str(head.pk)] == expected
 
 
 # ------------------------------------------------------------------------- impossible facts

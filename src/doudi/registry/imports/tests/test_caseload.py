@@ -115,14 +115,15 @@ def test_every_evidence_kind_is_imported_and_a_second_import_changes_nothing(use
         evidence_row(head, "法定义务人情况", 类别="无法定义务人"),
         evidence_row(head, "供养方式", 类别="机构（集中供养/集中养育）", **{"名称/说明": "草尾镇敬老院"}),
         evidence_row(child, "不计入家庭成员", 类别="现役义务兵", 失效日期="2027-09-01"),
+        evidence_row(spouse, "拒绝就业", **{"名称/说明": "县人社局推荐的保洁岗位"}),
     ]
     data = table_bytes(EVIDENCE.headers, evidence)
     batch = stage_kind(actor, data, ImportKind.EVIDENCE, capture=capture)
     assert batch.invalid_rows == 0, errors_of(batch)
-    assert batch.summary["evidence_new"] == 13
+    assert batch.summary["evidence_new"] == 14
     batch = commit(actor, batch, capture=capture)
     assert batch.status == "imported", batch.error_message
-    assert batch.summary["result"]["evidence_created"] == 13
+    assert batch.summary["result"]["evidence_created"] == 14
     income = Income.objects.get(person__id_number=head["公民身份号码"])
     assert (income.monthly_amount, income.category, income.source) == (Decimal("1200.00"), "wages", "import")
     assert (Disability.objects.get().grade, Disability.objects.get().monthly_costs) == (2, Decimal("150.00"))
@@ -133,7 +134,7 @@ def test_every_evidence_kind_is_imported_and_a_second_import_changes_nothing(use
     assert AuditEvent.objects.filter(action="record_income").count() == 1
 
     again = stage_kind(actor, data, ImportKind.EVIDENCE, capture=capture)
-    assert (again.summary["evidence_new"], again.summary["evidence_unchanged"]) == (0, 13)
+    assert (again.summary["evidence_new"], again.summary["evidence_unchanged"]) == (0, 14)
     again = commit(actor, again, capture=capture)
     assert again.summary["result"]["evidence_created"] == 0
     assert Income.objects.count() == 1
