@@ -17,6 +17,7 @@ from doudi.policy.engine.facts import (
     ParentFacts,
     VehicleFact,
 )
+from doudi.policy.engine.facts import OtherBenefit as OtherBenefitFact  # the registry's model is OtherBenefit
 from doudi.registry.selectors import HouseholdSnapshot
 
 RELATION = {
@@ -97,6 +98,7 @@ def facts_from_snapshot(snapshot: HouseholdSnapshot) -> HouseholdFacts:
         supporters = _latest(ev.get("legalsupporter", []))
         setting = _latest(ev.get("caresetting", []))
         excluded = _latest(ev.get("exclusion", []))
+        choice = _latest(ev.get("childbenefitchoice", []))
         expenses.extend(ExpenseFact(category=e.category, amount=e.amount_12m) for e in ev.get("rigidexpense", []))
         members.append(
             MemberFacts(
@@ -120,6 +122,11 @@ def facts_from_snapshot(snapshot: HouseholdSnapshot) -> HouseholdFacts:
                 residence=setting.setting if setting else "home",
                 exclusion=excluded.reason if excluded else None,
                 job_refusals=len(ev.get("jobrefusal", [])),
+                other_benefits=tuple(
+                    OtherBenefitFact(kind=b.benefit, monthly_amount=b.monthly_amount)
+                    for b in ev.get("otherbenefit", [])
+                ),
+                child_benefit_choice=choice.choice if choice else "auto",
             )
         )
         for asset in ev.get("asset", []):

@@ -35,6 +35,8 @@ from doudi.registry.models import (
     CareNeed,
     CareSetting,
     CareSettingKind,
+    ChildBenefitChoice,
+    ChildBenefitChoiceKind,
     Disability,
     DisabilityCategory,
     Exclusion,
@@ -49,6 +51,8 @@ from doudi.registry.models import (
     LabourCapacityLevel,
     LegalSupporter,
     Membership,
+    OtherBenefit,
+    OtherBenefitKind,
     ParentSituation,
     ParentSituationKind,
     Person,
@@ -72,6 +76,8 @@ VOCABULARIES: dict[str, tuple[str, ...]] = {
     "situation": tuple(ParentSituationKind.values),
     "setting": tuple(CareSettingKind.values),
     "exclusion": tuple(ExclusionReason.values),
+    "benefit": tuple(OtherBenefitKind.values),
+    "choice": tuple(ChildBenefitChoiceKind.values),
 }
 NO_DAY = -(10**6)  # days value of a missing date (a parent's situation without an end)
 FINANCIAL_ASSETS = ("deposit", "securities", "insurance")
@@ -93,7 +99,8 @@ class Chunk:
     ``selfcare`` (hh, person, unable), ``schooling`` (hh, person, stage, full_time), ``careneed``
     (hh, person, care), ``supporters`` (hh, person, capable: the legal supporters' situation),
     ``caresetting`` (hh, person, setting), ``exclusion`` (hh, person, reason), ``jobrefusal`` (hh,
-    person, one: a row per refusal valid on the date),
+    person, one: a row per refusal valid on the date), ``otherbenefit`` (hh, person, benefit, fen),
+    ``childbenefitchoice`` (hh, person, choice),
     ``father`` and ``mother`` (hh, person, situation, since, until; ``NO_DAY`` for no end) — the latest
     per person —, ``rigidexpense`` (hh, person, category, fen) and ``asset`` (hh, person, kind, exempt,
     fen, quantity; counted assets only).
@@ -260,6 +267,10 @@ def _queries(persons_by: str) -> dict[str, _Query]:
         "caresetting": evidence(CareSetting, "e.setting", (("setting", "setting"),), "latest", True),
         "exclusion": evidence(Exclusion, "e.reason", (("reason", "exclusion"),), "latest", True),
         "jobrefusal": evidence(JobRefusal, "1", (("one", "int"),), "history"),
+        "otherbenefit": evidence(
+            OtherBenefit, f"e.benefit, {fen('e.monthly_amount')}", (("benefit", "benefit"), ("fen", "int")), "history"
+        ),
+        "childbenefitchoice": evidence(ChildBenefitChoice, "e.choice", (("choice", "choice"),), "latest", True),
         "rigidexpense": evidence(
             RigidExpense, f"e.category, {fen('e.amount_12m')}", (("category", "expense"), ("fen", "int")), "history"
         ),

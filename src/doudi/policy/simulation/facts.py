@@ -18,6 +18,7 @@ from doudi.policy.engine.facts import (
     HouseholdFacts,
     IncomeFact,
     MemberFacts,
+    OtherBenefit,
     ParentFacts,
     VehicleFact,
 )
@@ -86,6 +87,8 @@ MEMBER = fast_constructor(
         "chronic_medication",
         "disability_costs_monthly",
         "job_refusals",
+        "other_benefits",
+        "child_benefit_choice",
     ),
 )
 HOUSEHOLD = fast_constructor(
@@ -120,6 +123,8 @@ DISABILITIES = _mapped("disability", None, "multiple")
 EXPENSES = _mapped("expense", None, "other")
 SITUATIONS = _mapped("situation", None, "present")
 SETTINGS = _mapped("setting", None, "home")
+BENEFITS = _mapped("benefit", None, "work_injury_care")
+CHOICES = _mapped("choice", None, "auto")
 EXCLUSIONS = _mapped("exclusion", None, "other")
 AREAS = list(VOCABULARIES["area"])
 ASSETS = VOCABULARIES["asset"]
@@ -238,6 +243,12 @@ def build_facts(chunk: Chunk, on: date) -> list[HouseholdFacts]:
     refusals: dict[int, int] = {}
     for p in t["jobrefusal"]["person"].tolist():
         refusals[p] = refusals.get(p, 0) + 1
+    others: dict[int, list[OtherBenefit]] = {}
+    ob = t["otherbenefit"]
+    for p, b, f in zip(ob["person"].tolist(), ob["benefit"].tolist(), ob["fen"].tolist(), strict=True):
+        others.setdefault(p, []).append(OtherBenefit(kind=BENEFITS[b], monthly_amount=AMOUNTS[f]))
+    cc = t["childbenefitchoice"]
+    choices = {p: CHOICES[c] for p, c in zip(cc["person"].tolist(), cc["choice"].tolist(), strict=True)}
     cs, ex = t["caresetting"], t["exclusion"]
     settings = {p: SETTINGS[c] for p, c in zip(cs["person"].tolist(), cs["setting"].tolist(), strict=True)}
     exclusions = {p: EXCLUSIONS[c] for p, c in zip(ex["person"].tolist(), ex["reason"].tolist(), strict=True)}
@@ -273,6 +284,8 @@ def build_facts(chunk: Chunk, on: date) -> list[HouseholdFacts]:
             person in chronic,
             disability_costs.get(person, ZERO),
             refusals.get(person, 0),
+            tuple(others.get(person, ())),
+            choices.get(person, "auto"),
         )
         if person in expenses:
             household_expenses.setdefault(hh, []).extend(expenses[person])

@@ -66,8 +66,12 @@ RECORDED: dict[str, tuple[str | None, str | None, str | None]] = {
         "evidence:legalsupporter",
     ),
     "MemberFacts.supporters": (None, None, None),
-    "MemberFacts.other_benefits": (None, None, None),
-    "MemberFacts.child_benefit_choice": (None, "member.child_benefit_choice", None),
+    "MemberFacts.other_benefits": ("otherbenefit.benefit", None, "evidence:otherbenefit"),
+    "MemberFacts.child_benefit_choice": (
+        "childbenefitchoice.choice",
+        "member.child_benefit_choice",
+        "evidence:childbenefitchoice",
+    ),
     "ParentFacts.situation": ("parentsituation.situation", "member.father_situation", "evidence:parentsituation"),
     "ParentFacts.since": ("parentsituation.valid_from", "member.father_since", "evidence:parentsituation"),
     "ParentFacts.until": ("parentsituation.valid_to", "member.father_until", "evidence:parentsituation"),
@@ -110,9 +114,7 @@ NOT_YET: dict[tuple[str, str], str] = {
     ("MemberFacts.supporters", "registry"): "each supporter's own means test is not recorded: the township records "
     "its conclusion (legalsupporter), which the engine reads as has_capable_supporter",
     ("MemberFacts.supporters", "worksheet"): "a supporter's means test needs a form of its own",
-    ("MemberFacts.other_benefits", "registry"): "benefits from other departments (work injury care…) are not recorded",
     ("MemberFacts.other_benefits", "worksheet"): "no worksheet field for overlapping benefits",
-    ("MemberFacts.child_benefit_choice", "registry"): "chosen at application; cases do not record it yet",
     ("HouseholdFacts.income_12m", "registry"): "a declared 12-month total income has no evidence kind",
     ("HouseholdFacts.temporary_need", "worksheet"): "a temporary need is assessed in its case, not on the worksheet",
 }

@@ -57,11 +57,13 @@ from doudi.registry.models.evidence import (
     EVIDENCE_MODELS,
     AssetKind,
     CareSettingKind,
+    ChildBenefitChoiceKind,
     DisabilityCategory,
     ExclusionReason,
     ExpenseCategory,
     IncomeCategory,
     LabourCapacityLevel,
+    OtherBenefitKind,
     ParentRole,
     ParentSituationKind,
     SchoolStage,
@@ -110,6 +112,8 @@ _CATEGORY = {
     "legalsupporter": ("situation", _choices(SupporterSituation), "法定义务人情况"),
     "caresetting": ("setting", _choices(CareSettingKind), "供养方式"),
     "exclusion": ("reason", _choices(ExclusionReason), "不计入家庭成员的情形"),
+    "otherbenefit": ("benefit", _choices(OtherBenefitKind), "其他部门待遇"),
+    "childbenefitchoice": ("choice", _choices(ChildBenefitChoiceKind), "儿童保障选择"),
 }
 _CATEGORY["disability"][1].update({k.replace("残疾", ""): v for k, v in list(_CATEGORY["disability"][1].items())})
 _CATEGORY["rigidexpense"][1]["医疗支出"] = "medical"
@@ -119,6 +123,7 @@ _AMOUNT = {
     "illness": "monthly_self_paid",
     "rigidexpense": "amount_12m",
     "disability": "monthly_costs",
+    "otherbenefit": "monthly_amount",
 }
 _AMOUNT_REQUIRED = {"income", "rigidexpense"}
 _FLAG = {"asset": ("exempt", False), "illness": ("serious", False), "schooling": ("full_time", True)}
@@ -134,6 +139,7 @@ _TEXT = {
     "caresetting": "institution",
     "exclusion": "detail",
     "jobrefusal": "offer",
+    "childbenefitchoice": "guardian",
 }
 
 

@@ -29,6 +29,8 @@ EVIDENCE_TYPES = {
     "供养方式": "caresetting",
     "不计入家庭成员": "exclusion",
     "拒绝就业": "jobrefusal",
+    "其他部门待遇": "otherbenefit",
+    "儿童保障选择": "childbenefitchoice",
 }
 EVIDENCE_TYPE_LABELS = {code: label for label, code in EVIDENCE_TYPES.items()}
 
@@ -67,6 +69,8 @@ EVIDENCE_USAGE = {
     "exclusion": "类别=在监狱内服刑、强制隔离戒毒、宣告失踪、现役义务兵 等；名称/说明=说明；"
     "生效日期=情形开始之日，失效日期=结束之日（如刑满释放）",
     "jobrefusal": "名称/说明=介绍的岗位或培训（必填）；生效日期=拒绝之日；每次拒绝填一行",
+    "otherbenefit": "类别=老年人福利/护理补贴、因公伤残补贴、离休干部护理费、工伤保险生活护理费；金额=月金额",
+    "childbenefitchoice": "填在儿童名下：类别=按较高者、特困供养 或 儿童基本生活费；名称/说明=作出选择的监护人",
 }
 
 EVIDENCE_COLUMNS: tuple[Column, ...] = (
@@ -127,6 +131,8 @@ EVIDENCE_EXAMPLES: tuple[tuple[str, ...], ...] = (
     _evidence_example("caresetting", category="机构（集中供养/集中养育）", text="草尾镇敬老院"),
     _evidence_example("exclusion", category="在监狱内服刑", valid_from="2024-05-01", valid_to="2027-05-01"),
     _evidence_example("jobrefusal", text="县人社局推荐的保洁岗位", valid_from="2026-03-10"),
+    _evidence_example("otherbenefit", category="工伤保险生活护理费", amount="1200"),
+    _evidence_example("childbenefitchoice", category="儿童基本生活费", text="祖母李四"),
 )
 
 # Household programmes are held by one member (the head, normally) and cover the household.

@@ -463,6 +463,56 @@ class JobRefusal(Evidence):
         constraints = _evidence_constraints("jobrefusal")
 
 
+class OtherBenefitKind(models.TextChoices):
+    """Benefits from other departments that overlap the disability subsidies (rules.md §5): the
+    engine's ``OTHER_BENEFIT_LABELS`` codes."""
+
+    ELDERLY_CARE_SUBSIDY = "elderly_care_subsidy", _("老年人福利/护理补贴")
+    VETERAN_DISABILITY = "veteran_disability", _("因公伤残补贴")
+    RETIRED_CADRE_CARE = "retired_cadre_care", _("离休干部护理费")
+    WORK_INJURY_CARE = "work_injury_care", _("工伤保险生活护理费")
+
+
+class OtherBenefit(Evidence):
+    """A benefit the person receives from another department: excludes the care subsidy (工伤护理费)
+    or is compared with it, the higher one paid (择高, §5)."""
+
+    benefit = models.CharField(_("其他部门待遇"), max_length=24, choices=OtherBenefitKind.choices)
+    monthly_amount = models.DecimalField(_("月金额（元）"), max_digits=12, decimal_places=2, default=0)
+    value_fields = ("benefit", "monthly_amount")
+    kind_label = _("其他部门待遇")
+
+    class Meta(Evidence.Meta):
+        verbose_name = _("其他部门待遇")
+        verbose_name_plural = _("其他部门待遇")
+        constraints = [
+            *_evidence_constraints("otherbenefit"),
+            models.CheckConstraint(condition=Q(monthly_amount__gte=0), name="otherbenefit_amount_non_negative"),
+        ]
+
+
+class ChildBenefitChoiceKind(models.TextChoices):
+    """What a child entitled to both chooses (rules.md §6): the engine's ``CHILD_CHOICE_LABELS`` codes."""
+
+    AUTO = "auto", _("按较高者")
+    EXTREME_POVERTY = "extreme_poverty", _("特困供养")
+    CHILD_ALLOWANCE = "child_allowance", _("儿童基本生活费")
+
+
+class ChildBenefitChoice(Evidence):
+    """The choice a child (or the guardian) made between 特困供养 and 儿童基本生活费, on the child."""
+
+    choice = models.CharField(_("儿童保障选择"), max_length=16, choices=ChildBenefitChoiceKind.choices)
+    guardian = models.CharField(_("作出选择的监护人"), max_length=50, blank=True)
+    value_fields = ("choice", "guardian")
+    kind_label = _("儿童保障选择")
+
+    class Meta(Evidence.Meta):
+        verbose_name = _("儿童保障选择")
+        verbose_name_plural = _("儿童保障选择")
+        constraints = _evidence_constraints("childbenefitchoice")
+
+
 EVIDENCE_MODELS: dict[str, type[Evidence]] = {
     m.kind(): m
     for m in (
@@ -480,5 +530,7 @@ EVIDENCE_MODELS: dict[str, type[Evidence]] = {
         CareSetting,
         Exclusion,
         JobRefusal,
+        OtherBenefit,
+        ChildBenefitChoice,
     )
 }

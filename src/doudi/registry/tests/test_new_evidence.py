@@ -22,9 +22,11 @@ from doudi.registry.identity import make_id_number
 from doudi.registry.models import (
     CareNeed,
     CareSetting,
+    ChildBenefitChoice,
     Exclusion,
     JobRefusal,
     LegalSupporter,
+    OtherBenefit,
     ParentSituation,
     Person,
     RigidExpense,
@@ -43,6 +45,8 @@ NEW_KINDS = {
     "caresetting": {"setting": "institution", "institution": "草尾镇敬老院"},
     "exclusion": {"reason": "conscript", "detail": "2024年9月入伍"},
     "jobrefusal": {"offer": "县人社局推荐的保洁岗位", "stated_reason": "嫌工资低"},
+    "otherbenefit": {"benefit": "work_injury_care", "monthly_amount": "1200.00"},
+    "childbenefitchoice": {"choice": "child_allowance", "guardian": "祖母李四"},
 }
 
 
@@ -76,6 +80,8 @@ def test_each_new_kind_is_recorded_from_the_household_page_and_shown(client, fam
         "caresetting": CareSetting,
         "exclusion": Exclusion,
         "jobrefusal": JobRefusal,
+        "otherbenefit": OtherBenefit,
+        "childbenefitchoice": ChildBenefitChoice,
     }[kind]
     for name in model.value_fields:
         assert f'name="{name}"' in page
@@ -101,6 +107,8 @@ def test_each_new_kind_is_recorded_from_the_household_page_and_shown(client, fam
         "caresetting": "草尾镇敬老院",
         "exclusion": "现役义务兵",
         "jobrefusal": "县人社局推荐的保洁岗位",
+        "otherbenefit": "工伤保险生活护理费",
+        "childbenefitchoice": "儿童基本生活费",
     }
     assert expected[kind] in detail
     # The person page offers the new kinds among its evidence forms.
@@ -290,6 +298,34 @@ def test_job_refusals_valid_on_the_date_are_counted_by_the_engine_and_the_simula
         (bulk,) = [x for chunk in chunks(hh.region_id, on, timezone.now()) for x in build_facts(chunk, on)]
         for facts in (case_facts, bulk):
             assert {m.person_id: m.job_refusals for m in facts.members}[str(head.pk)] == expected
+
+
+def test_other_benefits_and_a_childs_choice_reach_the_engine_and_the_simulation(family, users):
+    from doudi.policy.engine.facts import OtherBenefit as OtherBenefitFact
+    from doudi.policy.simulation.extract import chunks
+    from doudi.policy.simulation.facts import build_facts
+
+    hh, head, child = family
+    actor = users["village_worker"]
+    services.do_record_evidence(
+        actor,
+        head,
+        kind="otherbenefit",
+        values={"benefit": "work_injury_care", "monthly_amount": Decimal("1200")},
+        valid_from=date(2024, 6, 1),
+    )
+    services.do_record_evidence(
+        actor, child, kind="childbenefitchoice", values={"choice": "extreme_poverty"}, valid_from=date(2024, 6, 1),
+    )  # fmt: skip
+    on = date(2025, 1, 1)
+    expected = {
+        str(head.pk): ((OtherBenefitFact(kind="work_injury_care", monthly_amount=Decimal("1200.00")),), "auto"),
+        str(child.pk): ((), "extreme_poverty"),
+    }
+    case_facts = facts_from_snapshot(household_as_of(hh, on=on))
+    (bulk,) = [x for chunk in chunks(hh.region_id, on, timezone.now()) for x in build_facts(chunk, on)]
+    for facts in (case_facts, bulk):
+        assert {m.person_id: (m.other_benefits, m.child_benefit_choice) for m in facts.members} == expected
 
 
 # ------------------------------------------------------------------------- impossible facts

@@ -116,14 +116,16 @@ def test_every_evidence_kind_is_imported_and_a_second_import_changes_nothing(use
         evidence_row(head, "供养方式", 类别="机构（集中供养/集中养育）", **{"名称/说明": "草尾镇敬老院"}),
         evidence_row(child, "不计入家庭成员", 类别="现役义务兵", 失效日期="2027-09-01"),
         evidence_row(spouse, "拒绝就业", **{"名称/说明": "县人社局推荐的保洁岗位"}),
+        evidence_row(head, "其他部门待遇", 类别="工伤保险生活护理费", 金额="1200"),
+        evidence_row(child, "儿童保障选择", 类别="儿童基本生活费", **{"名称/说明": "祖母"}),
     ]
     data = table_bytes(EVIDENCE.headers, evidence)
     batch = stage_kind(actor, data, ImportKind.EVIDENCE, capture=capture)
     assert batch.invalid_rows == 0, errors_of(batch)
-    assert batch.summary["evidence_new"] == 14
+    assert batch.summary["evidence_new"] == 16
     batch = commit(actor, batch, capture=capture)
     assert batch.status == "imported", batch.error_message
-    assert batch.summary["result"]["evidence_created"] == 14
+    assert batch.summary["result"]["evidence_created"] == 16
     income = Income.objects.get(person__id_number=head["公民身份号码"])
     assert (income.monthly_amount, income.category, income.source) == (Decimal("1200.00"), "wages", "import")
     assert (Disability.objects.get().grade, Disability.objects.get().monthly_costs) == (2, Decimal("150.00"))
@@ -134,7 +136,7 @@ def test_every_evidence_kind_is_imported_and_a_second_import_changes_nothing(use
     assert AuditEvent.objects.filter(action="record_income").count() == 1
 
     again = stage_kind(actor, data, ImportKind.EVIDENCE, capture=capture)
-    assert (again.summary["evidence_new"], again.summary["evidence_unchanged"]) == (0, 14)
+    assert (again.summary["evidence_new"], again.summary["evidence_unchanged"]) == (0, 16)
     again = commit(actor, again, capture=capture)
     assert again.summary["result"]["evidence_created"] == 0
     assert Income.objects.count() == 1
