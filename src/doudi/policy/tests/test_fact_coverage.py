@@ -115,7 +115,8 @@ NOT_YET: dict[tuple[str, str], str] = {
     "its conclusion (legalsupporter), which the engine reads as has_capable_supporter",
     ("MemberFacts.supporters", "worksheet"): "a supporter's means test needs a form of its own",
     ("MemberFacts.other_benefits", "worksheet"): "no worksheet field for overlapping benefits",
-    ("HouseholdFacts.income_12m", "registry"): "a declared 12-month total income has no evidence kind",
+    ("HouseholdFacts.income_12m", "registry"): "from the registry the 12 months' income is the recorded monthly "
+    "incomes × 12 (the engine's default when no total is declared); a declared total is a worksheet override",
     ("HouseholdFacts.temporary_need", "worksheet"): "a temporary need is assessed in its case, not on the worksheet",
 }
 
