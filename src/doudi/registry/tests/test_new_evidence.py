@@ -57,6 +57,15 @@ def family(regions, users):
     return hh, Person.objects.get(household=hh, relation="head"), Person.objects.get(household=hh, relation="child")
 
 
+def both_facts(household, on: date):
+    """The household's facts as a case reads them (the facts bridge) and as the simulation does (bulk)."""
+    from doudi.policy.simulation.extract import chunks
+    from doudi.policy.simulation.facts import build_facts
+
+    (bulk,) = [x for chunk in chunks(household.region_id, on, timezone.now()) for x in build_facts(chunk, on)]
+    return facts_from_snapshot(household_as_of(household, on=on)), bulk
+
+
 def _api(user) -> APIClient:
     client = APIClient()
     client.force_authenticate(user)
@@ -183,9 +192,6 @@ def test_parents_reach_the_engine_with_their_dates(family, users):
 @pytest.mark.parametrize("situation,capable", [(None, None), ("none", False), ("incapable", False), ("capable", True)])
 def test_the_supporters_situation_reaches_the_engine_and_the_simulation(family, users, situation, capable):
     """Not recorded is unknown (no 特困), not "no supporter": the case and the simulation read the same."""
-    from doudi.policy.simulation.extract import chunks
-    from doudi.policy.simulation.facts import build_facts
-
     hh, head, _child = family
     if situation:
         services.do_record_evidence(
@@ -195,20 +201,14 @@ def test_the_supporters_situation_reaches_the_engine_and_the_simulation(family, 
             values={"situation": situation, "basis": "查明" if situation == "incapable" else ""},
             valid_from=date(2024, 6, 1),
         )
-    facts = facts_from_snapshot(household_as_of(hh, on=date(2025, 1, 1)))
-    assert next(m for m in facts.members if m.person_id == str(head.pk)).has_capable_supporter is capable
-    on = date(2025, 1, 1)
-    (bulk,) = [x for chunk in chunks(hh.region_id, on, timezone.now()) for x in build_facts(chunk, on)]
-    assert next(m for m in bulk.members if m.person_id == str(head.pk)).has_capable_supporter is capable
+    for facts in both_facts(hh, date(2025, 1, 1)):
+        assert next(m for m in facts.members if m.person_id == str(head.pk)).has_capable_supporter is capable
 
 
 @pytest.mark.parametrize("recorded", [False, True])
 def test_the_care_setting_and_an_exclusion_reach_the_engine_and_the_simulation(family, users, recorded):
     """Not recorded: at home and counted. Recorded: the head in an institution, the child a conscript
     until 2026 — the case's facts and the simulation's read the same; after the end date, counted again."""
-    from doudi.policy.simulation.extract import chunks
-    from doudi.policy.simulation.facts import build_facts
-
     hh, head, child = family
     actor = users["village_worker"]
     if recorded:
@@ -230,18 +230,13 @@ def test_the_care_setting_and_an_exclusion_reach_the_engine_and_the_simulation(f
     expected = {str(head.pk): ("institution" if recorded else "home", None),
                 str(child.pk): ("home", "conscript" if recorded else None)}  # fmt: skip
     on = date(2025, 1, 1)
-    case_facts = facts_from_snapshot(household_as_of(hh, on=on))
-    (bulk,) = [x for chunk in chunks(hh.region_id, on, timezone.now()) for x in build_facts(chunk, on)]
-    for facts in (case_facts, bulk):
+    for facts in both_facts(hh, on):
         assert {m.person_id: (m.residence, m.exclusion) for m in facts.members} == expected
     later = facts_from_snapshot(household_as_of(hh, on=date(2026, 10, 1)))
     assert next(m for m in later.members if m.person_id == str(child.pk)).exclusion is None
 
 
 def test_chronic_medication_and_disability_costs_reach_the_engine_and_the_simulation(family, users):
-    from doudi.policy.simulation.extract import chunks
-    from doudi.policy.simulation.facts import build_facts
-
     hh, head, child = family
     actor = users["village_worker"]
     services.do_record_evidence(
@@ -258,17 +253,12 @@ def test_chronic_medication_and_disability_costs_reach_the_engine_and_the_simula
     )  # fmt: skip
     on = date(2025, 1, 1)
     expected = {str(head.pk): (True, Decimal("0")), str(child.pk): (False, Decimal("320.50"))}
-    case_facts = facts_from_snapshot(household_as_of(hh, on=on))
-    (bulk,) = [x for chunk in chunks(hh.region_id, on, timezone.now()) for x in build_facts(chunk, on)]
-    for facts in (case_facts, bulk):
+    for facts in both_facts(hh, on):
         assert {m.person_id: (m.chronic_medication, m.disability_costs_monthly) for m in facts.members} == expected
 
 
 def test_a_non_residential_property_reaches_the_engine_and_the_simulation(family, users):
     """A shop is not a home: counted apart from the houses, by the case and by the simulation."""
-    from doudi.policy.simulation.extract import chunks
-    from doudi.policy.simulation.facts import build_facts
-
     hh, head, _child = family
     for kind, quantity in (("real_estate", 1), ("non_residential", 2)):
         services.do_record_evidence(
@@ -277,16 +267,11 @@ def test_a_non_residential_property_reaches_the_engine_and_the_simulation(family
             valid_from=date(2024, 6, 1),
         )  # fmt: skip
     on = date(2025, 1, 1)
-    case_facts = facts_from_snapshot(household_as_of(hh, on=on))
-    (bulk,) = [x for chunk in chunks(hh.region_id, on, timezone.now()) for x in build_facts(chunk, on)]
-    for facts in (case_facts, bulk):
+    for facts in both_facts(hh, on):
         assert (facts.houses, facts.non_residential_properties) == (1, 2)
 
 
 def test_job_refusals_valid_on_the_date_are_counted_by_the_engine_and_the_simulation(family, users):
-    from doudi.policy.simulation.extract import chunks
-    from doudi.policy.simulation.facts import build_facts
-
     hh, head, _child = family
     for day, until in ((date(2024, 3, 1), None), (date(2024, 5, 1), None), (date(2024, 7, 1), date(2024, 12, 1))):
         services.do_record_evidence(
@@ -294,16 +279,12 @@ def test_job_refusals_valid_on_the_date_are_counted_by_the_engine_and_the_simula
             valid_from=day, valid_to=until,
         )  # fmt: skip
     for on, expected in ((date(2024, 8, 1), 3), (date(2025, 1, 1), 2)):
-        case_facts = facts_from_snapshot(household_as_of(hh, on=on))
-        (bulk,) = [x for chunk in chunks(hh.region_id, on, timezone.now()) for x in build_facts(chunk, on)]
-        for facts in (case_facts, bulk):
+        for facts in both_facts(hh, on):
             assert {m.person_id: m.job_refusals for m in facts.members}[str(head.pk)] == expected
 
 
 def test_other_benefits_and_a_childs_choice_reach_the_engine_and_the_simulation(family, users):
     from doudi.policy.engine.facts import OtherBenefit as OtherBenefitFact
-    from doudi.policy.simulation.extract import chunks
-    from doudi.policy.simulation.facts import build_facts
 
     hh, head, child = family
     actor = users["village_worker"]
@@ -322,9 +303,7 @@ def test_other_benefits_and_a_childs_choice_reach_the_engine_and_the_simulation(
         str(head.pk): ((OtherBenefitFact(kind="work_injury_care", monthly_amount=Decimal("1200.00")),), "auto"),
         str(child.pk): ((), "extreme_poverty"),
     }
-    case_facts = facts_from_snapshot(household_as_of(hh, on=on))
-    (bulk,) = [x for chunk in chunks(hh.region_id, on, timezone.now()) for x in build_facts(chunk, on)]
-    for facts in (case_facts, bulk):
+    for facts in both_facts(hh, on):
         assert {m.person_id: (m.other_benefits, m.child_benefit_choice) for m in facts.members} == expected
 
 
