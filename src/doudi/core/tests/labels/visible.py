@@ -33,7 +33,9 @@ ALLOWED = {
 }
 # A token with a digit is an identifier people use as data (an example 家庭标识 H001), not a word.
 DATA_TOKEN = re.compile(r"[0-9]")
-WORD = re.compile(r"[A-Za-z][A-Za-z0-9_]*")
+# A word starts after no letter or digit: letters glued to digits before them ("661770ef", a token's
+# random prefix) are part of a data token like the words DATA_TOKEN passes.
+WORD = re.compile(r"(?<![A-Za-z0-9])[A-Za-z][A-Za-z0-9_]*")
 CODE = re.compile(r"\b[a-z0-9]+(?:_[a-z0-9]+)+\b")
 DJANGO_DEFAULTS = (
     "This field is required",
