@@ -347,11 +347,15 @@ _IDENTITY = (
     "(SELECT system_identifier::text FROM pg_control_system()) || ':' || "
     "(SELECT oid::text FROM pg_database WHERE datname = current_database())"
 )
-# own: this transaction changed a logged table (its changes are not committed: read them directly).
+# own: this transaction changed a logged table (its changes are not committed: read them directly), or a
+# trigger is missing or disabled (a table recreated, ``ALTER TABLE … DISABLE TRIGGER``): nothing is kept.
 # changed: for each snapshot of the manifest, the logged tables changed by a committed transaction it did
 # not see; horizon: the log holds every change at or above it.
 _STATE_SQL = f"""
-    SELECT EXISTS (SELECT 1 FROM {LOG} WHERE txid = txid_current_if_assigned()) AS own,
+    SELECT EXISTS (SELECT 1 FROM {LOG} WHERE txid = txid_current_if_assigned())
+           OR (SELECT count(*) FROM pg_trigger
+               WHERE tgname = ANY(CAST(%(triggers)s AS text[])) AND tgenabled IN ('O', 'A'))
+              < cardinality(CAST(%(triggers)s AS text[])) AS own,
            {_IDENTITY} AS identity,
            (SELECT max(horizon) FROM {HORIZON}) AS horizon,
            (SELECT json_agg(DISTINCT jsonb_build_array(s, l.table_name))
@@ -365,8 +369,8 @@ def raw_tables(prefix: str) -> dict[str, pa.Table | str]:
 
     On PostgreSQL each raw table of the standing extract is reused while fresh — none of the tables it is
     read from changed since its snapshot — and the stale ones are read again (``build``); the check is
-    one small query. On SQLite, or when this transaction changed the registry itself, the tables are
-    read directly on Django's connection and nothing is kept.
+    one small query. On SQLite, when this transaction changed the registry itself, or when a trigger of
+    the log is missing or disabled, the tables are read directly on Django's connection and nothing is kept.
     """
     if connection.vendor != "postgresql":
         STATS["direct"] += 1
@@ -374,7 +378,8 @@ def raw_tables(prefix: str) -> dict[str, pa.Table | str]:
     manifest = _manifest(prefix)
     kept = manifest["tables"] if manifest and manifest.get("version") == _version(prefix) else {}
     with connection.cursor() as cursor:
-        cursor.execute(_STATE_SQL, {"snapshots": sorted({t["snapshot"] for t in kept.values()})})
+        snapshots = sorted({t["snapshot"] for t in kept.values()})
+        cursor.execute(_STATE_SQL, {"snapshots": snapshots, "triggers": [f"{t}_registry_change" for t in LOGGED]})
         own, identity, horizon, changed = cursor.fetchone()
     if own:
         STATS["direct"] += 1

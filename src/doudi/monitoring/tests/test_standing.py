@@ -281,3 +281,21 @@ def test_only_the_tables_read_from_a_changed_table_are_read_again(household, use
         cursor.execute("UPDATE cases_case SET household_id = household_id WHERE false")
     tables()
     assert standing.READ[read:] == ["raw_refusals", "raw_relatives"]
+
+
+@pytest.mark.postgresql_only
+def test_with_a_trigger_disabled_nothing_is_kept(household):
+    """A disabled trigger (``ALTER TABLE … DISABLE TRIGGER``) would hide changes: the registry is read directly."""
+    tables()
+    with connection.cursor() as cursor:
+        cursor.execute("ALTER TABLE cases_enrolment DISABLE TRIGGER cases_enrolment_registry_change")
+    try:
+        before = counts()
+        tables()
+        assert delta(before) == {"direct": 1}
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("ALTER TABLE cases_enrolment ENABLE TRIGGER cases_enrolment_registry_change")
+    before = counts()
+    tables()
+    assert delta(before) == {"reused": 1}
