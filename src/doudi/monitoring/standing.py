@@ -395,6 +395,7 @@ def raw_tables(prefix: str) -> dict[str, pa.Table | str]:
         entry = kept.get(query.name)
         if (
             entry is not None
+            and horizon is not None  # the horizon's row gone: nothing can be trusted until a build records it
             and _xmin(entry["snapshot"]) >= horizon
             and not sources(query) & changed_in.get(entry["snapshot"], set())
             and (directory / entry["file"]).exists()
@@ -543,5 +544,6 @@ def _prune(pg) -> None:
         (horizon,) = pg.execute(
             "SELECT min(txid_snapshot_xmin(CAST(s AS txid_snapshot))) FROM unnest(CAST(%s AS text[])) s", [snapshots]
         ).fetchone()
-        pg.execute(f"UPDATE {HORIZON} SET horizon = GREATEST(horizon, %s)", [horizon])
+        if pg.execute(f"UPDATE {HORIZON} SET horizon = GREATEST(horizon, %s)", [horizon]).rowcount == 0:
+            pg.execute(f"INSERT INTO {HORIZON} (horizon) VALUES (%s)", [horizon])
         pg.execute(f"DELETE FROM {LOG} WHERE txid < %s", [horizon])

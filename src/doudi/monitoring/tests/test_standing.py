@@ -234,6 +234,14 @@ def test_an_extract_below_the_pruning_horizon_is_rebuilt(household):
         before = counts()
         tables()
         assert delta(before) == {"built": 1}
+        with connection.cursor() as cursor:  # the horizon's row lost: stale, and the build records it again
+            cursor.execute(f"DELETE FROM {standing.HORIZON}")
+        before = counts()
+        tables()
+        assert delta(before) == {"built": 1}
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT count(*) FROM {standing.HORIZON}")
+            assert cursor.fetchone()[0] == 1
     finally:  # the horizon is not a model's table: the test database's flush leaves it
         with connection.cursor() as cursor:
             cursor.execute(f"UPDATE {standing.HORIZON} SET horizon = %s", [horizon])
