@@ -12,6 +12,7 @@ end date supersedes the old row and inserts a new one, so that both "what was tr
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -380,8 +381,6 @@ class LegalSupporter(Evidence):
         constraints = _evidence_constraints("legalsupporter")
 
     def clean(self) -> None:
-        from django.core.exceptions import ValidationError
-
         super().clean()
         if self.situation == SupporterSituation.INCAPABLE and not (self.basis or "").strip():
             raise ValidationError(
@@ -413,8 +412,6 @@ class CareSetting(Evidence):
         constraints = _evidence_constraints("caresetting")
 
     def clean(self) -> None:
-        from django.core.exceptions import ValidationError
-
         super().clean()
         if self.setting == CareSettingKind.INSTITUTION and not (self.institution or "").strip():
             raise ValidationError({"institution": _("集中供养须填写供养服务机构名称。")})
