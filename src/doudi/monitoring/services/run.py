@@ -283,7 +283,8 @@ def _run(actor, region_code: str, on: date | None, engine: str, feeds, spark_ses
                        a.person_id, a.region_code AS region_id, a.township_code AS township_id, a.evidence,
                        a.event_date, a.detected_on, a.due_on, a.due_provisional, 'open' AS status, {run.pk} AS run_id
                 FROM alerts a ANTI JOIN existing e ON e.fingerprint = a.fingerprint
-                """
+                ORDER BY a.person_id NULLS LAST, a.household_id, a.fingerprint
+                """  # in the registry's order: the reference checks then probe its keys in order
             ).to_arrow_table()
             clearable = ", ".join(f"'{c}'" for c in sorted(may_clear)) or "''"
             enabled = " OR ".join(f"(e.rule = '{r.code}' AND p.on_{r.code})" for r in RULES)
