@@ -18,10 +18,12 @@ written), and returns the enrolments whose warning it set, so the caller can tel
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 
 from django.db import connection
 from django.db.models import Q
+from django.db.models.expressions import RawSQL
 
 from doudi.cases.models import Enrolment, EnrolmentStatus
 from doudi.registry.models import Person
@@ -83,17 +85,23 @@ WHERE {enrolment}.id = warned.id AND {enrolment}.payment_warning <> warned.warni
 
 
 def _in(column: str, name: str, ids: list[int], params: dict) -> str:
-    """Return the condition ``column`` in ``ids``: one array parameter on PostgreSQL, a list elsewhere."""
+    """Return the condition ``column`` in ``ids`` with the ids as one parameter, however many there are.
+
+    An array on PostgreSQL, a JSON list read by ``json_each`` on SQLite: a parameter per id would meet
+    SQLite's limit on parameters (32,766 in its default build) with a large county's roster, and binding
+    tens of thousands of parameters is slow where the limit is higher."""
     if connection.vendor == "postgresql":
         params[name] = ids
         return f"{column} = ANY(%({name})s)"
-    if not ids:
-        return "1 = 0"
-    marks = []
-    for k, value in enumerate(ids):
-        params[f"{name}_{k}"] = value
-        marks.append(f"%({name}_{k})s")
-    return f"{column} IN ({', '.join(marks)})"
+    params[name] = json.dumps(ids)
+    return f"{column} IN (SELECT value FROM json_each(%({name})s))"
+
+
+def _id_set(ids: list[int]) -> RawSQL:
+    """The ids as a subquery for an ``__in`` lookup, one parameter (as ``_in``)."""
+    if connection.vendor == "postgresql":
+        return RawSQL("SELECT unnest(%s::bigint[])", [ids])
+    return RawSQL("SELECT value FROM json_each(%s)", [json.dumps(ids)])
 
 
 def refresh_payment_warnings(*, household_ids: Iterable[int] | None = None, person_ids: Iterable[int] | None = None):
@@ -115,11 +123,11 @@ def refresh_payment_warnings(*, household_ids: Iterable[int] | None = None, pers
     }
     if household_ids is not None:
         households = [int(pk) for pk in household_ids]
-        condition |= Q(household_id__in=households)
+        condition |= Q(household_id__in=_id_set(households))
         parts.append(_in("e.household_id", "households", households, params))
     if person_ids is not None:
         persons = [int(pk) for pk in person_ids]
-        condition |= Q(person_id__in=persons)
+        condition |= Q(person_id__in=_id_set(persons))
         parts.append(_in("e.person_id", "persons", persons, params))
     if not parts:
         return Enrolment.objects.none()

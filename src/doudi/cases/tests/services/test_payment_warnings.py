@@ -6,6 +6,7 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
+from django.db import connection
 
 from doudi.cases.models import Enrolment
 from doudi.cases.services import payment_checks as checks
@@ -143,8 +144,6 @@ def test_one_refresh_of_many_households_gives_each_enrolment_its_own_warning(reg
         e_held.pk: "账户户名“张三”不是本家庭现有成员，暂不能发放",
     }
     # A second refresh changes nothing, so it rewrites no row (PostgreSQL shows it: the rows stay where they are).
-    from django.db import connection
-
     ids = sorted([e_plain.pk, e_bare.pk, e_held.pk])
     if connection.vendor == "postgresql":
         versions = "SELECT id, ctid::text FROM cases_enrolment WHERE id IN (%s, %s, %s) ORDER BY id"
@@ -159,3 +158,26 @@ def test_one_refresh_of_many_households_gives_each_enrolment_its_own_warning(reg
             cursor.execute(versions, ids)
             assert [v for _, v in cursor.fetchall()] != [v for _, v in before]
     assert Enrolment.objects.get(pk=e_bare.pk).payment_warning == checks.ACCOUNT_SHARED
+
+
+def test_a_refresh_of_more_households_than_a_statement_may_have_parameters(regions, users):
+    """A county's roster (40,000 households here) is one refresh: ids go in as one parameter, never one each.
+
+    SQLite allows 32,766 parameters in a statement; a roster import of a large county on the embedded
+    database must not fail on its size."""
+    plain, plain_head = _household(regions, users, account=ACCOUNT)
+    bare, bare_head = _household(regions, users, head_name="王五")
+    e_plain, e_bare = _enrol(plain, plain_head), _enrol(bare, bare_head)
+    Enrolment.objects.filter(pk__in=[e_plain.pk, e_bare.pk]).update(payment_warning="")
+    many = [plain.pk, bare.pk, *range(10_000_000, 10_040_000)]  # the rest hold no enrolment
+    bound = []
+
+    def count_parameters(execute, sql, params, many_, context):
+        bound.append(len(params or ()))
+        return execute(sql, params, many_, context)
+
+    with connection.execute_wrapper(count_parameters):
+        warned = checks.refresh_payment_warnings(household_ids=many, person_ids=many)
+        assert {e.pk: e.payment_warning for e in warned} == {e_bare.pk: checks.NO_ACCOUNT}
+    assert bound and max(bound) < 20
+    assert Enrolment.objects.get(pk=e_plain.pk).payment_warning == ""
