@@ -339,6 +339,26 @@ def main() -> None:
         print(f"floor measurements: {', '.join(f'{f:.2f}' for f in floors)} s (median taken)")
         print(f"floor: bare DuckDB join feed × persons: {bare_s:.2f} s ({matched:,} feed rows matched a person)")
         print(f"standing extract built (PostgreSQL → Parquet): {build_s:.2f} s; run tables from it: {shape_s:.2f} s")
+        # The least the medical-cost rule must do, bare: each person's out-of-pocket total over the 12 months
+        # before the run, joined to the persons, those over the threshold counted (no evidence, no other rule).
+        sums = []
+        for _ in range(3):
+            t = time.perf_counter()
+            con = duckdb.connect()
+            over = con.execute(
+                f"SELECT count(*) FROM (SELECT person_id, sum(out_of_pocket) AS total FROM read_parquet('{feed}') "
+                f"WHERE settled_on > DATE '{ON.replace(year=ON.year - 1)}' AND settled_on <= DATE '{ON}' "
+                f"GROUP BY person_id) f JOIN read_parquet('{extract.files['persons']}') p ON p.person_id = f.person_id "
+                f"WHERE f.total > 10000"  # monitoring.medical_out_of_pocket in force for 沅江市
+            ).fetchone()[0]
+            con.close()
+            sums.append(time.perf_counter() - t)
+        least_rule_s = sorted(sums)[1]
+        print(
+            f"least rule: 12-month totals per person joined to the persons: {least_rule_s:.2f} s, "
+            f"{least_rule_s / bare_s:.1f}× the floor ({over:,} persons over 10,000; "
+            f"{', '.join(f'{x:.2f}' for x in sums)} s, median taken)"
+        )
 
         # cold: no standing extract (built in the run); warm: the extract fresh, the alerts deleted first so
         # the run opens and persists them again (the monitoring tables are not in the registry's change log);
@@ -391,9 +411,9 @@ def main() -> None:
         )
         bare_write, least_write = write_floor
         print(
-            f"lower bound of a run that opens them all: the bare join and the least write "
-            f"{bare_s + least_write:.2f} s = {(bare_s + least_write) / bare_s:.1f}× the bare join "
-            f"(the bare join and a write with no index at all: {(bare_s + bare_write) / bare_s:.1f}×)"
+            f"lower bound of a run that opens them all: the least rule and the least write "
+            f"{least_rule_s + least_write:.2f} s = {(least_rule_s + least_write) / bare_s:.1f}× the bare join "
+            f"(the bare join itself and a write with no index at all: {(bare_s + bare_write) / bare_s:.1f}×)"
         )
     print(f"load average after: {os.getloadavg()[0]:.2f}")
 
