@@ -10,7 +10,8 @@ statement-level triggers with transition tables that do the same checks as one q
 Both raise ``foreign_key_violation`` (Django's ``IntegrityError``), as the constraints did. Races are closed
 as the constraints' row locks closed them, with one advisory lock: writers of alerts take it shared, deleters
 of households and persons exclusive, so a deletion waits for every transaction writing alerts to end and then
-sees their rows, and an alert written after a deletion began waits for it and then finds the row gone. Ids
+sees their rows, and an alert written after a deletion began waits for it and then finds the row gone (the
+check is a new statement: in doudi's READ COMMITTED transactions it sees what committed while it waited). Ids
 are never changed (Django does not update a primary key), so updates of the two registry tables are not
 watched. SQLite keeps Django's ``PROTECT`` only (its triggers would be lost when Django rebuilds a table).
 
