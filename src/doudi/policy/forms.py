@@ -13,6 +13,7 @@ from doudi.policy.engine.facts import (
     EXCLUSION_LABELS,
     EXPENSE_LABELS,
     LABOUR_CAPACITY_LABELS,
+    OTHER_BENEFIT_LABELS,
     PARENT_SITUATION_LABELS,
     RELATION_LABELS,
     RESIDENCE_LABELS,
@@ -146,6 +147,13 @@ class MemberWorksheetForm(NamedErrorsMixin, forms.Form):
     child_benefit_choice = forms.ChoiceField(
         label="儿童保障选择", choices=list(CHILD_CHOICE_LABELS.items()), initial="auto", required=False
     )
+    # A benefit of another department that overlaps the two disability subsidies (§5: 择高 or not both).
+    other_benefit = forms.ChoiceField(
+        label="其他部门同类待遇", choices=BLANK + list(OTHER_BENEFIT_LABELS.items()), required=False
+    )
+    other_benefit_amount = forms.DecimalField(
+        label="其他部门待遇月金额（元）", min_value=0, decimal_places=2, required=False
+    )
     # A child's parents (孤儿, 事实无人抚养儿童, §6): situation, since, and until (custody measures).
     father_situation = _situation_field("父亲")
     father_since = _date_field("父亲情形起始日期")
@@ -169,6 +177,8 @@ class MemberWorksheetForm(NamedErrorsMixin, forms.Form):
                 self.add_error(f"{parent}_situation", "填写了日期时必填。")
             if since and until and until < since:
                 self.add_error(f"{parent}_until", f"早于起始日期 {since.isoformat()}。")
+        if data.get("other_benefit_amount") and not data.get("other_benefit"):
+            self.add_error("other_benefit", "填写了待遇月金额时必填。")
         return data
 
     def is_blank(self) -> bool:
@@ -219,6 +229,9 @@ def worksheet_to_document(household: dict, members: list[dict]) -> dict:
             member["has_capable_supporter"] = m["has_capable_supporter"]
         if m.get("job_refusals"):
             member["job_refusals"] = m["job_refusals"]
+        if m.get("other_benefit"):
+            amount = m.get("other_benefit_amount") or 0
+            member["other_benefits"] = [{"kind": m["other_benefit"], "monthly_amount": str(amount)}]
         parents = [
             {
                 "situation": m[f"{parent}_situation"],

@@ -66,7 +66,7 @@ RECORDED: dict[str, tuple[str | None, str | None, str | None]] = {
         "evidence:legalsupporter",
     ),
     "MemberFacts.supporters": (None, None, None),
-    "MemberFacts.other_benefits": ("otherbenefit.benefit", None, "evidence:otherbenefit"),
+    "MemberFacts.other_benefits": ("otherbenefit.benefit", "member.other_benefit", "evidence:otherbenefit"),
     "MemberFacts.child_benefit_choice": (
         "childbenefitchoice.choice",
         "member.child_benefit_choice",
@@ -114,7 +114,6 @@ NOT_YET: dict[tuple[str, str], str] = {
     ("MemberFacts.supporters", "registry"): "each supporter's own means test is not recorded: the township records "
     "its conclusion (legalsupporter), which the engine reads as has_capable_supporter",
     ("MemberFacts.supporters", "worksheet"): "a supporter's means test needs a form of its own",
-    ("MemberFacts.other_benefits", "worksheet"): "no worksheet field for overlapping benefits",
     ("HouseholdFacts.income_12m", "registry"): "from the registry the 12 months' income is the recorded monthly "
     "incomes × 12 (the engine's default when no total is declared); a declared total is a worksheet override",
     ("HouseholdFacts.temporary_need", "worksheet"): "a temporary need is assessed in its case, not on the worksheet",

@@ -103,3 +103,30 @@ def test_member_facts_beyond_the_registry_reach_the_engine(client, published, us
     assert head.child_benefit_choice == "child_allowance" and facts.non_residential_properties == 1
     spouse = facts.members[1]
     assert (spouse.residence, spouse.exclusion, spouse.has_capable_supporter) == ("home", None, None)
+
+
+def test_a_benefit_of_another_department_is_weighed_against_the_disability_subsidies(client, published, users):
+    """The worksheet records an overlapping benefit: 工伤保险生活护理费 excludes the two subsidies, a
+    老年人护理补贴 is weighed against them and the higher is paid (§5)."""
+    login(client, users["village_worker"])
+
+    def post(**spouse) -> str:
+        data = _worksheet(**{"0": {"wage": "3000"}, "1": {"needs_long_term_care": "on", **spouse}})
+        return client.post(reverse("policy:worksheet"), data).content.decode()
+
+    text = post(other_benefit="work_injury_care", other_benefit_amount="1500")
+    assert not any("重度残疾人护理补贴" in s for s in _eligible(text)), _eligible(text)
+    assert "已享受工伤保险生活护理费，不享受两项补贴" in text
+    text = post(other_benefit="elderly_care_subsidy", other_benefit_amount="300")
+    assert not any("重度残疾人护理补贴" in s for s in _eligible(text)), _eligible(text)
+    assert "已享受老年人福利/护理补贴 300.00 元 ≥ 两项补贴 277.00 元，择高领取原待遇，不发两项补贴" in text
+    text = post(other_benefit="elderly_care_subsidy", other_benefit_amount="100")
+    assert any(s.startswith("符合 重度残疾人护理补贴（配偶）") for s in _eligible(text)), _eligible(text)
+    assert "两项补贴 277.00 元 &gt; 老年人福利/护理补贴 100.00 元，择高领取两项补贴" in text
+
+
+def test_an_amount_without_its_benefit_is_refused_on_the_field(client, published, users):
+    login(client, users["village_worker"])
+    data = _worksheet(**{"1": {"other_benefit_amount": "100"}})
+    text = client.post(reverse("policy:worksheet"), data).content.decode()
+    assert "填写了待遇月金额时必填。" in text
