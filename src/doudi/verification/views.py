@@ -126,6 +126,8 @@ def batch_detail(request, pk: int):
     errors = list(batch.errors.all()[:200]) if request.user.can(Capability.LOAD_FEEDS) else []
     for e in errors:
         e.shown = mask_id_number(e.value) if e.column in ("公民身份号码", "户主身份证号") else e.value
+        # The reason quotes the value (公民身份号码“…”无效): masked there too.
+        e.shown_reason = e.reason.replace(e.value, e.shown) if e.value else e.reason
     pages = max((total + ROWS_PER_PAGE - 1) // ROWS_PER_PAGE, 1)
     batch.encoding_label = batch.encoding.replace("带 BOM", "带签名")
     return render(
