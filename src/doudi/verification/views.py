@@ -136,7 +136,7 @@ def batch_detail(request, pk: int):
         {
             "batch": batch,
             "schema": schema,
-            "rows": [(r["row_number"], _masked_row(schema, r)) for r in rows],
+            "rows": [(r["row_number"], zip(schema.columns, _masked_row(schema, r), strict=True)) for r in rows],
             "total": total,
             "page_number": page_number,
             "pages": pages,
