@@ -62,6 +62,7 @@ class Overview:
     by_rule: list[dict] = field(default_factory=list)
     population: list[tuple[str, str, int]] = field(default_factory=list)  # (kind, label, persons)
     population_total: int = 0
+    population_region: Region | None = None  # the township counted for a village (runs count by township)
     last_run: MonitoringRun | None = None
 
 
@@ -100,13 +101,17 @@ def overview(*, actor, today: date | None = None) -> Overview:
         for row in qs.values("rule").annotate(**counts).order_by("rule")
     ]
     kinds: dict[str, int] = {}
+    # A run counts the population by township: a village user is shown its township's figure.
+    counted = prefix[:9] if len(prefix) == 12 and prefix.isdigit() else prefix
+    if counted != prefix:
+        out.population_region = Region.objects.filter(code=counted.ljust(12, "0")).first()
     runs = MonitoringRun.objects.filter(finished_at__isnull=False).order_by("region_id", "-started_at")
     latest: dict[str, MonitoringRun] = {}
     for run in runs.filter(Q(region__code__startswith=prefix) | Q(region__code__in=_ancestors(prefix))):
         latest.setdefault(run.region_id, run)
     for run in latest.values():
         for township, by_kind in (run.population or {}).items():
-            if township.startswith(prefix):
+            if township.startswith(counted):
                 for kind, persons in by_kind.items():
                     kinds[kind] = kinds.get(kind, 0) + persons
     out.population = [(k.value, k.label, kinds.get(k.value, 0)) for k in MonitoredKind]
