@@ -104,3 +104,27 @@ def test_command_generate_and_list(person, maker):
     assert "草稿" in out.getvalue()
     with pytest.raises(CommandError, match="不是 YYYY-MM"):
         call_command("payroll", "generate", "--region", "430981", "--month", "2025/13", "--user", maker.username)
+
+
+def test_refused_submit_shows_the_finding_still_found(client, regions, maker):
+    """A 已解决 finding whose line is still in the payroll: the refused submit must leave it 待处理 on the
+    page (with its form), not 已解决 with 待处理 0 项 while every submit says 还有 1 项未处理."""
+    from doudi.payments.models import FindingStatus, PayrollFinding
+    from doudi.registry.models import Person
+
+    dead = payee(regions["lixin"], maker)
+    enrol(dead, start=JAN)
+    Person.objects.filter(pk=dead.pk).update(death_date=date(2024, 12, 20))
+    client.force_login(maker)
+    client.post("/payments/generate/", {"month": "2025-01", "programme": "dibao"})
+    payroll = Payroll.objects.get()
+    finding = PayrollFinding.objects.get(payroll=payroll, check_code="deceased")
+    client.post(f"/payments/{payroll.pk}/findings/{finding.pk}/", {"how": "resolved", "explanation": "已停发"})
+    payroll.refresh_from_db()
+    r = client.post(f"/payments/{payroll.pk}/submit/", {"version": payroll.version}, follow=True)
+    page = r.content.decode()
+    assert "还有 1 项核查发现未处理" in page
+    finding.refresh_from_db()
+    assert finding.status == FindingStatus.OPEN
+    assert "核查发现（待处理 1 项）" in page
+    assert f'action="/payments/{payroll.pk}/findings/{finding.pk}/"' in page
