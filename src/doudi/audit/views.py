@@ -71,4 +71,26 @@ def event_list(request):
     if form.is_bound and not form.is_valid():
         qs = qs.none()
     page = Paginator(qs.order_by("-at", "-id"), PAGE_SIZE).get_page(request.GET.get("page"))
+    if kind == "access":
+        _name_accesses(page.object_list)
     return render(request, "audit/event_list.html", {"form": form, "page": page, "kind": kind})
+
+
+def _name_accesses(rows) -> None:
+    """Give each full-record view the names the auditor reads: the person, the household (its head) and
+    the region, instead of the bare ids (#5296) and region codes (one query each for the page)."""
+    from doudi.regions.models import Region
+    from doudi.registry.models import Household, Person
+
+    rows = list(rows)
+    people = dict(Person.objects.filter(pk__in={r.person_id for r in rows if r.person_id}).values_list("pk", "name"))
+    households = dict(
+        Household.objects.filter(pk__in={r.household_id for r in rows if r.household_id}).values_list("pk", "head_name")
+    )
+    regions = dict(
+        Region.objects.filter(pk__in={r.region_code for r in rows if r.region_code}).values_list("pk", "name")
+    )
+    for r in rows:
+        r.person_name = people.get(r.person_id, "")
+        r.household_name = f"{households[r.household_id]}户" if households.get(r.household_id) else ""
+        r.region_name = regions.get(r.region_code, r.region_code)

@@ -109,3 +109,16 @@ def test_any_page_number_answers_a_page(client, users, demo_events, role, page):
     shown = response.context["page"]
     assert 1 <= shown.number <= shown.paginator.num_pages
     assert len(shown.object_list) <= PAGE_SIZE
+
+
+def test_full_record_views_name_the_person_household_and_region(client, users, activity):
+    """The auditor reads who was seen: names, not bare ids (#5296) and region codes (430981114201)."""
+    mine, _theirs = activity
+    head = Person.objects.get(household=mine, relation="head")
+    client.force_login(users["village_worker"])
+    client.get(reverse("registry:household_detail", args=[mine.pk]), {"reveal": head.pk})
+    client.force_login(users["auditor"])
+    page = client.get(reverse("audit:event_list"), {"kind": "access"}).content.decode()
+    row = page[page.index("<tbody>") : page.index("</tbody>")]
+    assert f">{head.name}</a>" in row and ">王建国户</a>" in row
+    assert '<td data-label="区划">立新村</td>' in row and f">#{head.pk}</a>" not in row
