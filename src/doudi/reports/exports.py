@@ -44,6 +44,8 @@ def table_xlsx(table: StatsTable) -> bytes:
             sheet.cell(row=r, column=3).number_format = "0.0"
         elif row.unit in ("元", "元/人·月"):
             sheet.cell(row=r, column=3).number_format = "#,##0.00"
+        else:  # counts (户, 人, 件 ...) with thousands separators, as on the page (1,045, not 1045)
+            sheet.cell(row=r, column=3).number_format = "#,##0"
     for col, width in zip("ABCD", (18, 26, 14, 10), strict=True):
         sheet.column_dimensions[col].width = width
     out = io.BytesIO()
