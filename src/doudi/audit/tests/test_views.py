@@ -95,7 +95,7 @@ def test_an_event_with_plain_values_in_changes_is_still_shown(client, users, reg
     client.force_login(users["administrator"])
     response = client.get(reverse("audit:event_list"))
     assert response.status_code == 200
-    assert "households：3000" in response.content.decode()
+    assert "户数：3000" in response.content.decode()
 
 
 @pytest.mark.parametrize("role", ["administrator", "city_supervisor", "county_reviewer", "auditor"])

@@ -64,6 +64,21 @@ def percent(value):
     return labels.percent(value)
 
 
+# Names of the changes some writers store as plain values (a monitoring run, a department file's batch,
+# the demo data, an alert's assignment): shown in Chinese rather than as ``opened：0``.
+PLAIN_CHANGE_LABELS = {
+    "on": "监测日期",
+    "opened": "新开预警",
+    "closed": "自动关闭",
+    "unchanged": "维持不变",
+    "rows": "行数",
+    "good": "合格行数",
+    "bad": "问题行数",
+    "households": "户数",
+    "assigned_to": "分派给",
+}
+
+
 @register.filter
 def change_rows(changes):
     """Return ``[(label, old, new)]`` from an AuditEvent's ``changes``.
@@ -78,8 +93,10 @@ def change_rows(changes):
     for name, change in changes.items():
         if isinstance(change, dict):
             rows.append((change.get("label") or name, change.get("old", ""), change.get("new", "")))
+        elif isinstance(change, list | tuple) and len(change) == 2:  # [old, new], e.g. an alert's assignment
+            rows.append((PLAIN_CHANGE_LABELS.get(name, name), change[0] or "", change[1] or ""))
         else:
-            rows.append((name, "", change))
+            rows.append((PLAIN_CHANGE_LABELS.get(name, name), "", change))
     return [
         (label, _shown(old), _shown(new)) for label, old, new in rows if old not in (None, "") or new not in (None, "")
     ]

@@ -62,4 +62,18 @@ def test_audit_change_rows_show_booleans_as_yes_or_no():
     from doudi.core.templatetags.doudi_ui import change_rows
 
     rows = change_rows({"special": {"label": "情况复杂", "old": False, "new": True}, "households": 3000})
-    assert rows == [("情况复杂", "否", "是"), ("households", "", 3000)]
+    assert rows == [("情况复杂", "否", "是"), ("户数", "", 3000)]
+
+
+def test_audit_change_rows_name_plain_values_in_chinese():
+    """A monitoring run's and an alert assignment's changes read 新开预警：0, not opened：0."""
+    from doudi.core.templatetags.doudi_ui import change_rows
+
+    run = {"on": "2026-12-05", "opened": 3, "closed": 1, "unchanged": 256}
+    assert change_rows(run) == [
+        ("监测日期", "", "2026-12-05"),
+        ("新开预警", "", 3),
+        ("自动关闭", "", 1),
+        ("维持不变", "", 256),
+    ]
+    assert change_rows({"assigned_to": [None, "village_worker"]}) == [("分派给", "", "village_worker")]
