@@ -118,7 +118,8 @@ def alert_detail(request, alert_id: int):
 def overview(request):
     """Return open, overdue and resolved alerts by region and rule, and the monitored population by type."""
     data = selectors.overview(actor=request.user, today=timezone.localdate())
-    return render(request, "monitoring/overview.html", {"data": data})
+    can_handle = request.user.can(Capability.HANDLE_ALERTS)
+    return render(request, "monitoring/overview.html", {"data": data, "can_handle_alerts": can_handle})
 
 
 @login_required
