@@ -91,13 +91,16 @@ def headline_cards(board: d.Dashboard) -> list[dict]:
 
 
 def _signed_percent(ratio) -> str | None:
-    """``0.032`` → ``+3.2%`` (the comparison with the same month a year earlier)."""
-    from doudi.core.labels import percent
+    """``0.032`` → ``+3.2%`` (the comparison with the same month a year earlier): always one decimal, as
+    in the work report, so that cards side by side read alike (+19.4%, +26.8%, not +19.42% beside +26.8%)."""
+    from decimal import ROUND_HALF_UP, Decimal
 
     if ratio is None:
         return None
-    text = percent(abs(ratio))
-    return f"+{text}" if ratio > 0 else (f"-{text}" if ratio < 0 else "持平")
+    points = (abs(Decimal(ratio)) * 100).quantize(Decimal("0.1"), ROUND_HALF_UP)
+    if not points:
+        return "持平"
+    return f"{'+' if ratio > 0 else '-'}{points}%"
 
 
 @login_required
