@@ -21,6 +21,7 @@ from doudi.cases.models import (
 from doudi.cases.procedure import procedure_for
 from doudi.cases.services.common import begin_step, day_of, finish_step, required_text
 from doudi.cases.workflow import CaseStatus
+from doudi.core.labels import money
 from doudi.policy.engine import Assessment
 
 
@@ -32,7 +33,7 @@ def opinion_summary(result: Assessment) -> str:
             continue
         amount = p.monthly_amount or p.one_off_amount
         unit = "元/月" if p.monthly_amount else "元（一次性）"
-        parts.append(f"{p.label}{f' {amount} {unit}' if amount else ''}")
+        parts.append(f"{p.label}{f' {money(amount)} {unit}' if amount else ''}")
     return "拟纳入：" + "；".join(parts) if parts else "经评估不符合救助条件"
 
 

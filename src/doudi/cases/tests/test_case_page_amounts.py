@@ -1,6 +1,6 @@
 """Amounts of 1,000 元 and more on the case page are written with thousands separators and two
-decimals: the assessment's total, the proposal the county confirms, and the history's
-summary (a family of four earning 100 元 receives more than 1,000 元)."""
+decimals: the assessment's total, the proposal the county confirms, the history's summary and the
+opinion posted on the notice (a family of four earning 100 元 receives more than 1,000 元)."""
 
 from __future__ import annotations
 
@@ -53,3 +53,9 @@ def test_the_county_sees_the_proposal_and_the_assessment_with_separators(case_to
     assert f'月救助金合计 <b class="num">{total}</b> 元' in page
     assert f"查看评估说明（{total} 元/月）" in page
     assert not re.search(r"(月金额\">|月救助金合计 <b class=\"num\">|查看评估说明（)\d{4}", page)
+
+
+def test_the_opinion_on_the_notice_writes_the_amount_with_separators(case_to_confirm, users):
+    total = _total(case_to_confirm)
+    assert f"最低生活保障 {total} 元/月" in case_to_confirm.opinion
+    assert f"最低生活保障 {total} 元/月" in _page(users["township_officer"], case_to_confirm)
