@@ -8,7 +8,7 @@ from decimal import Decimal
 from django.utils import timezone
 
 from doudi.core.spreadsheets import csv_bytes, set_cell, workbook
-from doudi.reports.selectors import StatsTable
+from doudi.reports.selectors import FIGURES, StatsTable
 
 
 def _value(value):
@@ -25,6 +25,11 @@ def table_lines(table: StatsTable) -> list[list]:
         ["类别", "指标", "数值", "单位"],
     ]
     lines += [[r.section, r.label, _value(r.value), r.unit] for r in table.rows]
+    if not table.figures.get("applications_approved") and not table.figures.get("applications_refused"):
+        # No decision in the period: no on-time share (0.0% would read as "every decision late").
+        for line in lines[5:]:
+            if line[1] == FIGURES["decided_in_time_share"][0]:
+                line[2] = "—"
     return lines
 
 

@@ -362,3 +362,14 @@ def test_activity_drill_downs_and_other_county(activity, users):
         assert sorted(h.head_name for h in got) == sorted(names), key
     other = selectors.compute("430902000000", JUNE)
     assert (other["applications_received"], other["expenditure_month"]) == (1, Decimal("10.0"))
+
+
+@pytest.mark.django_db
+def test_no_decision_shows_no_on_time_share_on_the_page_and_print(data, users, client):
+    """A month without any decision: the table and its print view show 按时办结率 —, not 0.0 %."""
+    client.force_login(users["county_reviewer"])
+    for extra in ({}, {"print": "1"}):
+        page = client.get(reverse("reports:table"), {"region": COUNTY, "month": "2020-01", **extra}).content.decode()
+        row = page[page.index("按时办结率") :]
+        row = row[: row.index("</tr>")]
+        assert "—" in row and "0.0" not in row
