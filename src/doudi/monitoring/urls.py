@@ -9,6 +9,7 @@ urlpatterns = [
     path("", views.inbox, name="inbox"),
     path("alerts/<int:alert_id>/", views.alert_detail, name="alert_detail"),
     path("overview/", views.overview, name="overview"),
+    path("overview/run/", views.run_now, name="run_now"),
     path("referrals/new/", views.referral, name="referral"),
     path("staff/", views.staff, name="staff"),
 ]

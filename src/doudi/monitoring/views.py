@@ -8,6 +8,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.views.decorators.http import require_POST
 
 from doudi.accounts.models import User
 from doudi.accounts.roles import Capability
@@ -119,7 +120,27 @@ def overview(request):
     """Return open, overdue and resolved alerts by region and rule, and the monitored population by type."""
     data = selectors.overview(actor=request.user, today=timezone.localdate())
     can_handle = request.user.can(Capability.HANDLE_ALERTS)
-    return render(request, "monitoring/overview.html", {"data": data, "can_handle_alerts": can_handle})
+    can_run = request.user.can(Capability.RUN_MONITORING) and bool(request.user.region_id)
+    return render(
+        request,
+        "monitoring/overview.html",
+        {"data": data, "can_handle_alerts": can_handle, "can_run_monitoring": can_run},
+    )
+
+
+@login_required
+@require_POST
+@require_capability(Capability.RUN_MONITORING)
+def run_now(request):
+    """Start the run of the user's region now (after an upload) rather than at night; the worker runs it."""
+    from doudi.monitoring.tasks import run_region
+
+    region = request.user.region
+    if region is None:
+        raise DomainError("not_found", "您的账号未设置所属地区。")
+    run_region.enqueue(region.code, None, request.user.pk)
+    messages.success(request, f"已提交{region.name}的监测运行：后台执行，通常几分钟内完成，请稍后刷新本页查看结果。")
+    return redirect("monitoring:overview")
 
 
 @login_required
