@@ -68,6 +68,40 @@ def _not_future(value: date | None, label: str) -> date | None:
     return value
 
 
+# Django's own messages ("该字段是必填项。", "确保该变量包含不超过 … 字符") do not say which field
+# they are about; a field's message names it, as the services' messages do ("调查日期：不能晚于今天。").
+_NAMED_MESSAGES = {
+    "required": "{label}：必填，请填写。",
+    "max_length": "{label}：不能超过 %(limit_value)d 个字（现有 %(show_value)d 个字）。",
+    "min_value": "{label}：不能小于 %(limit_value)s。",
+    "max_value": "{label}：不能大于 %(limit_value)s。",
+}
+_NAMED_INVALID = {
+    forms.DateField: "{label}：请填写有效的日期。",
+    forms.IntegerField: "{label}：请填写整数。",
+    forms.DecimalField: "{label}：请填写数字。",
+}
+
+
+def name_the_fields_in_errors(form: forms.BaseForm) -> None:
+    """Give each field of ``form`` messages that begin with its label, where it has Django's own."""
+    for field in form.fields.values():
+        if not field.label:
+            continue
+        label = str(field.label).split("（")[0]
+        defaults: dict = {}
+        for klass in reversed(type(field).__mro__):
+            defaults.update(getattr(klass, "default_error_messages", {}))
+        messages = dict(_NAMED_MESSAGES)
+        for klass, text in _NAMED_INVALID.items():
+            if isinstance(field, klass):
+                messages["invalid"] = text
+        for code, text in messages.items():
+            current = field.error_messages.get(code)
+            if current is None or str(current) == str(defaults.get(code)):
+                field.error_messages[code] = text.format(label=label)
+
+
 class StepForm(forms.Form):
     """A step on a case: carries the version the user saw (``AlreadyHandled`` when it moved on)."""
 
@@ -78,6 +112,7 @@ class StepForm(forms.Form):
         self.actor = actor
         kwargs.setdefault("auto_id", "id_%s")
         super().__init__(*args, **kwargs)
+        name_the_fields_in_errors(self)
         if case is not None and not self.is_bound:
             self.initial.setdefault("expected_version", case.version)
 
@@ -489,6 +524,10 @@ class ChangeReportForm(forms.Form):
     change_kind = forms.ChoiceField(label="变更类型", choices=list(CHANGE_KINDS.items()))
     occurred_on = _date_input(label="变化日期")
     note = _text("变化情况", rows=2, max_length=500)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        name_the_fields_in_errors(self)
 
     def clean_occurred_on(self):
         return _not_future(self.cleaned_data.get("occurred_on"), "变化日期")
