@@ -110,7 +110,13 @@ def alert_detail(request, alert_id: int):
     return render(
         request,
         "monitoring/alert_detail.html",
-        {"alert": alert, "rule": rule, "form": form, "today": timezone.localdate()},
+        {
+            "alert": alert,
+            "rule": rule,
+            "form": form,
+            "today": timezone.localdate(),
+            "can_view_feeds": request.user.can(Capability.VIEW_FEEDS),
+        },
     )
 
 
