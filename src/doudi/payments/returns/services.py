@@ -262,7 +262,10 @@ def _refresh_warnings(household_ids: list[int]) -> None:
 
 @transaction.atomic(durable=True)
 def do_clear_account_flag(actor, flag: AccountFlag, *, reason: str) -> AccountFlag:
-    """Clear an open flag by hand (the bank restored the account: unfrozen, reactivated), with a reason."""
+    """Clear an open flag by hand (the bank restored the account: unfrozen, reactivated), with a reason.
+
+    The failed amount is then re-issued to the same account by the next payroll generated (once).
+    """
     if not can_write_bank_file(actor):
         raise PermissionDenied("您的角色无权处理银行账户异常。")
     flag = AccountFlag.objects.select_for_update().get(pk=flag.pk)

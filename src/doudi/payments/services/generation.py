@@ -8,11 +8,14 @@ written month by month), within ``start_month``..``end_month``. Generation write
    the programme joined to their latest change (a window function), with the payee's bank account
    as a snapshot. A person with two payable enrolments of the programme is paid once (the older
    enrolment); the double-payment check lists the other.
-2. **reissue** lines: failed lines of the county and programme whose account has since been
-   corrected (the person's account is now another, non-empty one) and that were not re-issued.
+2. **reissue** lines: failed lines of the county and programme that were not re-issued, once the
+   account works: corrected (the person's account is now another, non-empty one) or restored (the
+   bank's flag on that payroll's failure was cleared as 账户已恢复 and the account is still the one).
 3. **arrears** (补发) lines: for enrolments with a change recorded after the county's first payroll
-   of the programme (a late decision, a retroactive correction), each earlier month from that first
-   payroll on where what is owed exceeds what was paid — one line per month covered; a whole month
+   of the programme (a late decision, a retroactive correction) or with a month held (暂停发放: a
+   cancelled line, e.g. no account yet), each earlier month from that first
+   payroll on where what is owed exceeds what was paid (never a month after a registered death) — one
+   line per month covered; a whole month
    never paid has ``basis=""``, a top-up after an upward correction ``basis="change:<id>"``.
 4. **adjustment** lines: recoveries being offset (``Recovery.status="offsetting"``) take up to their
    outstanding amount from the household's normal line, as a negative line.
@@ -36,6 +39,7 @@ from doudi.accounts.scope import check_capability, check_in_scope
 from doudi.cases.models import Enrolment, EnrolmentChange
 from doudi.cases.services.common import add_months, month_start
 from doudi.core.errors import NotFound
+from doudi.payments.bankfiles.models import AccountFlag
 from doudi.payments.errors import PaymentError, PaymentErrorCode, locked
 from doudi.payments.models import (
     LOCKED_STATUSES,
@@ -56,6 +60,7 @@ C = EnrolmentChange._meta.db_table
 L = PayrollLine._meta.db_table
 P = Payroll._meta.db_table
 R = Recovery._meta.db_table
+FLAG = AccountFlag._meta.db_table
 PERSON = "registry_person"
 
 LINE_COLUMNS = (
@@ -113,7 +118,13 @@ def insert_normal_lines(payroll_id: int, prefix: str, programme: str, month: dat
 
 
 def insert_reissue_lines(payroll_id: int, prefix: str, programme: str, month: date) -> int:
-    """Step 2: failed lines whose account was corrected since, not yet re-issued, paid again."""
+    """Step 2: failed lines whose account was corrected or restored since, not yet re-issued, paid again.
+
+    Restored: the flag the return file raised for the person on that payroll was cleared by hand
+    (账户已恢复, e.g. unfrozen) and the person's account is still the flagged one. A re-issue line
+    points at the failed line (``reissue_of``), so a later payroll, or this one regenerated, never
+    pays it twice.
+    """
     sql = f"""
         INSERT INTO {L} ({LINE_COLUMNS})
         SELECT %s, f.enrolment_id, f.person_id, f.household_id, f.region_id, f.programme, f.month_covered,
@@ -121,7 +132,11 @@ def insert_reissue_lines(payroll_id: int, prefix: str, programme: str, month: da
         FROM {L} f
         JOIN {PERSON} p ON p.id = f.person_id
         WHERE f.status = 'failed' AND f.region_id LIKE %s AND f.programme = %s AND f.month_covered <= %s
-          AND f.amount > 0 AND p.bank_account <> '' AND p.bank_account <> f.bank_account
+          AND f.amount > 0 AND p.bank_account <> ''
+          AND (p.bank_account <> f.bank_account OR EXISTS (
+            SELECT 1 FROM {FLAG} af JOIN {L} fl ON fl.id = af.line_id
+            WHERE af.person_id = f.person_id AND fl.payroll_id = f.payroll_id AND af.cleared_at IS NOT NULL
+              AND af.bank_account = p.bank_account))
           AND NOT EXISTS (SELECT 1 FROM {L} r WHERE r.reissue_of_id = f.id)
           AND NOT EXISTS (
             SELECT 1 FROM {L} l WHERE l.person_id = f.person_id AND l.programme = f.programme
@@ -134,7 +149,8 @@ def insert_reissue_lines(payroll_id: int, prefix: str, programme: str, month: da
 
 
 def _owed_sql(months: list[date]) -> tuple[str, list]:
-    """The CTEs ``months``, ``cand`` (enrolments changed since go-live) and ``owed`` (per month)."""
+    """The CTEs ``months``, ``cand`` (enrolments changed since go-live, or with a month held — a
+    cancelled line — before the payroll month) and ``owed`` (per month)."""
     values = ", ".join(["(%s)"] * len(months))
     sql = f"""
         months(m) AS (VALUES {values}),
@@ -142,8 +158,10 @@ def _owed_sql(months: list[date]) -> tuple[str, list]:
             SELECT e.id, e.person_id, e.household_id, e.region_id, e.programme, e.start_month, e.end_month
             FROM {E} e
             WHERE e.region_id LIKE %s AND e.programme = %s AND e.start_month < %s
-              AND EXISTS (SELECT 1 FROM {C} ch WHERE ch.enrolment_id = e.id AND ch.created_at >= %s
+              AND (EXISTS (SELECT 1 FROM {C} ch WHERE ch.enrolment_id = e.id AND ch.created_at >= %s
                             AND ch.effective_month < %s)
+                   OR EXISTS (SELECT 1 FROM {L} h WHERE h.enrolment_id = e.id AND h.status = 'cancelled'
+                            AND h.month_covered < %s))
         ),
         owed AS (
             SELECT c.id AS enrolment_id, c.person_id, c.household_id, c.region_id, c.programme, mo.m,
@@ -170,7 +188,7 @@ def insert_arrears_lines(payroll_id: int, prefix: str, programme: str, month: da
     if not months:
         return 0
     ctes, params = _owed_sql(months)
-    params += [prefix, programme, month, since, month, programme]
+    params += [prefix, programme, month, since, month, month, programme]
     sql = f"""
         INSERT INTO {L} ({LINE_COLUMNS})
         WITH {ctes},
@@ -184,7 +202,7 @@ def insert_arrears_lines(payroll_id: int, prefix: str, programme: str, month: da
                CASE WHEN d.hp = 1 THEN 'change:' || d.change_id ELSE '' END, d.diff,
                p.bank_name, p.bank_account, p.name, 'planned', '', NULL, NULL, '', %s
         FROM due d JOIN {PERSON} p ON p.id = d.person_id
-        WHERE d.diff > 0.005 AND d.nth = 1 AND NOT EXISTS (
+        WHERE d.diff > 0.005 AND d.nth = 1 AND (p.death_date IS NULL OR d.m <= p.death_date) AND NOT EXISTS (
             SELECT 1 FROM {L} x WHERE x.person_id = d.person_id AND x.programme = d.programme
               AND x.month_covered = d.m AND x.status NOT IN ('failed', 'cancelled')
               AND x.basis = CASE WHEN d.hp = 1 THEN 'change:' || d.change_id ELSE '' END)
@@ -205,7 +223,7 @@ def find_overpayments(prefix: str, programme: str, month: date, first_month: dat
     if not months:
         return []
     ctes, params = _owed_sql(months)
-    params += [prefix, programme, month, since, month, programme, first_month, prefix, programme, month]
+    params += [prefix, programme, month, since, month, month, programme, first_month, prefix, programme, month]
     locked_list = ", ".join(f"'{s}'" for s in LOCKED_STATUSES)
     sql = f"""
         WITH {ctes},
@@ -276,16 +294,21 @@ def month_range(first: date, last: date) -> list[date]:
 
 
 def update_totals(payroll: Payroll) -> None:
-    """Write the payroll's counts and sums from its lines (one aggregate query)."""
-    agg = PayrollLine.objects.filter(payroll=payroll).aggregate(
-        n=Count("id"),
-        persons=Count("person_id", distinct=True),
-        households=Count("household_id", distinct=True),
-        total=Sum("amount"),
-        normal=Sum("amount", filter=Q(kind=LineKind.NORMAL)),
-        arrears=Sum("amount", filter=Q(kind=LineKind.ARREARS)),
-        reissue=Sum("amount", filter=Q(kind=LineKind.REISSUE)),
-        adjustment=Sum("amount", filter=Q(kind=LineKind.ADJUSTMENT)),
+    """Write the payroll's counts and sums from its lines (one aggregate query); held (cancelled) lines
+    are not paid by this payroll and are left out."""
+    agg = (
+        PayrollLine.objects.filter(payroll=payroll)
+        .exclude(status=LineStatus.CANCELLED)
+        .aggregate(
+            n=Count("id"),
+            persons=Count("person_id", distinct=True),
+            households=Count("household_id", distinct=True),
+            total=Sum("amount"),
+            normal=Sum("amount", filter=Q(kind=LineKind.NORMAL)),
+            arrears=Sum("amount", filter=Q(kind=LineKind.ARREARS)),
+            reissue=Sum("amount", filter=Q(kind=LineKind.REISSUE)),
+            adjustment=Sum("amount", filter=Q(kind=LineKind.ADJUSTMENT)),
+        )
     )
     cent = Decimal("0.01")
     payroll.line_count = agg["n"] or 0

@@ -111,6 +111,63 @@ def test_failed_amount_is_reissued_in_a_later_payroll_once_the_account_is_correc
     assert "6228480000000000001" in data and "1241.00" in data  # April's 620.50 and March's re-issued
 
 
+def test_failed_amount_is_reissued_once_after_the_account_is_restored(regions, maker):
+    """Frozen, then 账户已恢复: the same account is paid the failed month in the next payroll, once."""
+    payroll, (zhang, li, wang) = sent_payroll(regions, maker)
+    import_return_file(
+        maker,
+        name="回盘.csv",
+        data=csv_file(line(payroll, zhang), line(payroll, li, "失败", "账户冻结"), line(payroll, wang)),
+    )
+    failed = PayrollLine.objects.get(payroll=payroll, person=li)
+    flag = AccountFlag.objects.get(person=li)
+    assert failed.status == LineStatus.FAILED and flag.is_open
+
+    def april():
+        return generate_payroll(
+            maker, region_code="430981", programme="dibao", month=date(2025, 4, 1), run_checks=False
+        )
+
+    # Flag still open: the account does not work, nothing re-issued.
+    assert not april().lines.filter(kind=LineKind.REISSUE).exists()
+    do_clear_account_flag(maker, flag, reason="银行已解冻，原账户恢复使用")
+    li.refresh_from_db()
+    assert li.bank_account == failed.bank_account  # the same account
+    generated = april()
+    reissue = generated.lines.get(kind=LineKind.REISSUE)
+    assert (reissue.person_id, reissue.month_covered, reissue.amount, reissue.reissue_of_id) == (
+        li.pk,
+        date(2025, 3, 1),
+        Decimal("620.50"),
+        failed.pk,
+    )
+    assert reissue.bank_account == failed.bank_account
+    assert generated.reissue_amount == Decimal("620.50")
+    # Regenerating the draft: still one re-issue line.
+    again = april()
+    assert again.lines.filter(kind=LineKind.REISSUE).count() == 1
+    assert PayrollLine.objects.filter(reissue_of=failed).count() == 1
+    # Once April is approved, May does not pay March's failed amount again.
+    approve(again)
+    may = generate_payroll(maker, region_code="430981", programme="dibao", month=date(2025, 5, 1), run_checks=False)
+    assert not may.lines.filter(kind=LineKind.REISSUE).exists()
+    assert PayrollLine.objects.filter(reissue_of=failed).count() == 1
+
+
+def test_a_flag_of_another_account_does_not_reissue(regions, maker):
+    """Restored, then the person's account changed back to an empty one: nothing re-issued."""
+    payroll, (zhang, li, wang) = sent_payroll(regions, maker)
+    import_return_file(
+        maker,
+        name="回盘.csv",
+        data=csv_file(line(payroll, zhang), line(payroll, li, "失败", "账户冻结"), line(payroll, wang)),
+    )
+    do_clear_account_flag(maker, AccountFlag.objects.get(person=li), reason="银行已解冻")
+    Person.objects.filter(pk=li.pk).update(bank_account="")
+    april = generate_payroll(maker, region_code="430981", programme="dibao", month=date(2025, 4, 1), run_checks=False)
+    assert not april.lines.filter(kind=LineKind.REISSUE).exists()
+
+
 def test_same_file_again_changes_nothing(regions, maker):
     payroll, (zhang, li, wang) = sent_payroll(regions, maker)
     data = csv_file(line(payroll, zhang), line(payroll, li, "失败", "销户"), line(payroll, wang))
