@@ -17,6 +17,7 @@ from doudi.accounts.roles import Capability
 from doudi.accounts.scope import check_in_scope
 from doudi.audit.services import log_record_access
 from doudi.core.errors import DomainError
+from doudi.core.labels import money
 from doudi.core.masking import mask_id_number
 from doudi.core.spreadsheets import csv_bytes
 from doudi.core.web import require_capability
@@ -67,10 +68,17 @@ def _display(value) -> str:
     return str(value)
 
 
+def _cell(column: S.Column, value) -> str:
+    """A cell as shown: an amount as 1,234.50 (thousands separators, two decimals), the rest as ``_display``."""
+    if column.type == S.AMOUNT and value not in (None, ""):
+        return money(value)
+    return _display(value)
+
+
 def _masked_row(schema: S.FeedSchema, row: dict) -> list[str]:
     out = []
     for c in schema.columns:
-        value = _display(row.get(c.code))
+        value = _cell(c, row.get(c.code))
         out.append(mask_id_number(value) if c.type == S.ID else value)
     return out
 
@@ -186,7 +194,7 @@ def batch_row(request, pk: int, row: int):
         detail=f"查看部门数据完整行：第{batch.pk}批第{row}行",
     )
     schema = S.SCHEMAS[batch.department]
-    fields = [(c.header, _display(data.get(c.code))) for c in schema.columns]
+    fields = [(c.header, _cell(c, data.get(c.code))) for c in schema.columns]
     return render(request, "verification/batch_row.html", {"batch": batch, "row": row, "fields": fields})
 
 
