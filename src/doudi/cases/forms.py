@@ -168,6 +168,7 @@ class OpenApplicationForm(forms.Form):
 
     def __init__(self, *args, members=(), **kwargs):
         super().__init__(*args, **kwargs)
+        name_the_fields_in_errors(self)
         self.fields["applicant"].choices = [(m.pk, f"{m.name}（{m.get_relation_display()}）") for m in members]
         head = next((m for m in members if m.relation == "head"), None)
         if head is not None:
@@ -271,10 +272,18 @@ class ReferralForm(forms.Form):
     to_department = forms.CharField(label="转介单位", max_length=100, help_text="如：医保局、教育局、残联、慈善总会")
     need = _text("需求", rows=2)
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        name_the_fields_in_errors(self)
+
 
 class ReferralOutcomeForm(forms.Form):
     referral = forms.IntegerField(widget=forms.HiddenInput)
     outcome = _text("办理结果", rows=2)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        name_the_fields_in_errors(self)
 
 
 class AttachmentForm(forms.Form):
@@ -284,6 +293,7 @@ class AttachmentForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        name_the_fields_in_errors(self)
         self.fields["files"].error_messages["required"] = "文件：请选择要上传的文件。"
 
 

@@ -6,14 +6,21 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from doudi.cases.models import Case, CaseEvent, NoticeStatus, PublicNotice
+from doudi.cases.models import Attachment, Case, CaseEvent, NoticeStatus, PublicNotice
 from doudi.cases.tests.conftest import fresh
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _media(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+
 
 DJANGO_OWN = ("该字段是必填项", "确保该变量", "确保该值", "This field is required", "Ensure this value")
 
@@ -92,3 +99,29 @@ def test_a_change_report_names_its_empty_fields(walk, household, users):
     )
     _refused(response, "变更类型：必填，请填写。", "变化日期：必填，请填写。", "变化情况：必填，请填写。")
     assert not Case.objects.filter(kind="change").exists()
+
+
+def test_a_referral_an_attachment_and_an_application_name_their_fields(walk, household, users):
+    today = timezone.localdate()
+    case = walk.open(household, on=today)
+    walk.accept(case, on=today)
+    before = _state(case)
+    client = Client()
+    client.force_login(users["village_worker"])
+    referral = client.post(
+        reverse("cases:referral_create", args=[case.pk]), {"referral-to_department": "", "referral-need": ""}
+    )
+    _refused(referral, "转介单位：必填，请填写。", "需求：必填，请填写。")
+    png = SimpleUploadedFile("户口簿.png", b"\x89PNG\r\n\x1a\n" + b"p" * 64, "image/png")
+    upload = client.post(
+        reverse("cases:upload", args=[case.pk]),
+        {"upload-files": png, "upload-category": "identity", "upload-note": "说" * 201},
+    )
+    _refused(upload, "说明：不能超过 200 个字（现有 201 个字）。")
+    assert _state(case) == before and not Attachment.objects.exists()
+    application = client.post(
+        reverse("cases:open", args=[household.pk]),
+        {"kind": "temporary", "need_amount": "-5", "need_other_aid": "-1", "authorised": "on"},
+    )
+    _refused(application, "困难金额：不能小于 0。", "已获其他救助：不能小于 0。")
+    assert Case.objects.count() == 1
