@@ -14,7 +14,6 @@ from itertools import groupby
 
 from django.db.models import QuerySet
 
-from doudi.accounts.roles import Capability
 from doudi.accounts.scope import region_in_scope, scope_filter, scope_prefix
 from doudi.core.errors import NotFound
 from doudi.core.labels import money
@@ -34,10 +33,6 @@ def register_payroll_get(*, actor, payroll_id: int) -> Payroll:
     if not (region_in_scope(actor, payroll.region_id) or prefix.startswith(payroll.region.prefix)):
         raise NotFound("发放名册")
     return payroll
-
-
-def sees_full_identifiers(actor) -> bool:
-    return actor is not None and actor.can(Capability.EXPORT_UNMASKED)
 
 
 def register_lines(actor, payroll: Payroll, village: str | None = None) -> QuerySet[PayrollLine]:
@@ -107,8 +102,11 @@ def _detail(lines: list[tuple]) -> str:
 
 
 def register_rows(actor, payroll: Payroll, village: str | None = None) -> Iterator[VillageRegister]:
-    """Yield each village's register in code order, read line by line with a server-side cursor."""
-    full = sees_full_identifiers(actor)
+    """Yield each village's register in code order, read line by line with a server-side cursor.
+
+    The register is signed in the village, where every payee sees the sheet: ID numbers and bank
+    accounts are always masked, whoever prints it (full identifiers go only to the bank file).
+    """
     rows = (
         register_lines(actor, payroll, village)
         .order_by("region_id", "household_id", "person_id", "month_covered", "id")
@@ -138,9 +136,9 @@ def register_rows(actor, payroll: Payroll, village: str | None = None) -> Iterat
                 RegisterRow(
                     seq=seq,
                     name=first[4] if holder == first[4] else f"{first[4]}（户名：{holder}）",
-                    id_number=first[5] if full else mask_id_number(first[5]),
+                    id_number=mask_id_number(first[5]),
                     covered=len(first[8] or []) or 1,
-                    account=first[7] if full else mask_bank_account(first[7]),
+                    account=mask_bank_account(first[7]),
                     amount=sum((r[11] for r in person_lines), Decimal(0)).quantize(CENT),
                     detail=_detail([(r[9], r[10], r[11]) for r in person_lines]),
                 )

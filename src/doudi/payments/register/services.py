@@ -1,4 +1,4 @@
-"""Printing the register: the document for the actor's villages, full identifiers logged."""
+"""Printing the register: the document for the actor's villages, identifiers always masked."""
 
 from __future__ import annotations
 
@@ -7,11 +7,11 @@ from typing import IO
 
 from django.db import transaction
 
-from doudi.audit.services import log_record_access, record_event
+from doudi.audit.services import record_event
 from doudi.core.errors import DomainError
 from doudi.payments.models import Payroll
 from doudi.payments.register.documents import register_pdf, register_xlsx
-from doudi.payments.register.selectors import register_lines, register_rows, sees_full_identifiers
+from doudi.payments.register.selectors import register_lines, register_rows
 
 # A PDF of a whole county is thousands of pages: printed village by village.
 PDF_MAX_PAYEES = 3000
@@ -29,12 +29,13 @@ class Printed:
 def do_print_register(actor, payroll: Payroll, *, village: str | None, fmt: str, channel: str = "export") -> Printed:
     """Return the register of ``payroll`` (one village or all the actor's villages) as PDF or XLSX.
 
-    Identifiers are masked unless the actor's role exports them unmasked, in which case the
-    access is logged. Raises ``NotFound`` for a village outside the scope and ``DomainError`` for a
-    PDF too large to print at once.
+    The register is signed in the village, in front of everyone on it: ID numbers and bank
+    accounts are masked whatever the actor's role (even one allowed unmasked exports), so no
+    access to full identifiers is logged (``channel``, page or API, is kept for the callers).
+    Raises ``NotFound`` for a village outside the scope and ``DomainError`` for a PDF too large
+    to print at once.
     """
     lines = register_lines(actor, payroll, village)
-    full = sees_full_identifiers(actor)
     where = "全部村（社区）"
     if village:
         from doudi.regions.models import Region
@@ -51,7 +52,7 @@ def do_print_register(actor, payroll: Payroll, *, village: str | None, fmt: str,
                 f"发放名册共 {payees:,} 人，超过一次打印上限 {PDF_MAX_PAYEES:,} 人：请按村（社区）打印，或下载 XLSX。",
             )
         printed = Printed(
-            register_pdf(payroll, register_rows(actor, payroll, village), masked=not full),
+            register_pdf(payroll, register_rows(actor, payroll, village), masked=True),
             None,
             name + ".pdf",
             "application/pdf",
@@ -75,13 +76,4 @@ def do_print_register(actor, payroll: Payroll, *, village: str | None, fmt: str,
         },
         label=f"{payroll.region.name} {payroll}",
     )
-    if full:
-        log_record_access(
-            actor,
-            person_id=None,
-            household_id=None,
-            region_code=village or payroll.region_id,
-            channel=channel,
-            detail=f"发放名册（完整身份证号、账号）{name}",
-        )
     return printed

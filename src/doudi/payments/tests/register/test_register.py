@@ -42,13 +42,25 @@ def test_pdf_of_one_village_for_signing(regions, maker, users):
     assert AuditEvent.objects.filter(action="print_payroll_register").count() == 1
 
 
-def test_full_identifiers_for_a_role_that_exports_them_are_logged(regions, maker):
+def test_register_is_masked_even_for_a_role_that_exports_unmasked(regions, maker):
+    """The village sees the signing sheet: the county reviewer (unmasked exports) gets it masked too."""
     payroll, (zhang, _li, wang) = approved_payroll(regions, maker)
-    printed = do_print_register(maker, payroll, village=None, fmt="pdf")  # the county reviewer
-    text = pdf_text(printed.content)
-    assert zhang.id_number in text and wang.bank_account in text
+    assert maker.can("export_unmasked")
+    text = pdf_text(do_print_register(maker, payroll, village=None, fmt="pdf").content)
     assert "韩家汊社区" in text and "立新村" in text
-    assert RecordAccess.objects.get().actor == maker
+    for person in (zhang, wang):
+        assert person.id_number not in text and person.bank_account not in text
+        assert mask_id_number(person.id_number) in text and mask_bank_account(person.bank_account) in text
+    assert "已部分隐藏" in text
+    printed = do_print_register(maker, payroll, village=None, fmt="xlsx")
+    rows = [list(r) for r in load_workbook(io.BytesIO(printed.handle.read())).active.iter_rows(values_only=True)]
+    cells = {str(c) for r in rows for c in r if c is not None}
+    by_name = {r[3]: r for r in rows[2:]}
+    for person in (zhang, wang):
+        assert person.id_number not in cells and person.bank_account not in cells
+        assert by_name[person.name][4] == mask_id_number(person.id_number)
+        assert by_name[person.name][6] == mask_bank_account(person.bank_account)
+    assert not RecordAccess.objects.exists()
 
 
 def test_xlsx_of_the_county_has_every_village_and_subtotals(regions, maker, users):
