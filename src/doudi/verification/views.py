@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
 from django import forms
@@ -46,8 +47,8 @@ class UploadForm(forms.Form):
     )
     period = forms.CharField(
         label="所属期（年月）",
-        max_length=7,
-        help_text="如 2026-03：数据所描述或提取的月份。",
+        max_length=10,
+        help_text="如 2026-03 或 2026年3月：数据所描述或提取的月份。",
         error_messages={"required": "请填写所属期。"},
     )
     file = forms.FileField(
@@ -56,6 +57,15 @@ class UploadForm(forms.Form):
         error_messages={"required": "请选择要上传的文件。", "empty": "文件是空的。", "invalid": "没有收到文件。"},
         widget=forms.ClearableFileInput(attrs={"accept": ".csv,.xlsx,.parquet,text/csv"}),
     )
+
+    def clean_period(self) -> str:
+        """A month as people type it (2026年3月, 2026/3, 2026.3, 202603) becomes 2026-03; the rest is left to
+        the loader, which refuses it in Chinese."""
+        typed = self.cleaned_data["period"].strip()
+        match = re.fullmatch(r"(\d{4})\s*(?:年|/|\.|-)?\s*(\d{1,2})\s*月?", typed)
+        if match and 1 <= int(match.group(2)) <= 12:
+            return f"{match.group(1)}-{int(match.group(2)):02d}"
+        return typed
 
 
 def _display(value) -> str:

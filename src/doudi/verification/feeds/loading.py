@@ -102,7 +102,7 @@ def check_department(department: str) -> S.FeedSchema:
 def check_period(period: str) -> str:
     period = (period or "").strip()
     if not PERIOD_RE.match(period):
-        raise _error(FeedErrorCode.PERIOD, f"所属期“{period}”格式不对：应为 YYYY-MM，如 2026-03。", "period")
+        raise _error(FeedErrorCode.PERIOD, f"所属期“{period}”格式不对：应为年-月，如 2026-03。", "period")
     return period
 
 
