@@ -1,4 +1,5 @@
-"""The payroll API under /api/payments/: list, detail, generate, submit, approve, return.
+"""The payroll API under /api/payments/: list, detail, generate, submit, approve, return, handle a finding
+(已说明 / 暂停发放 / 已解决, as on the page).
 
 Writes call one service each; reads go through ``selectors`` (404 for missing and out-of-scope alike).
 """
@@ -88,7 +89,10 @@ class ReturnInput(ActionInput):
 
 
 class FindingInput(serializers.Serializer):
-    how = serializers.ChoiceField(choices=["explained", "resolved"], label="处理方式")
+    """``explained`` 已说明（照常发放; refused for no_account), ``held``
+    暂停发放 (the finding's lines leave the payroll, paid later as 补发 while owed), ``resolved`` 已解决."""
+
+    how = serializers.ChoiceField(choices=list(approval.HOW_CHOICES), label="处理方式")
     explanation = serializers.CharField(max_length=300, label="说明")
 
 

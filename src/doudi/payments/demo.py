@@ -129,9 +129,11 @@ def _months(a: date, b: date) -> int:
 def make_payrolls(
     county_code: str, *, month: date, maker, checker, programmes=("dibao", "extreme_poverty", "longevity_allowance")
 ):
-    """Last month's payroll approved (findings explained), this month's generated as a draft."""
+    """Last month's payroll approved (findings explained, or held where paying as usual is not allowed:
+    no account), this month's generated as a draft."""
     from doudi.payments.models import FindingStatus, Payroll, PayrollFinding
     from doudi.payments.services import approval
+    from doudi.payments.services.checks import NOT_EXPLAINABLE
     from doudi.payments.services.generation import generate_payroll
 
     made = []
@@ -142,7 +144,12 @@ def make_payrolls(
         if last is None or not last.is_locked:
             last = generate_payroll(maker, region_code=county_code, programme=programme, month=before)
             for finding in PayrollFinding.objects.filter(payroll=last, status=FindingStatus.OPEN):
-                approval.do_handle_finding(maker, finding.pk, how="explained", explanation="演示：已入户核实，照常发放")
+                if finding.check_code in NOT_EXPLAINABLE:  # no account: never paid as usual
+                    approval.do_handle_finding(maker, finding.pk, how=approval.HOLD, explanation="演示：核实前暂停发放")
+                else:
+                    approval.do_handle_finding(
+                        maker, finding.pk, how="explained", explanation="演示：已入户核实，照常发放"
+                    )
             approval.do_submit(maker, last.pk)
             made.append(approval.do_approve(checker, last.pk))
         now = Payroll.objects.filter(region_id=county, programme=programme, month=month).first()

@@ -51,8 +51,9 @@ def visible_lines(actor, payroll: Payroll) -> QuerySet[PayrollLine]:
 
 
 def totals_by_township(actor, payroll: Payroll) -> list[dict]:
-    """Lines, households and amounts by township (and kind), with last month's amount beside."""
-    lines = visible_lines(actor, payroll)
+    """Lines, households and amounts by township (and kind), with last month's amount beside; held
+    (cancelled) lines are not paid and not counted."""
+    lines = visible_lines(actor, payroll).exclude(status=LineStatus.CANCELLED)
     rows = list(
         lines.values("region__parent_id", "region__parent__name").annotate(
             n=Count("id"),
@@ -65,7 +66,13 @@ def totals_by_township(actor, payroll: Payroll) -> list[dict]:
     prev = last_month_payroll(payroll)
     before: dict[str, Decimal] = {}
     if prev is not None:
-        for row in visible_lines(actor, prev).values("region__parent_id").annotate(total=Sum("amount")).order_by():
+        for row in (
+            visible_lines(actor, prev)
+            .exclude(status=LineStatus.CANCELLED)
+            .values("region__parent_id")
+            .annotate(total=Sum("amount"))
+            .order_by()
+        ):
             before[row["region__parent_id"]] = Decimal(row["total"] or 0)
     out = []
     for row in sorted(rows, key=lambda r: r["region__parent_id"] or ""):

@@ -24,7 +24,7 @@ from doudi.payments import selectors
 from doudi.payments.errors import PaymentErrorCode
 from doudi.payments.models import FindingStatus, PayrollStatus
 from doudi.payments.services import approval
-from doudi.payments.services.checks import run_checks
+from doudi.payments.services.checks import NOT_EXPLAINABLE, run_checks
 from doudi.payments.services.generation import NOT_PROGRAMMES, generate_payroll, parse_month
 from doudi.regions.models import Region
 
@@ -115,6 +115,8 @@ def payroll_detail(request, payroll_id: int):
     payroll = selectors.payroll_get(actor=user, payroll_id=payroll_id)
     townships = selectors.totals_by_township(user, payroll)
     findings = list(selectors.findings(user, payroll))
+    for f in findings:  # kinds 已说明 cannot settle: the form offers 暂停发放 / 已解决 and says what to do
+        f.advice = NOT_EXPLAINABLE.get(f.check_code, "")
     last = selectors.last_month_payroll(payroll)
     return render(
         request,
@@ -123,6 +125,7 @@ def payroll_detail(request, payroll_id: int):
             "payroll": payroll,
             "townships": townships,
             "findings": findings,
+            "how_choices": approval.HOW_CHOICES,
             "open_findings": sum(1 for f in findings if f.status == FindingStatus.OPEN),
             "last": last,
             "diff": (payroll.total_amount - last.total_amount) if last else None,
@@ -190,10 +193,11 @@ def finding_handle(request, payroll_id: int, finding_id: int):
         approval.do_handle_finding(
             request.user,
             finding_id,
-            how=request.POST.get("how", FindingStatus.EXPLAINED),
+            how=request.POST.get("how", ""),
             explanation=request.POST.get("explanation", ""),
         )
-        messages.success(request, "已处理核查发现。")
+        held = request.POST.get("how") == approval.HOLD
+        messages.success(request, "已暂停发放该核查发现涉及的明细，名册合计已更新。" if held else "已处理核查发现。")
     except NotFound:
         raise
     except DomainError as exc:

@@ -15,6 +15,7 @@ from doudi.accounts.roles import Capability
 from doudi.accounts.scope import check_in_scope
 from doudi.audit.services import log_record_access, record_event
 from doudi.core.errors import NotFound, PermissionDenied
+from doudi.core.labels import money
 from doudi.payments.bankfiles.formatted import Tally, formatted_blocks
 from doudi.payments.bankfiles.models import BankFile, BankLayout
 from doudi.payments.bankfiles.selectors import CENT, bank_records, expectation, layouts_for
@@ -45,23 +46,53 @@ def file_name_for(payroll: Payroll, layout: BankLayout) -> str:
     return f"银行发放文件_{what}_{layout.bank_name}.{layout.file_format}"
 
 
-def check_balances(payroll: Payroll) -> tuple[int, int]:
-    """Refuse a payroll whose lines do not add up to what it states; return (records to write, payees at zero)."""
-    exp = expectation([payroll.pk])
+def bank_file_problems(payroll: Payroll) -> list[str]:
+    """What would stop ``payroll``'s bank file (empty when none): lines not adding up to the stated total,
+    a payee with two accounts, a line to be paid without an account (named: person, month, kind, amount)."""
+    return _problems(payroll, expectation([payroll.pk]))
+
+
+def _problems(payroll: Payroll, exp) -> list[str]:
     problems = []
     if exp.line_total != payroll.total_amount.quantize(CENT) or exp.total != exp.line_total:
         problems.append(
-            f"明细合计 {exp.line_total:.2f} 元、应付 {exp.total:.2f} 元，与名册合计 {payroll.total_amount:.2f} 元不符"
+            f"明细合计 {money(exp.line_total)} 元、应付 {money(exp.total)} 元，"
+            f"与名册合计 {money(payroll.total_amount)} 元不符"
         )
     if exp.payees != exp.persons:
         problems.append(f"{exp.payees - exp.persons} 人的明细账号不一致（同一人多个账号）")
     if exp.no_account:
-        problems.append(f"{exp.no_account} 笔明细无银行账号（如 {exp.example_without_account}）")
-    if problems:
-        raise bank_file_error(
-            "发放名册不能生成银行文件：" + "；".join(problems) + "。请退回重新生成发放名册。",
-            payroll=payroll.pk,
+        line = (
+            PayrollLine.objects.filter(payroll=payroll, bank_account="")
+            .exclude(status=LineStatus.CANCELLED)
+            .select_related("person")
+            .order_by("id")
+            .first()
         )
+        named = (
+            f"{line.person.name} {line.month_covered:%Y年%m月} {line.get_kind_display()} {money(line.amount)} 元"
+            f"（明细编号 {line.pk}）"
+            if line is not None
+            else exp.example_without_account
+        )
+        problems.append(f"{exp.no_account} 笔明细无银行账号，如 {named}")
+    return problems
+
+
+def check_balances(payroll: Payroll) -> tuple[int, int]:
+    """Refuse a payroll whose lines do not add up to what it states, or that has a line without an
+    account (never written to a bank file); return (records to write, payees at zero).
+
+    Submission and approval refuse such a payroll already (``approval.refuse_unpayable``); this is the
+    last guard, for data changed behind the services' back."""
+    exp = expectation([payroll.pk])
+    problems = _problems(payroll, exp)
+    if problems:
+        if payroll.status in LOCKED_STATUSES:
+            advice = "已审批的名册不能修改，请联系系统管理员核查数据。"
+        else:
+            advice = "请退回重新生成发放名册。"
+        raise bank_file_error("发放名册不能生成银行文件：" + "；".join(problems) + "。" + advice, payroll=payroll.pk)
     return exp.records, exp.zero_payees
 
 

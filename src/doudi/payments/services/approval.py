@@ -1,6 +1,13 @@
 """Maker-checker: the maker (MAKE_PAYROLL) generates and submits; another user with APPROVE_PAYROLL
 approves. Approval locks the payroll (``LOCKED_STATUSES``): nothing in it changes afterwards, and a
-correction is an adjustment line of a later payroll."""
+correction is an adjustment line of a later payroll.
+
+Findings are handled three ways (``do_handle_finding``; the rule of which kind allows which is in
+``services.checks``' docstring): 已说明（照常发放）, 暂停发放 (the lines leave this payroll; the month is
+paid later as 补发 while still owed) and 已解决. 已说明 is refused for the kinds in
+``checks.NOT_EXPLAINABLE`` (no account). Submission and approval also
+refuse a payroll the bank file could not pay (a live line without an account, lines not adding up to
+the total): an approved payroll cannot be sent back, so it must never be one without a bank file."""
 
 from __future__ import annotations
 
@@ -10,10 +17,18 @@ from django.utils import timezone
 from doudi.accounts.roles import Capability
 from doudi.accounts.scope import check_capability, check_in_scope
 from doudi.core.errors import NotFound
+from doudi.core.labels import money
 from doudi.payments.errors import PaymentError, PaymentErrorCode, locked
 from doudi.payments.models import FindingStatus, LineStatus, Payroll, PayrollFinding, PayrollLine, PayrollStatus
-from doudi.payments.services.checks import run_checks
-from doudi.payments.services.generation import _audit
+from doudi.payments.services.checks import NOT_EXPLAINABLE, run_checks
+from doudi.payments.services.generation import _audit, update_totals
+
+HOLD = "held"  # 暂停发放: not a stored status — the finding is resolved and its lines cancelled
+HOW_CHOICES = (
+    (FindingStatus.EXPLAINED.value, "已说明（照常发放）"),
+    (HOLD, "暂停发放（本名册不发，以后补发）"),
+    (FindingStatus.RESOLVED.value, "已解决"),
+)
 
 
 def lock_payroll(actor, payroll_id: int) -> Payroll:
@@ -49,6 +64,7 @@ def do_submit(actor, payroll_id: int, *, expected_version: int | None = None) ->
             f"还有 {len(open_findings)} 项核查发现未处理：请逐项解决或说明后再提交。",
             {"findings": [f.pk for f in open_findings]},
         )
+    refuse_unpayable(payroll, "提交")
     payroll.status = PayrollStatus.SUBMITTED
     payroll.submitted_at = timezone.now()
     payroll.version += 1
@@ -70,6 +86,7 @@ def do_approve(actor, payroll_id: int, *, expected_version: int | None = None) -
     open_findings = run_checks(payroll)
     if open_findings:
         raise PaymentError(PaymentErrorCode.OPEN_FINDINGS, f"还有 {len(open_findings)} 项核查发现未处理，不能审批。")
+    refuse_unpayable(payroll, "审批")
     payroll.status = PayrollStatus.APPROVED
     payroll.checker = actor
     payroll.approved_at = timezone.now()
@@ -80,13 +97,32 @@ def do_approve(actor, payroll_id: int, *, expected_version: int | None = None) -
     return payroll
 
 
+def refuse_unpayable(payroll: Payroll, what: str) -> None:
+    """Refuse to submit or approve a payroll its bank file would refuse (a line without an account, lines
+    not adding up to the total): once approved it cannot be sent back, so it would never be paid."""
+    from doudi.payments.bankfiles.services import bank_file_problems
+
+    problems = bank_file_problems(payroll)
+    if problems:
+        raise PaymentError(
+            PaymentErrorCode.INVALID,
+            f"发放名册不能{what}："
+            + "；".join(problems)
+            + "。请登记账号后重新生成名册，或在核查发现中选择“暂停发放”。",
+        )
+
+
 def _settle_offsets(payroll: Payroll) -> None:
     """Count the payroll's offset lines into their recoveries (they are final once approved)."""
     from decimal import Decimal
 
     from doudi.payments.models import Recovery, RecoveryStatus
 
-    offsets = PayrollLine.objects.filter(payroll=payroll, recovery__isnull=False).values_list("recovery_id", "amount")
+    offsets = (
+        PayrollLine.objects.filter(payroll=payroll, recovery__isnull=False)
+        .exclude(status=LineStatus.CANCELLED)
+        .values_list("recovery_id", "amount")
+    )
     for recovery_id, amount in offsets:
         recovery = Recovery.objects.select_for_update().get(pk=recovery_id)
         recovery.recovered_amount += -Decimal(amount)
@@ -119,8 +155,14 @@ def do_return(actor, payroll_id: int, *, reason: str, expected_version: int | No
 
 @transaction.atomic
 def do_handle_finding(actor, finding_id: int, *, how: str, explanation: str) -> PayrollFinding:
-    """Explain a finding (``explained``: kept as is, with the reason) or mark it ``resolved``
-    (dealt with outside the payroll, e.g. the enrolment stopped and the payroll regenerated)."""
+    """Handle an open finding of a draft payroll, with the reason (``explanation``), in one of three ways:
+
+    - ``explained`` (已说明, paid as usual): refused for ``checks.NOT_EXPLAINABLE`` kinds, with what to do;
+    - ``held`` (暂停发放): the finding's lines are cancelled (out of this payroll and its totals; the
+      month's slot is free, so a later payroll pays it as 补发 while still owed) and the finding is
+      resolved, its explanation starting with 暂停发放;
+    - ``resolved`` (已解决): dealt with outside the payroll.
+    """
     check_capability(actor, Capability.MAKE_PAYROLL, "您的角色无权处理核查发现。")
     finding = PayrollFinding.objects.select_related("payroll").filter(pk=finding_id).first()
     if finding is None:
@@ -129,20 +171,44 @@ def do_handle_finding(actor, finding_id: int, *, how: str, explanation: str) -> 
     refuse_if_locked(payroll)
     if payroll.status != PayrollStatus.DRAFT:
         raise PaymentError(PaymentErrorCode.WRONG_STATUS, "发放名册已提交，退回后才能处理核查发现。")
+    finding = PayrollFinding.objects.select_for_update().get(pk=finding.pk)
+    if how not in (FindingStatus.EXPLAINED, FindingStatus.RESOLVED, HOLD):
+        raise PaymentError(PaymentErrorCode.INVALID, "处理方式：应为“已说明”“暂停发放”或“已解决”。")
     explanation = (explanation or "").strip()
     if not explanation:
         raise PaymentError(PaymentErrorCode.INVALID, "说明：必填，请写明核实情况或处理结果。")
-    if how not in (FindingStatus.EXPLAINED, FindingStatus.RESOLVED):
-        raise PaymentError(PaymentErrorCode.INVALID, "处理方式：应为“已说明”或“已解决”。")
+    if finding.status == FindingStatus.RESOLVED:
+        raise PaymentError(
+            PaymentErrorCode.WRONG_STATUS, f"该核查发现已是“{finding.get_status_display()}”，不需要再处理。"
+        )
+    if how == FindingStatus.EXPLAINED and finding.check_code in NOT_EXPLAINABLE:
+        raise PaymentError(PaymentErrorCode.INVALID, NOT_EXPLAINABLE[finding.check_code])
+    said = explanation
+    if how == HOLD:
+        said = f"暂停发放：{explanation}"
+        held = _hold_lines(actor, payroll, finding, said)
+        update_totals(payroll)
+        how = FindingStatus.RESOLVED
+        summary = f"暂停发放 {len(held)} 笔，合计 {money(sum((line.amount for line in held), 0))} 元（{explanation}）"
+    else:
+        summary = f"{FindingStatus(how).label}：{explanation}"
     finding.status = how
-    finding.explanation = explanation[:300]
+    finding.explanation = said[:300]
     finding.handled_by = actor
     finding.handled_at = timezone.now()
     finding.save()
     payroll.version += 1
-    payroll.save(update_fields=["version", "updated_at"])
-    _audit(actor, payroll, "handle_payroll_finding", f"{finding.get_check_code_display()}：{explanation}")
+    payroll.save()
+    _audit(actor, payroll, "handle_payroll_finding", f"{finding.get_check_code_display()}：{summary}"[:300])
     return finding
+
+
+def _hold_lines(actor, payroll: Payroll, finding: PayrollFinding, note: str) -> list[PayrollLine]:
+    """Cancel the finding's live lines of ``payroll`` (through ``change_line``, refused once locked)."""
+    lines = list(PayrollLine.objects.filter(payroll=payroll, pk__in=finding.lines).exclude(status=LineStatus.CANCELLED))
+    if not lines:
+        raise PaymentError(PaymentErrorCode.INVALID, "该核查发现没有可暂停发放的明细，请重新核查。")
+    return [change_line(actor, line.pk, status=LineStatus.CANCELLED, note=note[:200]) for line in lines]
 
 
 def change_line(actor, line_id: int, **fields) -> PayrollLine:

@@ -22,6 +22,24 @@ The checks (``FindingCheck``):
 - ``worker_relative``: the household has a close-relative declaration (近亲属备案) of a worker.
 - ``change_tolerance``: the month's amount differs from last month's by more than
   ``general.payroll_change_tolerance`` of last month's.
+
+Lines taken out of the payroll (status ``cancelled``: held, 暂停发放) are left out of every check.
+
+How a finding is handled (``services.approval.do_handle_finding``), by the maker, while a draft:
+
+- **已说明（照常发放）** (``explained``): the line is paid as it stands, with the reason — only where paying
+  as usual can be right after verification: ``amount_range``, ``change_tolerance``, ``worker_relative``,
+  ``shared_account``, ``holder_not_member`` (e.g. a guardian's account), ``double_payment`` (the
+  extra enrolment is not paid; it is stopped outside the payroll), ``deceased``, ``exclusive_programmes``.
+- **暂停发放** (hold): the finding's lines are cancelled (taken out of this payroll and its totals) and
+  the finding is resolved with the reason. A cancelled line holds no month, so a later payroll pays
+  the month as arrears (补发) while the enrolment is payable (and not for months after a registered death).
+- **已解决** (``resolved``): dealt with outside the payroll (the record corrected, the payroll regenerated);
+  a finding still found when the checks run again is open again.
+
+``NOT_EXPLAINABLE`` lists the kinds where paying as usual is never right, with what to do instead:
+``no_account`` (nothing can be transferred: register the account and regenerate, or hold). An older
+已说明 of these kinds is open again at the next run.
 """
 
 from __future__ import annotations
@@ -60,6 +78,14 @@ EXCLUSIVE: dict[str, frozenset[str]] = {
 }
 HOUSEHOLD_PROGRAMMES = frozenset({"dibao", "phase_out", "near_dibao"})
 DEFAULT_TOLERANCE = Decimal("0.3")
+
+# Finding kinds that 已说明（照常发放） cannot settle, with what the maker is told to do instead.
+NOT_EXPLAINABLE: dict[str, str] = {
+    FindingCheck.NO_ACCOUNT: (
+        "没有银行账号的明细无法照常发放：请登记银行账号（一卡通）后重新生成名册，"
+        "或选择“暂停发放”，本月待账号登记后在以后的名册中补发。"
+    ),
+}
 DEFAULT_CEILING_MULTIPLE = Decimal("3")
 
 
@@ -104,13 +130,15 @@ def check_deceased(p: Payroll) -> list[Hit]:
     registry = _rows(
         f"""SELECT l.id, l.person_id, l.household_id, pr.name, pr.death_date
             FROM {L} l JOIN {PERSON} pr ON pr.id = l.person_id
-            WHERE l.payroll_id = %s AND pr.death_date IS NOT NULL AND l.month_covered > pr.death_date
+            WHERE l.payroll_id = %s AND l.status <> 'cancelled' AND pr.death_date IS NOT NULL
+              AND l.month_covered > pr.death_date
             ORDER BY l.id""",
         [p.pk],
     )
     alerts = _rows(
         f"""SELECT l.id, l.person_id, l.household_id, pr.name, a.id, a.status, a.event_date
-            FROM {Alert._meta.db_table} a JOIN {L} l ON l.person_id = a.person_id AND l.payroll_id = %s
+            FROM {Alert._meta.db_table} a
+            JOIN {L} l ON l.person_id = a.person_id AND l.payroll_id = %s AND l.status <> 'cancelled'
             JOIN {PERSON} pr ON pr.id = l.person_id
             WHERE a.rule = 'death' AND (a.status = %s OR (a.status = %s AND a.outcome = %s))
               AND (a.event_date IS NULL OR l.month_covered > a.event_date)
@@ -153,6 +181,7 @@ def check_double_payment(p: Payroll) -> list[Hit]:
         f"""SELECT l.id, e.person_id, e.household_id, pr.name, COUNT(*) OVER (PARTITION BY e.person_id)
             FROM {E} e JOIN {PERSON} pr ON pr.id = e.person_id
             LEFT JOIN {L} l ON l.payroll_id = %s AND l.enrolment_id = e.id AND l.kind = 'normal'
+             AND l.status <> 'cancelled'
             WHERE e.region_id LIKE %s AND e.programme = %s AND e.start_month <= %s
               AND (e.end_month IS NULL OR e.end_month >= %s)
               AND e.person_id IN (
@@ -172,9 +201,10 @@ def check_double_payment(p: Payroll) -> list[Hit]:
         rows = _rows(
             f"""SELECT l.id, l.person_id, l.household_id, COUNT(*) OVER (PARTITION BY l.household_id)
                 FROM {L} l
-                WHERE l.payroll_id = %s AND l.kind = 'normal' AND l.household_id IN (
+                WHERE l.payroll_id = %s AND l.status <> 'cancelled' AND l.kind = 'normal' AND l.household_id IN (
                     SELECT household_id FROM {L}
-                    WHERE payroll_id = %s AND kind = 'normal' GROUP BY household_id HAVING COUNT(*) > 1)
+                    WHERE payroll_id = %s AND kind = 'normal' AND status <> 'cancelled'
+                    GROUP BY household_id HAVING COUNT(*) > 1)
                 ORDER BY l.id""",
             [p.pk, p.pk],
         )
@@ -198,7 +228,7 @@ def check_exclusive(p: Payroll) -> list[Hit]:
             JOIN {E} e2 ON e2.person_id = l.person_id AND e2.programme IN ({marks})
              AND e2.start_month <= l.month_covered AND (e2.end_month IS NULL OR e2.end_month >= l.month_covered)
              AND e2.status NOT IN ('ended', 'suspended')
-            WHERE l.payroll_id = %s AND l.kind = 'normal' ORDER BY l.id, e2.programme""",
+            WHERE l.payroll_id = %s AND l.status <> 'cancelled' AND l.kind = 'normal' ORDER BY l.id, e2.programme""",
         [*others, p.pk],
     )
     return _group(
@@ -212,7 +242,7 @@ def check_exclusive(p: Payroll) -> list[Hit]:
 def check_accounts(p: Payroll) -> list[Hit]:
     rows = _rows(
         f"""SELECT l.id, l.person_id, l.household_id, pr.name FROM {L} l JOIN {PERSON} pr ON pr.id = l.person_id
-            WHERE l.payroll_id = %s AND l.bank_account = '' ORDER BY l.id""",
+            WHERE l.payroll_id = %s AND l.status <> 'cancelled' AND l.bank_account = '' ORDER BY l.id""",
         [p.pk],
     )
     hits = _group(
@@ -223,7 +253,7 @@ def check_accounts(p: Payroll) -> list[Hit]:
             FROM {L} l JOIN {PERSON} pr ON pr.id = l.person_id
             LEFT JOIN {PERSON} other ON other.bank_account = l.bank_account AND other.id <> l.person_id
              AND (other.household_id IS NULL OR other.household_id <> l.household_id)
-            WHERE l.payroll_id = %s AND l.bank_account <> ''
+            WHERE l.payroll_id = %s AND l.status <> 'cancelled' AND l.bank_account <> ''
               AND (other.id IS NOT NULL OR pr.household_id IS NULL OR pr.household_id <> l.household_id)
             ORDER BY l.id""",
         [p.pk],
@@ -237,9 +267,9 @@ def check_accounts(p: Payroll) -> list[Hit]:
     rows = _rows(
         f"""SELECT l.id, l.person_id, l.household_id, l.bank_account
             FROM {L} l
-            WHERE l.payroll_id = %s AND l.bank_account IN (
+            WHERE l.payroll_id = %s AND l.status <> 'cancelled' AND l.bank_account IN (
                 SELECT bank_account FROM {L}
-                WHERE payroll_id = %s AND bank_account <> ''
+                WHERE payroll_id = %s AND bank_account <> '' AND status <> 'cancelled'
                 GROUP BY bank_account HAVING COUNT(DISTINCT household_id) > 1)
             ORDER BY l.id""",
         [p.pk, p.pk],
@@ -288,7 +318,7 @@ def check_amount_range(p: Payroll, ceiling_multiple: Decimal, standard: Decimal 
     above = f"OR l.amount > %s * (CASE WHEN {size} > 1 THEN {size} ELSE 1 END)" if cap is not None else ""
     sql = f"""SELECT l.id, l.person_id, l.household_id, pr.name, l.amount, {size}
               FROM {L} l JOIN {PERSON} pr ON pr.id = l.person_id JOIN {E} e ON e.id = l.enrolment_id
-              WHERE l.payroll_id = %s AND l.kind = 'normal' AND (l.amount <= 0 {above})
+              WHERE l.payroll_id = %s AND l.status <> 'cancelled' AND l.kind = 'normal' AND (l.amount <= 0 {above})
               ORDER BY l.id"""
     params = [p.pk] + ([cap] if cap is not None else [])
     rows = _rows(sql, params)
@@ -312,7 +342,7 @@ def check_relatives(p: Payroll) -> list[Hit]:
         f"""SELECT l.id, l.person_id, l.household_id, d.staff_name, d.staff_position, d.relation
             FROM {L} l JOIN {Case._meta.db_table} c ON c.household_id = l.household_id
             JOIN {RelativeDeclaration._meta.db_table} d ON d.case_id = c.id
-            WHERE l.payroll_id = %s ORDER BY l.id, d.id""",
+            WHERE l.payroll_id = %s AND l.status <> 'cancelled' ORDER BY l.id, d.id""",
         [p.pk],
     )
     declared = _group(
@@ -329,7 +359,7 @@ def check_relatives(p: Payroll) -> list[Hit]:
             FROM {L} l JOIN {PERSON} m ON m.household_id = l.household_id
             JOIN {S} s ON s.id_number = m.id_number
             LEFT JOIN {S} w ON w.id = s.relative_of_id
-            WHERE l.payroll_id = %s AND s.region_id LIKE %s
+            WHERE l.payroll_id = %s AND l.status <> 'cancelled' AND s.region_id LIKE %s
               AND (COALESCE(w.start_on, s.start_on) IS NULL OR COALESCE(w.start_on, s.start_on) < %s)
               AND (COALESCE(w.end_on, s.end_on) IS NULL OR COALESCE(w.end_on, s.end_on) >= %s)
             ORDER BY l.id, s.id""",
@@ -356,7 +386,7 @@ def check_change(p: Payroll, tolerance: Decimal) -> list[Hit]:
                 WHERE programme = %s AND month_covered = %s AND status NOT IN ('failed', 'cancelled')
                   AND kind IN ('normal', 'reissue') GROUP BY person_id
             ) prev ON prev.person_id = l.person_id
-            WHERE l.payroll_id = %s AND l.kind = 'normal' AND prev.amount > 0
+            WHERE l.payroll_id = %s AND l.status <> 'cancelled' AND l.kind = 'normal' AND prev.amount > 0
               AND ABS(l.amount - prev.amount) > %s * prev.amount
             ORDER BY l.id""",
         [p.programme, last, p.pk, tolerance],
@@ -418,7 +448,9 @@ def run_checks(payroll: Payroll) -> list[PayrollFinding]:
             )
             continue
         f.lines, f.detail, f.alert_id = sorted(hit.lines), hit.detail[:300], hit.alert_id
-        if f.status == FindingStatus.RESOLVED:
+        if f.status == FindingStatus.RESOLVED or (
+            f.status == FindingStatus.EXPLAINED and f.check_code in NOT_EXPLAINABLE
+        ):
             f.status, f.explanation, f.handled_by, f.handled_at = FindingStatus.OPEN, "", None, None
         changed.append(f)
     gone = [f for key, f in existing.items() if key not in seen and f.status != FindingStatus.RESOLVED]

@@ -142,7 +142,7 @@ def test_change_tolerance(clean, maker, finance):
     assert ("change_tolerance", f"person:{clean.pk}") in found(gen(maker, FEB))
 
 
-def test_findings_must_be_handled_and_explanations_survive_regeneration(regions, maker, finance):
+def test_findings_must_be_handled_and_explanations_survive_regeneration(regions, maker, finance, clean):
     nobody = payee(regions["lixin"], maker, name="赵六", with_account=False)
     enrol(nobody, start=JAN)
     payroll = gen(maker)
@@ -151,13 +151,22 @@ def test_findings_must_be_handled_and_explanations_survive_regeneration(regions,
     assert err.value.code == "open_findings"
     finding = PayrollFinding.objects.get(payroll=payroll)
     with pytest.raises(DomainError):
-        approval.do_handle_finding(maker, finding.pk, how="explained", explanation="  ")
-    approval.do_handle_finding(maker, finding.pk, how="explained", explanation="本人已到信用社开户，下月补录")
-    payroll = gen(maker)  # regenerate: the explanation stays
-    assert PayrollFinding.objects.get(pk=finding.pk).status == FindingStatus.EXPLAINED
+        approval.do_handle_finding(maker, finding.pk, how="held", explanation="  ")
+    with pytest.raises(DomainError, match="请登记银行账号（一卡通）后重新生成名册，或选择“暂停发放”"):
+        approval.do_handle_finding(maker, finding.pk, how="explained", explanation="本人已到信用社开户，下月补录")
     Person.objects.filter(pk=nobody.pk).update(bank_account="62170000777770001")
     payroll = gen(maker)
     assert PayrollFinding.objects.get(pk=finding.pk).status == FindingStatus.RESOLVED
+    # An explanation (a kind paid as usual after verification) survives regeneration.
+    from doudi.cases.models import Enrolment
+
+    Enrolment.objects.filter(person=clean).update(status="ended", end_month=date(2025, 6, 1))
+    enrol(clean, start=JAN, amount="300")
+    payroll = gen(maker)
+    double = PayrollFinding.objects.get(payroll=payroll, check_code="double_payment")
+    approval.do_handle_finding(maker, double.pk, how="explained", explanation="已核实，多余的记录另行停发")
+    payroll = gen(maker)
+    assert PayrollFinding.objects.get(pk=double.pk).status == FindingStatus.EXPLAINED
     approve(maker, finance, payroll)
 
 

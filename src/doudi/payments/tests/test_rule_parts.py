@@ -342,7 +342,10 @@ def test_deceased_sentence(monkeypatch):
     asked = fake_rows(monkeypatch, [(61, 3, 30, "李四", date(2025, 1, 20)), (62, 3, 30, "李四", date(2025, 1, 20))])
     hits = checks.check_deceased(payroll())
     assert asked[0][1] == [7]
-    assert "AND pr.death_date IS NOT NULL AND l.month_covered > pr.death_date" in asked[0][0]
+    assert (
+        "AND l.status <> 'cancelled' AND pr.death_date IS NOT NULL\n              AND l.month_covered > pr.death_date"
+        in asked[0][0]
+    )
     assert asked[1][1] == [7, "open", "resolved", "confirm_death"]
     assert "a.rule = 'death' AND (a.status = %s OR (a.status = %s AND a.outcome = %s))" in asked[1][0]
     assert "AND (a.event_date IS NULL OR l.month_covered > a.event_date)" in asked[1][0]
@@ -394,7 +397,8 @@ def test_double_payment_person_and_household(monkeypatch):
     assert asked[1][1] == [7, 7]
     assert "GROUP BY e2.person_id HAVING COUNT(*) > 1)" in asked[0][0]
     assert "AND e.start_month <= %s\n              AND (e.end_month IS NULL OR e.end_month >= %s)" in asked[0][0]
-    assert "WHERE payroll_id = %s AND kind = 'normal' GROUP BY household_id HAVING COUNT(*) > 1)" in asked[1][0]
+    assert "WHERE payroll_id = %s AND kind = 'normal' AND status <> 'cancelled'\n" in asked[1][0]
+    assert "GROUP BY household_id HAVING COUNT(*) > 1)" in asked[1][0]
     assert hits == [
         checks.Hit(
             "double_payment",
@@ -427,7 +431,7 @@ def test_accounts_sentences(monkeypatch):
     )
     hits = checks.check_accounts(payroll())
     assert [a[1] for a in asked] == [[7], [7], [7, 7]]
-    assert "WHERE l.payroll_id = %s AND l.bank_account = '' ORDER BY l.id" in asked[0][0]
+    assert "WHERE l.payroll_id = %s AND l.status <> 'cancelled' AND l.bank_account = '' ORDER BY l.id" in asked[0][0]
     assert "AND (other.id IS NOT NULL OR pr.household_id IS NULL OR pr.household_id <> l.household_id)" in asked[1][0]
     assert "GROUP BY bank_account HAVING COUNT(DISTINCT household_id) > 1)" in asked[2][0]
     assert hits == [
@@ -625,7 +629,7 @@ def test_relatives_from_the_county_staff_list(monkeypatch):
     sql = asked[1][0]
     assert "JOIN monitoring_staffmember s ON s.id_number = m.id_number" in sql
     assert "LEFT JOIN monitoring_staffmember w ON w.id = s.relative_of_id" in sql
-    assert "WHERE l.payroll_id = %s AND s.region_id LIKE %s" in sql
+    assert "WHERE l.payroll_id = %s AND l.status <> 'cancelled' AND s.region_id LIKE %s" in sql
     assert "(COALESCE(w.start_on, s.start_on) IS NULL OR COALESCE(w.start_on, s.start_on) < %s)" in sql
     assert "(COALESCE(w.end_on, s.end_on) IS NULL OR COALESCE(w.end_on, s.end_on) >= %s)" in sql
     assert hits == [

@@ -175,7 +175,10 @@ def test_lines_not_adding_up_to_the_payroll_refuse_the_file(regions, maker):
 def test_a_payee_without_account_refuses_the_file(regions, maker):
     payroll, people = approved_payroll(regions, maker)
     PayrollLine.objects.filter(person=people[1]).update(bank_account="")
-    with pytest.raises(PaymentError, match="无银行账号（如 李四）"):
+    with pytest.raises(
+        PaymentError,
+        match=r"1 笔明细无银行账号，如 李四 2025年03月 当月发放 620.50 元（明细编号 \d+）。已审批的名册不能修改",
+    ):
         do_write_bank_file(maker, payroll, layout=layout())
 
 
