@@ -89,7 +89,7 @@ class ReturnInput(ActionInput):
 
 
 class FindingInput(serializers.Serializer):
-    """``explained`` 已说明（照常发放; refused for no_account), ``held``
+    """``explained`` 已说明（照常发放; refused for no_account, deceased, exclusive_programmes), ``held``
     暂停发放 (the finding's lines leave the payroll, paid later as 补发 while owed), ``resolved`` 已解决."""
 
     how = serializers.ChoiceField(choices=list(approval.HOW_CHOICES), label="处理方式")

@@ -130,7 +130,7 @@ def make_payrolls(
     county_code: str, *, month: date, maker, checker, programmes=("dibao", "extreme_poverty", "longevity_allowance")
 ):
     """Last month's payroll approved (findings explained, or held where paying as usual is not allowed:
-    no account), this month's generated as a draft."""
+    no account, deceased, exclusive programmes), this month's generated as a draft."""
     from doudi.payments.models import FindingStatus, Payroll, PayrollFinding
     from doudi.payments.services import approval
     from doudi.payments.services.checks import NOT_EXPLAINABLE
@@ -144,7 +144,7 @@ def make_payrolls(
         if last is None or not last.is_locked:
             last = generate_payroll(maker, region_code=county_code, programme=programme, month=before)
             for finding in PayrollFinding.objects.filter(payroll=last, status=FindingStatus.OPEN):
-                if finding.check_code in NOT_EXPLAINABLE:  # no account: never paid as usual
+                if finding.check_code in NOT_EXPLAINABLE:  # no account, deceased, exclusive: never paid as usual
                     approval.do_handle_finding(maker, finding.pk, how=approval.HOLD, explanation="演示：核实前暂停发放")
                 else:
                     approval.do_handle_finding(

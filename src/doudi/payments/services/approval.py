@@ -5,7 +5,7 @@ correction is an adjustment line of a later payroll.
 Findings are handled three ways (``do_handle_finding``; the rule of which kind allows which is in
 ``services.checks``' docstring): 已说明（照常发放）, 暂停发放 (the lines leave this payroll; the month is
 paid later as 补发 while still owed) and 已解决. 已说明 is refused for the kinds in
-``checks.NOT_EXPLAINABLE`` (no account). Submission and approval also
+``checks.NOT_EXPLAINABLE`` (no account, deceased, exclusive programmes). Submission and approval also
 refuse a payroll the bank file could not pay (a live line without an account, lines not adding up to
 the total): an approved payroll cannot be sent back, so it must never be one without a bank file."""
 

@@ -29,8 +29,8 @@ How a finding is handled (``services.approval.do_handle_finding``), by the maker
 
 - **已说明（照常发放）** (``explained``): the line is paid as it stands, with the reason — only where paying
   as usual can be right after verification: ``amount_range``, ``change_tolerance``, ``worker_relative``,
-  ``shared_account``, ``holder_not_member`` (e.g. a guardian's account), ``double_payment`` (the
-  extra enrolment is not paid; it is stopped outside the payroll), ``deceased``, ``exclusive_programmes``.
+  ``shared_account``, ``holder_not_member`` (e.g. a guardian's account) and ``double_payment`` (the
+  extra enrolment is not paid; it is stopped outside the payroll).
 - **暂停发放** (hold): the finding's lines are cancelled (taken out of this payroll and its totals) and
   the finding is resolved with the reason. A cancelled line holds no month, so a later payroll pays
   the month as arrears (补发) while the enrolment is payable (and not for months after a registered death).
@@ -38,8 +38,10 @@ How a finding is handled (``services.approval.do_handle_finding``), by the maker
   a finding still found when the checks run again is open again.
 
 ``NOT_EXPLAINABLE`` lists the kinds where paying as usual is never right, with what to do instead:
-``no_account`` (nothing can be transferred: register the account and regenerate, or hold). An older
-已说明 of these kinds is open again at the next run.
+``no_account`` (nothing can be transferred: register the account and regenerate, or hold),
+``deceased`` (no payment after the month of death: hold, or correct the death record / settle the
+death alert as 无需处理 and run the checks again) and ``exclusive_programmes`` (the policy forbids both:
+stop one enrolment and regenerate, or hold). An older 已说明 of these kinds is open again at the next run.
 """
 
 from __future__ import annotations
@@ -84,6 +86,13 @@ NOT_EXPLAINABLE: dict[str, str] = {
     FindingCheck.NO_ACCOUNT: (
         "没有银行账号的明细无法照常发放：请登记银行账号（一卡通）后重新生成名册，"
         "或选择“暂停发放”，本月待账号登记后在以后的名册中补发。"
+    ),
+    FindingCheck.DECEASED: (
+        "领取人死亡次月起不得发放，不能照常发放：请选择“暂停发放”；如死亡信息有误，"
+        "请更正死亡登记或将死亡预警核查为“无需处理”后重新核查。"
+    ),
+    FindingCheck.EXCLUSIVE_PROGRAMMES: (
+        "按政策两个项目不能同时享受，不能照常发放：请停发其中一项保障后重新生成名册，或选择“暂停发放”。"
     ),
 }
 DEFAULT_CEILING_MULTIPLE = Decimal("3")

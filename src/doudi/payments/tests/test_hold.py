@@ -21,6 +21,7 @@ from doudi.payments.services.checks import run_checks
 from doudi.payments.services.generation import generate_payroll
 from doudi.payments.tests.bankfiles.helpers import layout
 from doudi.payments.tests.conftest import enrol, payee
+from doudi.payments.tests.test_deceased_alerts import death_alert
 from doudi.registry.models import Person
 
 pytestmark = pytest.mark.django_db
@@ -63,6 +64,18 @@ def _no_account(regions, maker):
     enrol(p, start=JAN)
 
 
+def _deceased(regions, maker):
+    p = payee(regions["lixin"], maker, name="钱七")
+    enrol(p, start=JAN)
+    death_alert(p, died=date(2024, 12, 20))  # still open: 核查处理前暂停发放
+
+
+def _exclusive(regions, maker):
+    p = payee(regions["lixin"], maker, name="孙八")
+    enrol(p, start=JAN)
+    enrol(p, "extreme_poverty", start=JAN, amount="900")
+
+
 def _double(regions, maker):
     from doudi.cases.models import Enrolment
 
@@ -83,6 +96,12 @@ def _holder(regions, maker):
     "make, code, refused",
     [
         (_no_account, "no_account", "没有银行账号的明细无法照常发放：请登记银行账号（一卡通）后重新生成名册"),
+        (
+            _deceased,
+            "deceased",
+            "请选择“暂停发放”；如死亡信息有误，请更正死亡登记或将死亡预警核查为“无需处理”后重新核查",
+        ),
+        (_exclusive, "exclusive_programmes", "请停发其中一项保障后重新生成名册，或选择“暂停发放”"),
         (_double, "double_payment", None),
         (_holder, "holder_not_member", None),
     ],
@@ -170,6 +189,47 @@ def test_a_held_month_is_paid_later_while_the_enrolment_is_live(two, maker, fina
         approval.do_handle_finding(maker, f.pk, how="held", explanation="仍未办理一卡通")
         feb.refresh_from_db()
         assert feb.total_amount == Decimal("500.00")
+
+
+@pytest.mark.parametrize(
+    "settle, jan_arrears_in_feb",
+    [
+        ("registry_death", False),  # died 2024-12-20 (registered): January is never paid
+        ("ended", False),  # the enrolment ended with the death: nothing in February at all
+        ("dismissed", True),  # the alert was wrong (核实无需处理): January is paid as 补发
+    ],
+)
+def test_a_held_month_of_a_death_alert(regions, maker, finance, settle, jan_arrears_in_feb):
+    from doudi.cases.models import Enrolment
+
+    p = payee(regions["lixin"], maker, name="钱七")
+    enrolment = enrol(p, start=JAN)
+    alert = death_alert(p, died=date(2024, 12, 20))
+    jan = gen(maker)
+    f = finding(jan, "deceased")
+    approval.do_handle_finding(maker, f.pk, how="held", explanation="死亡预警待核查")
+    approve(maker, finance, jan)
+    assert lines(jan, status=LineStatus.CANCELLED) == [("钱七", JAN, "normal", Decimal("500.00"), "cancelled")]
+    if settle == "registry_death":
+        Person.objects.filter(pk=p.pk).update(death_date=date(2024, 12, 20))
+        alert.status, alert.outcome = "resolved", "confirm_death"
+    elif settle == "ended":
+        Person.objects.filter(pk=p.pk).update(death_date=date(2024, 12, 20))
+        Enrolment.objects.filter(pk=enrolment.pk).update(status="ended", end_month=date(2024, 12, 1))
+        alert.status, alert.outcome = "resolved", "confirm_death"
+    else:
+        alert.status, alert.outcome = "resolved", "no_action"
+    alert.save()
+    feb = gen(maker, FEB)
+    months = {(m, k) for _n, m, k, _a, _s in lines(feb, person=p)}
+    assert ((JAN, "arrears") in months) is jan_arrears_in_feb
+    if settle == "ended":
+        assert months == set()
+    if settle == "registry_death":  # February itself is found again: to be held, never paid as usual
+        assert finding(feb, "deceased").status == FindingStatus.OPEN
+    if settle == "dismissed":
+        assert months == {(JAN, "arrears"), (FEB, "normal")}
+        assert not PayrollFinding.objects.filter(payroll=feb, status="open").exists()
 
 
 @pytest.mark.parametrize(
