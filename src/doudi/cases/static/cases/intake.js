@@ -314,6 +314,8 @@
       if (seq !== estimateSeq) return;
       estimateBox.classList.remove("stale");
       if (j.ok) {
+        // The facts now pass: the problems of an earlier submission are corrected, not to be shown.
+        if (!problemsBox.hidden) clearProblems();
         estimateBox.innerHTML = j.html;
         estimateMini.textContent = "试算：" + j.summary;
         tickEligible(j.eligible || []);
