@@ -15,6 +15,7 @@ from doudi.accounts.roles import Capability
 from doudi.accounts.scope import check_capability
 from doudi.core.api import validated
 from doudi.payments import selectors
+from doudi.payments.errors import PaymentError, PaymentErrorCode
 from doudi.payments.models import Payroll, PayrollFinding
 from doudi.payments.services import approval
 from doudi.payments.services.generation import generate_payroll, parse_month
@@ -152,7 +153,16 @@ class _Action(APIView):
 
     def post(self, request, payroll_id: int):
         check_capability(request.user, self.capability)
-        payroll = self.act(request, payroll_id, validated(self.input, request.data))
+        data = validated(self.input, request.data)
+        try:
+            payroll = self.act(request, payroll_id, data)
+        except PaymentError as exc:
+            if exc.code != PaymentErrorCode.OPEN_FINDINGS:
+                raise
+            # As on the page: keep the re-run checks the refusal rolled back, so a 已解决 finding still
+            # found is 待处理 again in the detail, and the error names the findings as they now are.
+            still_open = approval.keep_checks(request.user, payroll_id)
+            raise PaymentError(exc.code, exc.message, {"findings": [f.pk for f in still_open]}) from None
         return Response(_detail(request.user, payroll))
 
 

@@ -8,7 +8,6 @@ from datetime import date
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db import transaction
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.template import TemplateDoesNotExist
@@ -24,7 +23,7 @@ from doudi.payments import selectors
 from doudi.payments.errors import PaymentErrorCode
 from doudi.payments.models import FindingStatus, PayrollStatus
 from doudi.payments.services import approval
-from doudi.payments.services.checks import NOT_EXPLAINABLE, run_checks
+from doudi.payments.services.checks import NOT_EXPLAINABLE
 from doudi.payments.services.generation import NOT_PROGRAMMES, generate_payroll, parse_month
 from doudi.regions.models import Region
 
@@ -169,20 +168,9 @@ def payroll_action(request, payroll_id: int, action: str):
         raise
     except DomainError as exc:
         if exc.code == PaymentErrorCode.OPEN_FINDINGS:
-            _keep_checks(user, payroll_id)
+            approval.keep_checks(user, payroll_id)
         messages.error(request, exc.message)
     return redirect("payments:payroll_detail", payroll_id)
-
-
-def _keep_checks(user, payroll_id: int) -> None:
-    """A submit or approval refused for open findings re-ran the checks in its own transaction, which the
-    refusal rolled back: a finding marked 已解决 but still found (the line still in the payroll) stayed
-    已解决 on the page, with 待处理 0 项 and no form, while every submit said 还有 1 项未处理. Run the
-    checks again and keep the result, so the page shows the finding that stopped it."""
-    with transaction.atomic():
-        payroll = approval.lock_payroll(user, payroll_id)
-        if not payroll.is_locked:
-            run_checks(payroll)
 
 
 @login_required

@@ -97,6 +97,20 @@ def do_approve(actor, payroll_id: int, *, expected_version: int | None = None) -
     return payroll
 
 
+def keep_checks(actor, payroll_id: int) -> list[PayrollFinding]:
+    """After a submit or approval refused for open findings: run the checks again and keep the result.
+
+    The refused action re-ran the checks in its own transaction, which the refusal rolled back: a
+    finding marked 已解决 but still found (its line still in the payroll) stayed 已解决, with nothing
+    open, while every submit said 还有 1 项未处理. Page and API call this so the finding that stopped
+    the action shows as 待处理. Returns the open findings (none on a locked payroll)."""
+    with transaction.atomic():
+        payroll = lock_payroll(actor, payroll_id)
+        if payroll.is_locked:
+            return []
+        return run_checks(payroll)
+
+
 def refuse_unpayable(payroll: Payroll, what: str) -> None:
     """Refuse to submit or approve a payroll its bank file would refuse (a line without an account, lines
     not adding up to the total): once approved it cannot be sent back, so it would never be paid."""

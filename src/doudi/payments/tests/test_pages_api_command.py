@@ -128,3 +128,41 @@ def test_refused_submit_shows_the_finding_still_found(client, regions, maker):
     assert finding.status == FindingStatus.OPEN
     assert "核查发现（待处理 1 项）" in page
     assert f'action="/payments/{payroll.pk}/findings/{finding.pk}/"' in page
+
+
+@pytest.mark.parametrize("action", ["submit", "approve"])
+def test_api_refused_for_open_findings_shows_the_finding_still_found(client, regions, maker, finance, action):
+    """As on the page (32c8b9a): a submit or approval refused for open findings keeps the re-run checks,
+    so the API's detail lists the finding as open and the error names it (not ids rolled back)."""
+    from doudi.payments.models import FindingStatus, PayrollFinding
+    from doudi.registry.models import Person
+
+    person = payee(regions["lixin"], maker)
+    enrol(person, start=JAN)
+    client.force_login(maker)
+    r = client.post("/api/payments/payrolls/generate/", {"region": "430981", "month": "2025-01", "programme": "dibao"})
+    pid = r.json()["id"]
+    Person.objects.filter(pk=person.pk).update(death_date=date(2024, 12, 20))
+    if action == "submit":
+        from doudi.payments.services.checks import run_checks
+
+        run_checks(Payroll.objects.get(pk=pid))
+        finding = PayrollFinding.objects.get(payroll_id=pid, check_code="deceased")
+        r = client.post(f"/api/payments/findings/{finding.pk}/", {"how": "resolved", "explanation": "已停发"})
+        assert r.json()["status"] == "resolved"
+    else:
+        Person.objects.filter(pk=person.pk).update(death_date=None)
+        body = client.get(f"/api/payments/payrolls/{pid}/").json()
+        body = client.post(f"/api/payments/payrolls/{pid}/submit/", {"expected_version": body["version"]}).json()
+        assert body["status"] == "submitted"
+        Person.objects.filter(pk=person.pk).update(death_date=date(2024, 12, 20))
+        client.force_login(finance)
+    body = client.get(f"/api/payments/payrolls/{pid}/").json()
+    r = client.post(f"/api/payments/payrolls/{pid}/{action}/", {"expected_version": body["version"]})
+    assert r.status_code == 400 and r.json()["code"] == "open_findings"
+    assert "还有 1 项核查发现未处理" in r.json()["message"]
+    finding = PayrollFinding.objects.get(payroll_id=pid, check_code="deceased")
+    assert finding.status == FindingStatus.OPEN
+    assert r.json()["extra"]["findings"] == [finding.pk]
+    detail = client.get(f"/api/payments/payrolls/{pid}/").json()
+    assert [(f["id"], f["status"]) for f in detail["findings"]] == [(finding.pk, "open")]
