@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.urls import NoReverseMatch, reverse
 
-from doudi.accounts.roles import Capability
+from doudi.accounts.roles import Capability, Role
 
 # (url names tried in order, label, capability or None, namespace that marks the item current)
 NAV = (
@@ -18,6 +18,7 @@ NAV = (
     (("monitoring:inbox",), "监测预警", Capability.HANDLE_ALERTS, "monitoring"),
     (("monitoring:overview",), "监测概况", None, "monitoring"),
     (("payments:payroll_list",), "资金发放", Capability.MAKE_PAYROLL, "payments"),
+    (("payments:register_list",), "发放名册", None, "payments"),
     (("reports:dashboard",), "统计看板", None, "reports"),
     (("reports:table",), "统计报表", None, "reports"),
     (("policy:version_list",), "救助政策", None, "policy"),
@@ -28,6 +29,10 @@ NAV = (
 # Items left out for the users who can do the capability: those reach the page from another item
 # (the alert inbox links to the overview; a city supervisor, who has no inbox, needs the item).
 NAV_UNLESS = {"monitoring:overview": Capability.HANDLE_ALERTS}
+
+# Items only for some roles: the village and township workers print the signing register of their
+# villages (those who make payrolls print it from the payroll's bank page).
+NAV_ROLES = {"payments:register_list": frozenset({Role.VILLAGE_WORKER, Role.TOWNSHIP_OFFICER})}
 
 
 def first_url(names) -> str | None:
@@ -53,6 +58,8 @@ def navigation(request):
         if capability and not user.can(capability):
             continue
         if names[0] in NAV_UNLESS and user.can(NAV_UNLESS[names[0]]):
+            continue
+        if names[0] in NAV_ROLES and getattr(user, "role", None) not in NAV_ROLES[names[0]]:
             continue
         url = first_url(names)
         if url is None:

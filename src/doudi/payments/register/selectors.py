@@ -12,14 +12,14 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from itertools import groupby
 
-from django.db.models import QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 
-from doudi.accounts.scope import region_in_scope, scope_filter, scope_prefix
+from doudi.accounts.scope import NO_SCOPE, region_in_scope, scope_filter, scope_prefix
 from doudi.core.errors import NotFound
 from doudi.core.labels import money
 from doudi.core.masking import mask_bank_account, mask_id_number
-from doudi.payments.models import LineKind, LineStatus, Payroll, PayrollLine
-from doudi.regions.models import Region
+from doudi.payments.models import LineKind, LineStatus, Payroll, PayrollLine, PayrollStatus
+from doudi.regions.models import PREFIX_LENGTH, Level, Region, pad_code
 
 CENT = Decimal("0.01")
 
@@ -33,6 +33,33 @@ def register_payroll_get(*, actor, payroll_id: int) -> Payroll:
     if not (region_in_scope(actor, payroll.region_id) or prefix.startswith(payroll.region.prefix)):
         raise NotFound("发放名册")
     return payroll
+
+
+REGISTER_STATUSES = (PayrollStatus.APPROVED, PayrollStatus.SENT, PayrollStatus.CLOSED)
+
+
+def register_payrolls(actor, *, limit: int = 24) -> list[dict]:
+    """The approved (sent, reconciled) payrolls holding lines in the actor's subtree, newest first,
+    each with the villages the actor may print (``villages``): the village worker's register list.
+
+    A payroll belongs to a county; the actor's region lies in it (its code starts with the
+    county's six digits) or the county lies in the actor's scope. The lines, and so the villages,
+    are filtered by ``scope_filter``: a village worker sees only the own village.
+    """
+    prefix = scope_prefix(actor)
+    if prefix == NO_SCOPE:
+        return []
+    county = Q(region__code__startswith=prefix)
+    if len(prefix) > PREFIX_LENGTH[Level.COUNTY]:
+        county = Q(region_id=pad_code(prefix[: PREFIX_LENGTH[Level.COUNTY]]))
+    in_scope = scope_filter(actor, PayrollLine.objects.filter(payroll=OuterRef("pk")))
+    payrolls = (
+        Payroll.objects.filter(county, status__in=REGISTER_STATUSES)
+        .filter(Exists(in_scope))
+        .select_related("region")
+        .order_by("-month", "programme", "region_id")[:limit]
+    )
+    return [{"payroll": p, "villages": villages(actor, p)} for p in payrolls]
 
 
 def register_lines(actor, payroll: Payroll, village: str | None = None) -> QuerySet[PayrollLine]:

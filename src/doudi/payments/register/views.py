@@ -5,13 +5,20 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, HttpResponse
-from django.shortcuts import redirect
+from django.shortcuts import redirect, render
 from django.views.decorators.http import require_safe
 
 from doudi.core.errors import DomainError
 from doudi.core.web import http_errors
-from doudi.payments.register.selectors import register_payroll_get
+from doudi.payments.register.selectors import register_payroll_get, register_payrolls
 from doudi.payments.register.services import do_print_register
+
+
+@login_required
+@require_safe
+def register_list(request):
+    """The registers of the user's villages for the approved payrolls (a village worker's way in)."""
+    return render(request, "payments/register_list.html", {"rows": register_payrolls(request.user)})
 
 
 @login_required
