@@ -21,6 +21,7 @@ from django.utils import timezone
 from doudi.accounts.scope import check_in_scope
 from doudi.audit.services import record_event
 from doudi.core.errors import NotFound, PermissionDenied
+from doudi.core.labels import money
 from doudi.payments.bankfiles.models import AccountFlag, ReturnImport
 from doudi.payments.bankfiles.selectors import CENT, reference
 from doudi.payments.bankfiles.services import can_write_bank_file
@@ -99,13 +100,13 @@ def check_return(parsed: ParsedReturn, payroll: Payroll, expected: dict) -> list
         if row.account and row.account != account:
             reasons.append(f"第 {row.line_no} 行 账号：与银行文件中该笔的账号不符")
         if row.amount.quantize(CENT) != amount:
-            reasons.append(f"第 {row.line_no} 行 金额：{row.amount:.2f} 元，银行文件中该笔为 {amount:.2f} 元")
+            reasons.append(f"第 {row.line_no} 行 金额：{money(row.amount)} 元，银行文件中该笔为 {money(amount)} 元")
     if parsed.totals is not None:
         stated_count, stated_total = parsed.totals
         if stated_count != count or stated_total.quantize(CENT) != total.quantize(CENT):
             reasons.append(
-                f"第 {parsed.totals_line_no} 行 汇总行：写明 {stated_count} 笔、{stated_total:.2f} 元，"
-                f"明细为 {count} 笔、{total:.2f} 元，合计不符"
+                f"第 {parsed.totals_line_no} 行 汇总行：写明 {stated_count:,} 笔、{money(stated_total)} 元，"
+                f"明细为 {count:,} 笔、{money(total)} 元，合计不符"
             )
     missing = [p for p in expected if p not in seen]
     if missing and not any("属于另一发放名册" in r for r in reasons):

@@ -39,6 +39,7 @@ from doudi.accounts.scope import check_capability, check_in_scope
 from doudi.cases.models import Enrolment, EnrolmentChange
 from doudi.cases.services.common import add_months, month_start
 from doudi.core.errors import NotFound
+from doudi.core.labels import money
 from doudi.payments.bankfiles.models import AccountFlag
 from doudi.payments.errors import PaymentError, PaymentErrorCode, locked
 from doudi.payments.models import (
@@ -401,7 +402,7 @@ def generate_payroll(
         from doudi.payments.services.checks import run_checks as run
 
         run(payroll)
-    _audit(actor, payroll, "generate_payroll", f"{payroll.line_count} 笔，合计 {payroll.total_amount}")
+    _audit(actor, payroll, "generate_payroll", f"{payroll.line_count} 笔，合计 {money(payroll.total_amount)}")
     return payroll
 
 

@@ -19,6 +19,7 @@ from django.utils import timezone
 from doudi.accounts.roles import Capability
 from doudi.accounts.scope import check_capability, check_in_scope
 from doudi.cases.services.common import add_months, month_start
+from doudi.core.labels import money
 from doudi.payments.errors import PaymentError, PaymentErrorCode
 from doudi.payments.models import (
     LOCKED_STATUSES,
@@ -124,7 +125,7 @@ def _audit(actor, recovery: Recovery, action: str, reason: str) -> None:
         household_id=recovery.household_id,
         region_code=recovery.region_id,
         reason=reason,
-        label=f"追缴 {recovery.amount}",
+        label=f"追缴 {money(recovery.amount)}",
     )
 
 
@@ -141,7 +142,7 @@ def do_settle_recovery(actor, recovery_id: int, *, how: str, reason: str, amount
     if how == "repaid":
         paid = recovery.outstanding if amount is None else Decimal(amount)
         if paid <= 0 or paid > recovery.outstanding:
-            raise PaymentError(PaymentErrorCode.INVALID, f"退回金额：应在 0 到 {recovery.outstanding} 之间。")
+            raise PaymentError(PaymentErrorCode.INVALID, f"退回金额：应在 0 到 {money(recovery.outstanding)} 元之间。")
         recovery.recovered_amount += paid
         if recovery.recovered_amount >= recovery.amount:
             recovery.status = RecoveryStatus.REPAID

@@ -190,3 +190,13 @@ def test_suspended_and_ended_pay_nothing(regions, maker):
     end_enrolment(None, eb, last_month=M[0], reason="停发")
     assert eb.status == EnrolmentStatus.ENDED
     assert gen(maker, M[1]).lines.count() == 0
+
+
+def test_audit_text_writes_the_total_with_thousands_separators(regions, maker):
+    from doudi.audit.models import AuditEvent
+
+    for name, amount in (("张三", "1200"), ("李四", "1315.15")):
+        enrol(payee(regions["lixin"], maker, name=name), start=M[0], amount=amount)
+    gen(maker, M[2])
+    event = AuditEvent.objects.filter(action="generate_payroll").latest("id")
+    assert event.reason == "2 笔，合计 2,515.15"
