@@ -119,7 +119,8 @@ def current_assessment(case, step_names: set[str], today: date) -> dict | None:
     data["on"] = today
     names = {str(m["person_id"]): m.get("name") or str(m["person_id"]) for m in facts.get("members", [])}
     noticed = case.opinion_assessment
-    changed = noticed is not None and str(noticed.total_monthly) != str(result.total_monthly)
+    # Compared as numbers: the engine's nothing is 0, the record's 0.00.
+    changed = noticed is not None and noticed.total_monthly != result.total_monthly
     return {"result": data, "names": names, "changed": changed, "noticed": noticed}
 
 
