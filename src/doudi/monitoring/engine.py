@@ -198,8 +198,16 @@ def attach(con: duckdb.DuckDBPyConnection, tables: dict[str, list[str]]) -> None
         con.execute(f"CREATE OR REPLACE VIEW {name} AS SELECT * FROM read_parquet([{listed}], union_by_name = true)")
 
 
+# Functions the rules call that one engine lacks: Spark's ``format_number(x, 2)`` (thousands separators, two
+# decimals: "36,500.00", how amounts read everywhere in doudi), defined in DuckDB with the same result for
+# the two-decimal amounts the rules format (the only use: ``d`` is always 2).
+DUCKDB_MACROS = ("CREATE OR REPLACE MACRO format_number(x, d) AS format('{:,.2f}', CAST(x AS DECIMAL(18,2)))",)
+
+
 def prepare(con: duckdb.DuckDBPyConnection) -> None:
     """Materialise the shared populations (``PRELUDE``) once: several rules read them (Spark plans views itself)."""
+    for sql in DUCKDB_MACROS:
+        con.execute(sql)
     for name, sql in PRELUDE:
         kind = "VIEW" if name in NOT_MATERIALISED else "TEMP TABLE"
         con.execute(f"CREATE OR REPLACE {kind} {name} AS {sql}")

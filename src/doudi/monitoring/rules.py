@@ -194,7 +194,7 @@ RULES: tuple[Rule, ...] = (
         SELECT {_WHO}, CAST(year(p.on_date) AS STRING) AS fact, f.settled_on AS event_date, f.batch_id,
                f.row_number,
                concat(f.visit_type, '结算 ', CAST(f.settled_on AS STRING), '，个人自付 ',
-                      CAST(f.out_of_pocket AS STRING), ' 元') AS detail,
+                      format_number(f.out_of_pocket, 2), ' 元') AS detail,
                t.total AS amount
         FROM medical_totals t  -- engine.PRELUDE: the 12-month totals over the lowest threshold
         JOIN monitored_persons b ON b.person_id = t.person_id
@@ -305,7 +305,7 @@ RULES: tuple[Rule, ...] = (
         SELECT pe.person_id, pe.household_id, pe.region_code, pe.county_code,
                CAST(f.identified_on AS STRING) AS fact, f.identified_on AS event_date, f.batch_id, f.row_number,
                concat('防止返贫监测对象（', f.risk_type, '），家庭年人均纯收入 ',
-                      CAST(f.per_capita_income AS STRING), ' 元，未享受救助') AS detail,
+                      format_number(f.per_capita_income, 2), ' 元，未享受救助') AS detail,
                CAST(f.per_capita_income AS DECIMAL(18,2)) AS amount
         FROM feed_poverty_watch f
         JOIN persons pe ON pe.person_id = f.person_id

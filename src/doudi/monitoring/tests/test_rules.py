@@ -220,3 +220,19 @@ def test_rule(rule, raises, beneficiary, regions, users, tmp_path):
 
 
 RULES_BY_FEED = {r.code: r.feeds for r in RULES}
+
+
+@pytest.mark.parametrize(
+    "rule, detail",
+    [
+        ("medical_cost", "门诊结算 2025-01-10，个人自付 6,000.00 元"),
+        ("poverty_watch_unassisted", "防止返贫监测对象（因病），家庭年人均纯收入 3,000.00 元，未享受救助"),
+    ],
+)
+def test_amounts_in_the_evidence_read_as_amounts(rule, detail, beneficiary, regions, users, tmp_path):
+    """Thousands separators and two decimals, as every amount in doudi (the same text on Spark: test_engines)."""
+    ctx = Ctx(tmp_path, beneficiary, regions, users)
+    feeds, on = CASES[rule][0](ctx)
+    do_run_monitoring(users["county_reviewer"], "430981", on=on, feeds=feeds)
+    alert = Alert.objects.get(rule=rule)
+    assert alert.evidence[0]["detail"] == detail
