@@ -26,7 +26,7 @@ from doudi.payments.services.generation import _audit, update_totals
 HOLD = "held"  # 暂停发放: not a stored status — the finding is resolved and its lines cancelled
 HOW_CHOICES = (
     (FindingStatus.EXPLAINED.value, "已说明（照常发放）"),
-    (HOLD, "暂停发放（本名册不发，以后补发）"),
+    (HOLD, "暂停发放（移出本名册）"),
     (FindingStatus.RESOLVED.value, "已解决"),
 )
 

@@ -293,7 +293,7 @@ def test_page_and_api_offer_the_same_choices(client, two, maker):
     form = page[page.index(f'id="finding-{f.pk}"') :]
     form = form[: form.index("</article>")]
     assert "请登记银行账号（一卡通）后重新生成名册" in form
-    assert '<option value="held">暂停发放（本名册不发，以后补发）</option>' in form
+    assert '<option value="held">暂停发放（移出本名册）</option>' in form
     assert '<option value="resolved">已解决</option>' in form and "已说明（照常发放）" not in form
     r = client.post(f"/api/payments/findings/{f.pk}/", {"how": "explained", "explanation": "照常发放"})
     assert r.status_code == 400 and "请登记银行账号（一卡通）后重新生成名册" in r.json()["message"]
@@ -301,6 +301,8 @@ def test_page_and_api_offer_the_same_choices(client, two, maker):
     page = client.get(r.url).content.decode()
     assert "已暂停发放该核查发现涉及的明细，名册合计已更新。" in page
     assert "说明：暂停发放：尚未办理一卡通" in page and "核查发现（待处理 0 项）" in page
+    card = page[page.index(f'id="finding-{f.pk}"') :]
+    assert '<span class="badge">已暂停发放</span>' in card[: card.index("</article>")]
     assert PayrollLine.objects.get(person=nobody).status == LineStatus.CANCELLED
 
 
