@@ -153,7 +153,7 @@ class Seeder:
         services.do_record_verification(
             self.u["township_officer"],
             case,
-            summary="经信息核对，收入、财产与申报一致",
+            summary="已调取部门数据核对，结论见核对报告",  # a typed conclusion could contradict the report
             expected_version=self._v(case),
             today=on,
         )
