@@ -88,7 +88,7 @@ class Payroll(models.Model):
         indexes = [models.Index(fields=["month", "status"], name="payroll_month_status")]
 
     def __str__(self) -> str:
-        return f"{self.month:%Y年%m月} {self.get_programme_display()}"
+        return f"{self.month.year}年{self.month.month}月 {self.get_programme_display()}"
 
     @property
     def is_locked(self) -> bool:
