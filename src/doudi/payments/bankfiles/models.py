@@ -165,8 +165,9 @@ class AccountFlag(models.Model):
     """An account the bank refused: shown on the person's and household's record until dealt with.
 
     Open while ``cleared_at`` is null. It is cleared when the person's account is corrected (another
-    account number recorded) or by hand (账户已恢复, e.g. unfrozen). The failed line is re-issued by
-    the payroll generation once the account differs from the failed one.
+    account number recorded) or by hand (账户已恢复, e.g. unfrozen). The failed line is re-issued, once, by
+    the next payroll generation after either: the account differs from the failed one, or the flag was
+    cleared as restored.
     """
 
     person = models.ForeignKey("registry.Person", verbose_name=_("人员"), on_delete=models.PROTECT, related_name="+")

@@ -70,8 +70,8 @@ def _problems(payroll: Payroll, exp) -> list[str]:
             .first()
         )
         named = (
-            f"{line.person.name} {line.month_covered:%Y年%m月} {line.get_kind_display()} {money(line.amount)} 元"
-            f"（明细编号 {line.pk}）"
+            f"{line.person.name} {line.month_covered.year}年{line.month_covered.month}月 {line.get_kind_display()} "
+            f"{money(line.amount)} 元（明细编号 {line.pk}）"
             if line is not None
             else exp.example_without_account
         )
@@ -153,7 +153,7 @@ def do_write_bank_file(actor, payroll: Payroll, *, layout: BankLayout, channel: 
         changes={
             "layout": {"label": "格式", "old": "", "new": layout.name},
             "count": {"label": "笔数", "old": "", "new": written.count},
-            "total": {"label": "金额合计", "old": "", "new": f"{written.total:.2f}"},
+            "total": {"label": "金额合计", "old": "", "new": money(written.total)},
         },
         label=f"{payroll.region.name} {payroll}",
     )

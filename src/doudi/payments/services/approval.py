@@ -69,7 +69,7 @@ def do_submit(actor, payroll_id: int, *, expected_version: int | None = None) ->
     payroll.submitted_at = timezone.now()
     payroll.version += 1
     payroll.save()
-    _audit(actor, payroll, "submit_payroll", f"{payroll.line_count} 笔，合计 {payroll.total_amount}")
+    _audit(actor, payroll, "submit_payroll", f"{payroll.line_count:,} 笔，合计 {money(payroll.total_amount)} 元")
     return payroll
 
 
@@ -93,7 +93,7 @@ def do_approve(actor, payroll_id: int, *, expected_version: int | None = None) -
     payroll.version += 1
     payroll.save()
     _settle_offsets(payroll)
-    _audit(actor, payroll, "approve_payroll", f"{payroll.line_count} 笔，合计 {payroll.total_amount}")
+    _audit(actor, payroll, "approve_payroll", f"{payroll.line_count:,} 笔，合计 {money(payroll.total_amount)} 元")
     return payroll
 
 

@@ -236,7 +236,7 @@ def test_a_held_month_of_a_death_alert(regions, maker, finance, settle, jan_arre
     "spoil, message",
     [
         ("total", "明细合计 500.00 元、应付 500.00 元，与名册合计 1,500.00 元不符"),
-        ("account", "1 笔明细无银行账号，如 张三 2025年01月 当月发放 500.00 元"),
+        ("account", "1 笔明细无银行账号，如 张三 2025年1月 当月发放 500.00 元"),
     ],
 )
 def test_submit_and_approve_refuse_a_payroll_without_a_bank_file(regions, maker, finance, spoil, message):

@@ -177,7 +177,7 @@ def test_a_payee_without_account_refuses_the_file(regions, maker):
     PayrollLine.objects.filter(person=people[1]).update(bank_account="")
     with pytest.raises(
         PaymentError,
-        match=r"1 笔明细无银行账号，如 李四 2025年03月 当月发放 620.50 元（明细编号 \d+）。已审批的名册不能修改",
+        match=r"1 笔明细无银行账号，如 李四 2025年3月 当月发放 620.50 元（明细编号 \d+）。已审批的名册不能修改",
     ):
         do_write_bank_file(maker, payroll, layout=layout())
 
