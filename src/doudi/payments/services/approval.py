@@ -103,12 +103,30 @@ def keep_checks(actor, payroll_id: int) -> list[PayrollFinding]:
     The refused action re-ran the checks in its own transaction, which the refusal rolled back: a
     finding marked 已解决 but still found (its line still in the payroll) stayed 已解决, with nothing
     open, while every submit said 还有 1 项未处理. Page and API call this so the finding that stopped
-    the action shows as 待处理. Returns the open findings (none on a locked payroll)."""
+    the action shows as 待处理. Returns the open findings (none on a locked payroll).
+
+    Only a change of the findings is kept: when the checks find what is already recorded, nothing is
+    written (not even the time they ran), so a refused request leaves the database as it found it."""
     with transaction.atomic():
         payroll = lock_payroll(actor, payroll_id)
         if payroll.is_locked:
             return []
-        return run_checks(payroll)
+        before = _findings_state(payroll)
+        kept = transaction.savepoint()
+        still_open = run_checks(payroll)
+        if _findings_state(payroll) == before:
+            transaction.savepoint_rollback(kept)
+        else:
+            transaction.savepoint_commit(kept)
+        return still_open
+
+
+def _findings_state(payroll: Payroll) -> list[tuple]:
+    return list(
+        PayrollFinding.objects.filter(payroll=payroll)
+        .order_by("check_code", "subject")
+        .values_list("check_code", "subject", "status", "lines", "detail", "alert_id")
+    )
 
 
 def refuse_unpayable(payroll: Payroll, what: str) -> None:
