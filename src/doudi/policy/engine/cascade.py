@@ -22,7 +22,7 @@ from .dibao import assess_dibao, assess_phase_out, assess_single_person
 from .explain import Assessment, NullTrace, ProgrammeResult, Step, Trace
 from .facts import HouseholdFacts
 from .means import MemberView, build_context, household_income, property_ok
-from .money import fmt
+from .money import show
 from .near_dibao import assess_near_dibao
 from .policy import Policy
 from .rigid_expense import assess_rigid_expense
@@ -224,6 +224,6 @@ def _choice_step(m: MemberView, tekun: ProgrammeResult, child: ProgrammeResult) 
     return Step(
         "§2.2",
         f"{m.who} 同时符合特困和{child.label}条件，"
-        f"{why}领取{child.label} {fmt(child.monthly_amount)} 元"
-        f"（特困 {fmt(tekun.monthly_amount)} 元），不再认定为特困人员（规则 §2.2）",
+        f"{why}领取{child.label} {show(child.monthly_amount)} 元"
+        f"（特困 {show(tekun.monthly_amount)} 元），不再认定为特困人员（规则 §2.2）",
     )

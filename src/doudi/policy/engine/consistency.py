@@ -13,7 +13,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from .money import ONE, fmt
+from .money import ONE, show
 from .parameters import SPEC_BY_KEY
 
 _MISSING = object()
@@ -40,7 +40,7 @@ def check_values(get: Callable[[str], Any], has: Callable[[str], bool], partial:
     urban, rural = get("dibao.standard_urban"), get("dibao.standard_rural")
     if both and urban is not None and rural is not None and get("dibao.rural_not_above_urban") and rural > urban:
         problems.append(
-            f"{_name('dibao.standard_rural')}: {fmt(rural)} 元高于城市低保标准 {fmt(urban)} 元{when}"
+            f"{_name('dibao.standard_rural')}: {show(rural)} 元高于城市低保标准 {show(urban)} 元{when}"
             "（若本地确实如此，请设 dibao.rural_not_above_urban = false）（§1.11）"
         )
     if get("dibao.payment_method") == "banded":
@@ -76,8 +76,8 @@ def check_values(get: Callable[[str], Any], has: Callable[[str], bool], partial:
                 amount, std = get(f"extreme_poverty.basic_living_{area}"), get(f"dibao.standard_{area}")
                 if amount is not None and std is not None and amount < (std * floor).quantize(Decimal("0.01")):
                     problems.append(
-                        f"{_name(f'extreme_poverty.basic_living_{area}')}: {fmt(amount)} 元低于{zh}低保标准 "
-                        f"{fmt(std)} 元的 {floor} 倍{when}（§2.5）"
+                        f"{_name(f'extreme_poverty.basic_living_{area}')}: {show(amount)} 元低于{zh}低保标准 "
+                        f"{show(std)} 元的 {floor} 倍{when}（§2.5）"
                     )
         for key in ("extreme_poverty.care_home", "extreme_poverty.care_institution"):
             tiers = get(key)
@@ -106,7 +106,7 @@ def check_values(get: Callable[[str], Any], has: Callable[[str], bool], partial:
     ):
         value = get(key)
         if get("child_allowance.enabled") and value is not None and value < minimum:
-            problems.append(f"{_name(key)}: {fmt(value)} 元低于国家最低标准 {minimum} 元{when}（§6.1）")
+            problems.append(f"{_name(key)}: {show(value)} 元低于国家最低标准 {minimum} 元{when}（§6.1）")
     return problems
 
 

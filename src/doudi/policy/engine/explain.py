@@ -13,7 +13,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from .money import ZERO, fmt
+from .money import ZERO, fmt, show
 
 PROGRAMME_LABELS = {
     "extreme_poverty": "特困人员救助供养",
@@ -43,7 +43,7 @@ class Step:
 
 
 class Trace:
-    """Collects steps; figures given as Decimals are shown with two decimals."""
+    """Collects steps; figures given as Decimals are shown as amounts (thousands separators, two decimals)."""
 
     __slots__ = ("steps",)
     enabled = True
@@ -53,7 +53,7 @@ class Trace:
 
     def add(self, rule_ref: str, template: str, *figures: Any) -> None:
         """Record ``template.format(*figures)``, citing ``rule_ref`` (e.g. ``"§1.7"``)."""
-        shown = [fmt(f) if isinstance(f, Decimal) else f for f in figures]
+        shown = [show(f) if isinstance(f, Decimal) else f for f in figures]
         text = template.format(*shown) if shown else template
         self.steps.append(Step(rule_ref, f"{text}（规则 {rule_ref}）"))
 

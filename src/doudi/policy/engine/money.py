@@ -66,6 +66,13 @@ def fmt(amount: Decimal) -> str:
     return f"{amount.quantize(CENT, rounding=ROUND_HALF_UP):.2f}"
 
 
+def show(amount: Decimal) -> str:
+    """Return an amount as written in a sentence people read: thousands separators, two decimals (``1,455.00``).
+
+    ``fmt`` stays the machine form (results, API, files that are read back); explanations use this one."""
+    return f"{amount.quantize(CENT, rounding=ROUND_HALF_UP):,.2f}"
+
+
 def fmt_ratio(ratio: Decimal) -> str:
     """Return a ratio as a percentage without trailing zeros (``0.2`` → ``20%``)."""
     pct = (ratio * 100).normalize()

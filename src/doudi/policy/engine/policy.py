@@ -29,7 +29,7 @@ from .documents import (
     validate_document,
 )
 from .errors import PolicyError
-from .money import TWELVE, ZERO, Rounding, fmt
+from .money import TWELVE, ZERO, Rounding, show
 from .parameters import OPTIONAL_PROGRAMMES, PROGRAMME_LABELS, SPEC_BY_KEY, SPECS
 
 __all__ = [
@@ -191,7 +191,7 @@ def resolve(documents: Sequence[PolicyDocument], on: date) -> Policy:
             off_reasons[key] = f"{doc.region_name}不设{label}：{entry.reason}"
             remarks.append(off_reasons[key])
         elif entry.per == "year":
-            remarks.append(f"{label} {fmt(entry.value)} 元/月（公布为 {entry.published_zh}）")
+            remarks.append(f"{label} {show(entry.value)} 元/月（公布为 {entry.published_zh}）")
         if entry.note:
             remarks.append(f"{label}：{entry.note}（{doc.region_name}）")
     if not any(d.level == "province" for d in documents):

@@ -14,7 +14,7 @@ from .dates import add_months
 from .explain import ProgrammeResult, Trace
 from .facts import EXPENSE_LABELS
 from .means import Context, HouseholdIncome, property_ok
-from .money import TWELVE, ZERO, fmt_ratio
+from .money import TWELVE, ZERO, fmt_ratio, show
 
 
 def assess_rigid_expense(ctx: Context, income: HouseholdIncome, trace: Trace) -> ProgrammeResult:
@@ -48,7 +48,7 @@ def assess_rigid_expense(ctx: Context, income: HouseholdIncome, trace: Trace) ->
         trace.add("§3.2", "近 12 个月家庭总收入按月计算收入推算：{} × 12 = {} 元", income.total, total_income)
     threshold = values["rigid_expense.spending_ratio"]
     if trace.enabled and spending:
-        parts = "、".join(f"{EXPENSE_LABELS[e.category]} {e.amount:.2f}" for e in ctx.facts.rigid_expenses_12m)
+        parts = "、".join(f"{EXPENSE_LABELS[e.category]} {show(e.amount)}" for e in ctx.facts.rigid_expenses_12m)
         trace.add("§3.2", "近 12 个月刚性支出 {} 元（{}）", spending, parts)
     if spending <= ZERO or (total_income > ZERO and spending / total_income <= threshold):
         shown = fmt_ratio((spending / total_income).quantize(ZERO.scaleb(-4))) if total_income else "0%"

@@ -24,7 +24,7 @@ def test_rigid_expenses_of_twelve_months_make_a_rigid_expense_household(client, 
     data.update({"expense_medical": "40000", "expense_education": "6000"})
     text = client.post(reverse("policy:worksheet"), data).content.decode()
     assert any("刚性支出困难家庭" in s for s in _eligible(text)), _eligible(text)
-    assert "近 12 个月刚性支出 46000.00 元（医疗支出 40000.00、教育支出 6000.00）" in text
+    assert "近 12 个月刚性支出 46,000.00 元（医疗支出 40,000.00、教育支出 6,000.00）" in text
 
 
 def test_parents_situations_make_an_orphan_and_a_de_facto_orphan(client, published, users):

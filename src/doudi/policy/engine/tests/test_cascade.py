@@ -78,7 +78,7 @@ def test_full_household_end_to_end_from_json():
     text = json.dumps(data, ensure_ascii=False)
     assert data["total_monthly"] == "3534.50"
     assert data["programmes"][0]["programme"] == "dibao"
-    assert "差额 = 485.00 × 4 人 − 家庭月计算收入 854.50 = 1085.50 元" in text
+    assert "差额 = 485.00 × 4 人 − 家庭月计算收入 854.50 = 1,085.50 元" in text
     assert all(step["rule_ref"].startswith("§") for p in data["programmes"] for step in p["steps"])
 
 

@@ -307,7 +307,7 @@ def test_explanation_names_rules_and_figures():
     result = assess(h, make_policy({"dibao.supplement_minor": D(0)})).get("dibao")
     texts = [s.text_zh for s in result.steps]
     assert "家庭月人均收入 312.50 元 < 城市低保标准 740.00 元（规则 §1.2）" in texts
-    assert any("1282.50 元" in t and "427.50 元 × 3 人" in t for t in texts)
+    assert any("1,282.50 元" in t and "427.50 元 × 3 人" in t for t in texts)
     assert "B 重度残疾增发 20% × 740.00 = 148.00 元（规则 §1.7 分类施保）" in texts
     assert result.monthly_amount == D("1430.50")
     assert all(s.rule_ref.startswith("§") for s in result.steps)

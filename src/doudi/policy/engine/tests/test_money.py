@@ -2,7 +2,7 @@ from decimal import Decimal
 
 import pytest
 
-from ..money import Rounding, fmt, fmt_ratio, to_decimal
+from ..money import Rounding, fmt, fmt_ratio, show, to_decimal
 
 D = Decimal
 
@@ -35,3 +35,18 @@ def test_formatting():
     assert fmt(D("312.505")) == "312.51"
     assert fmt_ratio(D("0.2")) == "20%"
     assert fmt_ratio(D("0.125")) == "12.5%"
+
+
+@pytest.mark.parametrize(
+    "amount, machine, people",
+    [
+        ("740", "740.00", "740.00"),
+        ("1455", "1455.00", "1,455.00"),
+        ("1234567.505", "1234567.51", "1,234,567.51"),
+        ("-1085.5", "-1085.50", "-1,085.50"),
+    ],
+)
+def test_machine_form_and_the_form_people_read(amount, machine, people):
+    """``fmt`` for results and files read back, ``show`` for the sentences of an explanation."""
+    assert fmt(D(amount)) == machine
+    assert show(D(amount)) == people
