@@ -8,7 +8,7 @@ from datetime import date
 from django.db import transaction
 from django.utils import timezone
 
-from doudi.accounts.roles import Capability
+from doudi.accounts.roles import Capability, Role
 from doudi.accounts.scope import region_in_scope
 from doudi.cases import deadlines
 from doudi.cases.errors import CaseError, CaseErrorCode, invalid
@@ -83,6 +83,13 @@ def do_record_verification(
     return verification
 
 
+def may_co_investigate(user, region_code: str) -> bool:
+    """Whether ``user`` may be the second investigator of a survey in ``region_code``: a field worker who
+    surveys (村、乡镇), of a region whose subtree holds it. The administrator holds every capability to run
+    the system, not to visit families: never offered, always refused."""
+    return user.role != Role.ADMINISTRATOR and user.can(Capability.SURVEY) and region_in_scope(user, region_code)
+
+
 def _check_co_investigator(actor, case: Case, co_investigator) -> None:
     """Refuse a second investigator who is missing, the actor, or not a surveyor of the case's region.
 
@@ -95,11 +102,7 @@ def _check_co_investigator(actor, case: Case, co_investigator) -> None:
             "第二调查人：入户调查须由两名调查人员共同进行，不能选择本人，请选择另一名调查人。",
             {"field": "co_investigator"},
         )
-    if (
-        co_investigator is None
-        or not co_investigator.can(Capability.SURVEY)
-        or not region_in_scope(co_investigator, case.region_id)
-    ):
+    if co_investigator is None or not may_co_investigate(co_investigator, case.region_id):
         raise CaseError(
             CaseErrorCode.SURVEY_INVALID,
             "第二调查人：所选人员不存在，或不是本辖区可以入户调查的工作人员，请选择另一名调查人。",

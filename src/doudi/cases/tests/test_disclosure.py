@@ -54,3 +54,16 @@ def test_the_actor_as_second_investigator_is_told_so(users, verified):
 def test_a_second_investigator_of_the_village_is_accepted(users, co_worker, verified):
     response = _survey(users["village_worker"], verified, co_worker.pk)
     assert response.status_code == 200, response.json()
+
+
+def test_the_administrator_is_neither_offered_nor_accepted_as_second_investigator(regions, users, verified):
+    """The administrator holds every capability to run the system, not to visit families."""
+    from doudi.cases.views.steps import co_investigators
+
+    admin = UserFactory(role=Role.ADMINISTRATOR, region=regions["lixin"], full_name="赵管理员")
+    peer = UserFactory(role=Role.VILLAGE_WORKER, region=regions["lixin"], full_name="钱村干")
+    offered = co_investigators(verified, users["village_worker"])
+    assert peer in offered and admin not in offered
+    response = _survey(users["village_worker"], verified, admin.pk)
+    assert response.status_code == 400 and response.json()["message"].startswith("第二调查人：所选人员不存在")
+    assert not fresh(verified).surveys.exists()

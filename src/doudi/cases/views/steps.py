@@ -13,11 +13,11 @@ from dataclasses import dataclass
 
 from doudi.accounts.models import User
 from doudi.accounts.roles import Capability
-from doudi.accounts.scope import region_in_scope
 from doudi.cases import forms, selectors, services
 from doudi.cases.errors import AlreadyHandled, CaseError, CaseErrorCode
 from doudi.cases.models import AttachmentCategory, Case, RelativeStatus
 from doudi.cases.services.attachments import max_bytes, sniff
+from doudi.cases.services.investigation import may_co_investigate
 from doudi.cases.workflow import OPEN, TRANSITIONS, CaseStatus
 
 
@@ -82,7 +82,7 @@ def co_investigators(case: Case, actor) -> list[User]:
         node = node.parent
     candidates = User.objects.filter(is_active=True, region_id__in=codes).exclude(pk=actor.pk).select_related("region")
     return sorted(
-        (u for u in candidates if u.can(Capability.SURVEY) and region_in_scope(u, case.region_id)),
+        (u for u in candidates if may_co_investigate(u, case.region_id)),
         key=lambda u: (u.region_id != case.region_id, u.display_name),
     )
 
