@@ -49,6 +49,20 @@ class CaseStatus(models.TextChoices):
 
 
 S = CaseStatus
+
+# Who acts next on an open case (what the case page tells a user with nothing to do on it).
+NEXT_ACTOR = {
+    S.SUBMITTED: "乡镇（街道）受理",
+    S.MATERIALS_PENDING: "申请人补齐材料后由乡镇（街道）受理",
+    S.ACCEPTED: "两名调查人员入户调查",
+    S.SURVEYED: "乡镇（街道）提出初审意见并公示",
+    S.IN_NOTICE: "公示期满后乡镇（街道）报县级审核",
+    S.OBJECTION: "乡镇（街道）复查异议",
+    S.AWAITING_CONFIRMATION: "县级民政部门审核确认",
+    S.APPROVED: "县级民政部门纳入保障并发放",
+    S.REFUSED: "县级民政部门书面告知申请人",
+    S.PAPERWORK_PENDING: "经办人员补办审批手续",
+}
 TERMINAL = frozenset({S.ENROLLED, S.CLOSED, S.WITHDRAWN})
 OPEN = frozenset(set(S) - TERMINAL)
 

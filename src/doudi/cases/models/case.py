@@ -7,7 +7,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from doudi.cases.workflow import CaseStatus
+from doudi.cases.workflow import NEXT_ACTOR, CaseStatus
 
 
 class CaseKind(models.TextChoices):
@@ -88,6 +88,11 @@ class Case(models.Model):
 
     def __str__(self) -> str:
         return f"{self.number}（{self.get_kind_display()}）"
+
+    @property
+    def next_actor(self) -> str:
+        """Who acts next (``workflow.NEXT_ACTOR``), blank once the case has ended."""
+        return NEXT_ACTOR.get(self.status, "")
 
 
 class CaseEvent(models.Model):

@@ -132,6 +132,8 @@ def test_case_page_shows_header_timeline_and_the_next_step(walk, household, user
     # A county reviewer sees the case but has no step to take on it.
     county = client_for(users["county_reviewer"]).get(reverse("cases:detail", args=[case.pk])).content.decode()
     assert 'id="step-accept_application"' not in county and 'id="no-steps"' in county
+    # ... and is told who acts next.
+    assert "当前没有需要您办理的事项（已申请待受理），下一步由乡镇（街道）受理。" in county
 
 
 def test_case_page_of_another_region_is_404(walk, household, users):
