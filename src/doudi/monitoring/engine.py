@@ -16,7 +16,7 @@ import duckdb
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from doudi.monitoring.rules import MEANS_TESTED, RULES, SIGNAL_COLUMNS, Rule, wrapped
+from doudi.monitoring.rules import AMOUNT_LABELS, MEANS_TESTED, RULES, SIGNAL_COLUMNS, Rule, wrapped
 
 FEEDS = (
     "death",
@@ -300,6 +300,7 @@ def collapse(
             "alert_class": [r.alert_class for r in RULES],
             "severity": [r.severity for r in RULES],
             "label": [r.label for r in RULES],
+            "amount_label": [AMOUNT_LABELS.get(r.code) for r in RULES],
         }
     )
     own = con is None
@@ -311,13 +312,14 @@ def collapse(
         return con.sql(
             f"""
             WITH s AS (
-              SELECT s.*, l.level, l.alert_class, l.severity, l.label,
+              SELECT s.*, l.level, l.alert_class, l.severity, l.label, l.amount_label,
                      CASE WHEN l.level = 'household' THEN 'h' || CAST(s.household_id AS VARCHAR)
                           ELSE 'p' || CAST(s.person_id AS VARCHAR) END AS subject
               FROM signals s JOIN levels l ON l.rule = s.rule
             ), g AS (
               SELECT rule, subject, fact, any_value(alert_class) AS alert_class, any_value(severity) AS severity,
-                     any_value(label) AS label, min(person_id) AS person_id, min(household_id) AS household_id,
+                     any_value(label) AS label, any_value(amount_label) AS amount_label,
+                     min(person_id) AS person_id, min(household_id) AS household_id,
                      min(region_code) AS region_code, min(county_code) AS county_code, min(event_date) AS event_date,
                      max(amount) AS amount,
                      list({{'batch': batch_id, 'row': row_number, 'detail': detail}}
@@ -332,10 +334,9 @@ def collapse(
                    left(g.label || '：' || g.evidence[1].detail ||
                         CASE WHEN g.evidence_rows > 1 THEN '等 ' || CAST(g.evidence_rows AS VARCHAR) || ' 条记录'
                              ELSE '' END ||
-                        CASE WHEN g.amount IS NULL THEN ''
-                             WHEN g.rule = 'medical_cost' THEN '，12个月个人自付合计 '
-                                  || format('{{:,.2f}}', CAST(g.amount AS DOUBLE)) || ' 元'
-                             ELSE '，金额 ' || format('{{:,.2f}}', CAST(g.amount AS DOUBLE)) || ' 元' END, 300)
+                        CASE WHEN g.amount IS NULL OR g.amount_label IS NULL THEN ''
+                             ELSE '，' || g.amount_label || ' ' || format('{{:,.2f}}', CAST(g.amount AS DOUBLE))
+                                  || ' 元' END, 300)
                      AS summary,
                    {detected_on_sql} AS detected_on, d.due_on, d.due_provisional
             FROM g JOIN deadlines d ON d.county_code = g.county_code AND d.severity = g.severity

@@ -79,6 +79,16 @@ def _latest(feed: str, key: str) -> str:
 
 
 _NO_AMOUNT = "CAST(NULL AS DECIMAL(18,2)) AS amount"
+
+# What a rule's ``amount`` is, as the alert's summary names it ("…，认缴出资额 500,000.00 元"); a rule whose
+# evidence already states its amount (the poverty-watch income) or that has none is not listed.
+AMOUNT_LABELS = {
+    "business": "认缴出资额",
+    "tax_income": "年收入额",
+    "medical_cost": "12个月个人自付合计",
+    "hospital_stay": "本次个人自付",
+    "unemployment": "每月失业保险金",
+}
 _NO_EVENT = "CAST(NULL AS DATE) AS event_date"
 _NO_ROW = "CAST(NULL AS BIGINT) AS batch_id, CAST(NULL AS BIGINT) AS row_number"
 _WHO = "b.person_id, b.household_id, b.region_code, b.county_code"

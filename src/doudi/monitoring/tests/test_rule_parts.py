@@ -371,7 +371,9 @@ def test_collapse_groups_signals_into_alerts(tmp_path):
     assert medical["summary"] == (
         f"{MONITORING_RULE_LABELS['medical_cost']}：门诊结算 2025-01-10等 2 条记录，12个月个人自付合计 11,000.00 元"
     )
-    assert out["business"]["summary"] == f"{MONITORING_RULE_LABELS['business']}：个体经营者：小卖部，金额 30,000.00 元"
+    # The amount is named for what it is (rules.AMOUNT_LABELS), not a bare 金额.
+    business = out["business"]["summary"]
+    assert business == f"{MONITORING_RULE_LABELS['business']}：个体经营者：小卖部，认缴出资额 30,000.00 元"
     assert out["business"]["amount"] == Decimal("30000.00")
 
     hospital = out["hospital_stay"]  # at most 50 pieces of evidence, in order

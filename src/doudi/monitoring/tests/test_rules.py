@@ -236,3 +236,12 @@ def test_amounts_in_the_evidence_read_as_amounts(rule, detail, beneficiary, regi
     do_run_monitoring(users["county_reviewer"], "430981", on=on, feeds=feeds)
     alert = Alert.objects.get(rule=rule)
     assert alert.evidence[0]["detail"] == detail
+
+
+def test_a_summary_names_its_amount_or_leaves_it_to_the_evidence(beneficiary, regions, users, tmp_path):
+    """The poverty-watch evidence states the income: the summary does not repeat it as a bare 金额."""
+    ctx = Ctx(tmp_path, beneficiary, regions, users)
+    feeds, on = CASES["poverty_watch_unassisted"][0](ctx)
+    do_run_monitoring(users["county_reviewer"], "430981", on=on, feeds=feeds)
+    summary = Alert.objects.get(rule="poverty_watch_unassisted").summary
+    assert summary.endswith("家庭年人均纯收入 3,000.00 元，未享受救助") and "金额" not in summary
