@@ -67,6 +67,10 @@ def _lock_task(actor, task: ReviewTask) -> ReviewTask:
     return locked
 
 
+# The reason goes into the enrolment's change and end reason (300 characters) after "YYYY-MM-DD 定期复核：".
+REASONS_MAX = 280
+
+
 @transaction.atomic(durable=True)
 def do_complete_review(
     actor,
@@ -95,6 +99,8 @@ def do_complete_review(
         raise invalid("复核结果", "应为维持、调整、渐退或停发", "outcome")
     if outcome in (ReviewOutcome.PHASE_OUT, ReviewOutcome.END, ReviewOutcome.ADJUST):
         reasons = required_text(reasons, "复核理由", "reasons")
+    if len(reasons or "") > REASONS_MAX:  # written whole into the enrolment's 300-character reason, never cut
+        raise invalid("复核理由", f"不能超过 {REASONS_MAX} 个字（现有 {len(reasons)} 个字）", "reasons")
     p = procedure_for(task.region_id, on)
     start = effective_month(p.change_effective, on)
     ids = (

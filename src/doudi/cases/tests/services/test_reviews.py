@@ -72,6 +72,20 @@ def test_ending_needs_reasons_and_stops_from_next_month(enrolled, users):
     assert not ReviewTask.objects.filter(household=enrolled.household, status="open").exists()
 
 
+def test_a_reason_too_long_for_the_enrolment_is_refused_not_cut(enrolled, users):
+    """The reason is written whole into the enrolment's end reason: one that would not fit is refused."""
+    task = _review(enrolled.household)
+    too_long = "家庭收入超过标准，" * 40  # 360 characters
+    with pytest.raises(CaseError, match="复核理由：不能超过 280 个字（现有 360 个字）"):
+        services.do_complete_review(users["county_reviewer"], task, outcome="end", reasons=too_long)
+    enrolled.refresh_from_db()
+    assert enrolled.status != "ended"
+    reasons = too_long[:280]
+    services.do_complete_review(users["county_reviewer"], task, outcome="end", reasons=reasons, today=date(2025, 9, 20))
+    enrolled.refresh_from_db()
+    assert enrolled.status == "ended" and enrolled.end_reason.endswith(reasons)
+
+
 def test_adjust_takes_the_new_assessment(enrolled, users):
     head = Person.objects.get(household=enrolled.household, relation="head")
     registry.do_record_evidence(
