@@ -24,6 +24,7 @@ urlpatterns = [
     path("<int:pk>/decision.pdf", documents.decision_pdf, name="decision_pdf"),
     path("notice-board/<str:village>.pdf", documents.notice_board_pdf, name="notice_board_pdf"),
     path("enrolments/", enrolments.enrolment_list, name="enrolment_list"),
+    path("enrolments/<int:pk>/termination.pdf", documents.termination_pdf, name="termination_pdf"),
     path("reviews/", enrolments.review_list, name="review_list"),
     path("reviews/complete/", enrolments.review_complete, name="review_complete"),
 ]

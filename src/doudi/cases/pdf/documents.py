@@ -325,10 +325,88 @@ def decision_pdf(case, decision) -> bytes:
                 f"享受救助期间，家庭人口、收入、财产状况发生变化的，应当及时告知{escape(who.township)}人民政府；"
                 f"本机关将每 {decision.review_months} 个月对你家庭的情况进行复核，并根据变化增发、减发或者停发。"
             )
+    _appeal_paragraph(doc, who)
+    doc.signature(who.bureau, decision.decided_on)
+    return doc.build()
+
+
+def _appeal_paragraph(doc: _Doc, who: Authorities) -> None:
     rights = {k: v.format(county=who.county) for k, v in appeal_rights().items()}
     doc.p(
         f"如不服本决定，可以{escape(rights['reconsideration_within'])}向{escape(rights['reconsideration_body'])}"
         f"申请行政复议，或者{escape(rights['litigation_within'])}向{escape(rights['litigation_body'])}提起行政诉讼。"
     )
-    doc.signature(who.bureau, decision.decided_on)
+
+
+@dataclass(frozen=True)
+class Termination:
+    """What a termination notice says besides the enrolment itself: how it was decided and when.
+
+    ``how`` is the procedure (定期复核, 家庭情况变更审核 …), ``decided_on`` the date of the decision
+    (the review's completion, the case's decision), ``last_amount`` the amount of the last month
+    paid (``None`` if nothing was ever paid) and ``basis`` the legal basis if one was recorded.
+    """
+
+    how: str
+    decided_on: date | None
+    last_amount: Decimal | None
+    basis: str = ""
+
+
+def termination_pdf(enrolment, termination: Termination) -> bytes:
+    """Return the written notice that an enrolment has ended (停止社会救助决定书): the programme, the
+    last month paid, the reason (``end_reason``), the legal basis if recorded and the appeal rights,
+    worded as on the decisions (``appeal_rights()``)."""
+    from doudi.cases.services.common import add_months
+
+    who = Authorities.of(enrolment.region)
+    title = "停止社会救助决定书"
+    doc = _Doc(title)
+    doc.p(title, "title")
+    doc.p(f"{escape(who.bureau)} · 家庭编号 {escape(enrolment.household.number)}", "sub")
+    head = enrolment.household.head_name
+    if enrolment.person.name and enrolment.person.name != head:
+        doc.p(f"{escape(enrolment.person.name)}（户主 {escape(head)}）：", "plain")
+    else:
+        doc.p(f"{escape(head or enrolment.person.name)}：", "plain")
+    programme = programme_label(enrolment.programme)
+    tier = f"（{escape(enrolment.tier)}）" if enrolment.tier else ""
+    end = enrolment.end_month
+    never_paid = end is not None and end < enrolment.start_month
+    how = f"经{escape(termination.how)}，" if termination.how else ""
+    if never_paid:
+        stop = f"本机关于{_cn_date(termination.decided_on)}决定不再发放，该项救助未曾发放。"
+    else:
+        stop = (
+            f"本机关于{_cn_date(termination.decided_on)}决定自{_cn_month(add_months(end, 1))}起停止发放，"
+            f"最后发放月份为{_cn_month(end)}。"
+        )
+    doc.p(f"你（户）自{_cn_month(enrolment.start_month)}起享受的{escape(programme)}{tier}，{how}{stop}具体如下：")
+    doc.table(
+        ["救助项目", "领取人", "起始月份", "最后发放月份", "最后月金额（元）"],
+        [
+            [
+                programme,
+                enrolment.person.name,
+                _cn_month(enrolment.start_month),
+                "未曾发放" if never_paid else _cn_month(end),
+                _money(termination.last_amount) if termination.last_amount else "—",
+            ]
+        ],
+        [38, 24, 28, 30, 36],
+        numeric=(4,),
+    )
+    doc.gap(2)
+    doc.p("停止救助的理由：")
+    for line in (enrolment.end_reason or "").splitlines() or ["（未记录）"]:
+        if line.strip():
+            doc.p(escape(line.strip()))
+    if termination.basis:
+        doc.p(f"依据：{escape(termination.basis)}")
+    doc.p(
+        "停止救助后，家庭情况发生变化、符合救助条件的，可以到"
+        f"{escape(who.village)}或{escape(who.township)}便民服务窗口重新提出申请。"
+    )
+    _appeal_paragraph(doc, who)
+    doc.signature(who.bureau, termination.decided_on)
     return doc.build()

@@ -1,4 +1,5 @@
-"""The printable PDFs: 一次性告知书, the village notice board and the decision notice.
+"""The printable PDFs: 一次性告知书, the village notice board, the decision notice and the notice that
+an enrolment ended (停止社会救助决定书).
 
 Each is read within the user's region (404 otherwise) and served as a download.
 """
@@ -11,8 +12,15 @@ from django.utils import timezone
 from django.utils.http import content_disposition_header
 
 from doudi.accounts.scope import check_in_scope
+from doudi.audit.services import log_record_access
 from doudi.cases import pdf, selectors
-from doudi.cases.models import DecisionOutcome, MissingMaterialsNotice, NoticeStatus, PublicNotice
+from doudi.cases.models import (
+    DecisionOutcome,
+    EnrolmentStatus,
+    MissingMaterialsNotice,
+    NoticeStatus,
+    PublicNotice,
+)
 from doudi.core.web import http_errors
 from doudi.regions.models import Level, Region
 
@@ -60,6 +68,53 @@ def decision_pdf(request, pk: int):
         return _font_missing(exc)
     name = "不予确认决定书" if decision.outcome == DecisionOutcome.REFUSED else "审核确认决定书"
     return _pdf(data, f"{name}-{case.number}.pdf")
+
+
+def termination_of(enrolment) -> pdf.Termination:
+    """How and when ``enrolment`` (ended) was ended: from its ending change, the review or the case
+    that wrote it, and the amount of the last month paid."""
+    ending = (
+        enrolment.changes.filter(status=EnrolmentStatus.ENDED)
+        .select_related("review", "case")
+        .order_by("-effective_month", "-pk")
+        .first()
+    )
+    how, decided_on = "", None
+    if ending is not None:
+        decided_on = timezone.localdate(ending.created_at)
+        if ending.review_id:
+            how = ending.review.get_kind_display()
+            decided_on = ending.review.completed_on or decided_on
+        elif ending.case_id:
+            how = f"{ending.case.get_kind_display()}审核"
+            decision = ending.case.decisions.order_by("-decided_on", "-pk").first()
+            decided_on = decision.decided_on if decision else decided_on
+    last = None
+    if enrolment.end_month and enrolment.end_month >= enrolment.start_month:
+        last = selectors.amount_in_month(enrolment, enrolment.end_month)
+    return pdf.Termination(how=how, decided_on=decided_on, last_amount=last)
+
+
+@login_required
+@http_errors
+def termination_pdf(request, pk: int):
+    """停止社会救助决定书 of an ended enrolment (404 while it is live); printing it is logged."""
+    enrolment = selectors.enrolment_get(actor=request.user, enrolment_id=pk)
+    if enrolment.status != EnrolmentStatus.ENDED:
+        raise Http404("该保障未停发，没有停止救助决定书。")
+    try:
+        data = pdf.termination_pdf(enrolment, termination_of(enrolment))
+    except pdf.PdfFontMissing as exc:
+        return _font_missing(exc)
+    log_record_access(
+        request.user,
+        person_id=enrolment.person_id,
+        household_id=enrolment.household_id,
+        region_code=enrolment.region_id,
+        channel="page",
+        detail=f"打印停止社会救助决定书：{enrolment.household.number}（保障记录 {enrolment.pk}）",
+    )
+    return _pdf(data, f"停止社会救助决定书-{enrolment.household.number}-{enrolment.pk}.pdf")
 
 
 @login_required

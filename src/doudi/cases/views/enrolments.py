@@ -150,11 +150,19 @@ def review_complete(request):
         try:
             task = selectors.review_task_get(actor=request.user, task_id=task_id)
             label = f"{task.household.head_name}户（{task.household.number}）"
-            services.do_complete_review(request.user, task, outcome=outcome, reasons=reasons)
+            touched = services.do_complete_review(request.user, task, outcome=outcome, reasons=reasons)
         except DomainError as exc:
             results.append({"label": label, "ok": False, "message": exc.message})
         else:
-            results.append({"label": label, "ok": True, "message": str(ReviewOutcome(outcome).label)})
+            # The enrolments the review ended: each has its 停止社会救助决定书 to print for the family.
+            notices = [
+                {"pk": e.pk, "label": f"{e.person.name} {e.get_programme_display()}"}
+                for e in touched
+                if e.status == EnrolmentStatus.ENDED
+            ]
+            results.append(
+                {"label": label, "ok": True, "message": str(ReviewOutcome(outcome).label), "notices": notices}
+            )
     done = sum(1 for r in results if r["ok"])
     if done:
         messages.success(request, f"已完成 {done} 项复核。")
