@@ -115,3 +115,27 @@ def test_the_review_list_links_the_notice_after_a_stop(enrolled, users):
     assert response.status_code == 302
     html = client.get(reverse("cases:review_list")).content.decode()
     assert f'href="{_url(enrolled)}"' in html and "停止社会救助决定书（PDF）" in html
+
+
+@needs_font
+@needs_poppler
+def test_notice_of_an_enrolment_ended_through_a_change_case_names_the_change(enrolled, users):
+    from doudi.cases.services.enrolment import end_enrolment
+    from doudi.registry.models import Person
+
+    head = Person.objects.get(household=enrolled.household, relation="head")
+    case = services.do_report_change(
+        users["village_worker"],
+        enrolled.household,
+        change_kind="income_change",
+        occurred_on=date(2025, 5, 1),
+        note="户主外出务工",
+        person=head,
+        today=date(2025, 5, 6),
+    )
+    end_enrolment(users["county_reviewer"], enrolled, last_month=date(2025, 5, 1), reason="家庭收入超过标准", case=case)
+    response = client_for(users["township_officer"]).get(_url(enrolled))
+    assert response.status_code == 200
+    text = _text(_save(response.content, "termination-change"))
+    assert "经家庭情况变更审核" in text and "自2025年6月起停止发放" in text and "最后发放月份为2025年5月" in text
+    assert "家庭收入超过标准" in text and "申请行政复议" in text and "提起行政诉讼" in text
