@@ -229,6 +229,7 @@ PARAMS: dict[str, tuple[Getter, str]] = {
     "cases:referral_outcome pk": (case, "scope"),
     "cases:missing_pdf pk": (case, "scope"),
     "cases:decision_pdf pk": (case, "scope"),
+    "cases:termination_pdf pk": (_attr("ended_enrolment", "pk"), "scope"),
 }
 
 # The admin's ``object_id``, by model: the slot's record of that model, or what the admin shows

@@ -103,6 +103,7 @@ class Slot:
     attachment: Attachment | None = None
     declaration: RelativeDeclaration | None = None
     enrolment: Enrolment | None = None
+    ended_enrolment: Enrolment | None = None
     review: ReviewTask | None = None
     batch: ImportBatch | None = None
 
@@ -312,6 +313,21 @@ def _build_slot(key: str, village: Region, head_name: str, address: str, seq: in
     walk.enrol(case, date(2025, 3, 13))
     slot.case = Case.objects.get(pk=case.pk)
     slot.enrolment = Enrolment.objects.filter(household=household).first()
+    # An enrolment ended (高龄津贴 paid two months): what the termination notice is printed for.
+    from doudi.cases.services.enrolment import create_enrolment, end_enrolment
+
+    ended = create_enrolment(
+        staff["county_reviewer"],
+        household=household,
+        person=head,
+        programme="longevity_allowance",
+        start_month=date(2025, 1, 1),
+        monthly_amount=Decimal("50.00"),
+        reason="年满80周岁",
+    )
+    slot.ended_enrolment = end_enrolment(
+        staff["county_reviewer"], ended, last_month=date(2025, 2, 1), reason="复核不再符合条件"
+    )
     # A second household of the slot with a case just submitted (a step others may try to take).
     second = registry.do_create_household(
         worker,
